@@ -1,0 +1,32 @@
+# The two commands a newcomer needs: `make build` (the main job) and `make test`.
+# Both run `setup` first, so each works alone on a fresh clone.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export TF_CPP_MIN_LOG_LEVEL ?= 3
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.PHONY: setup build test lab clean
+
+setup: $(STAMP)
+
+# Re-installs only when the dependency list changed (pyproject.toml is the one source).
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+build: setup
+	$(BIN)/course build
+
+test: setup
+	$(BIN)/python -m pytest -n 2 --dist loadscope -q
+
+lab: setup
+	$(BIN)/jupyter lab --notebook-dir=.
+
+clean:
+	rm -rf build .grading

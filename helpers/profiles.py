@@ -1,0 +1,98 @@
+"""Profiles: one place that decides how big every notebook's work is.
+
+``fast`` runs each notebook in about a minute on a laptop CPU (small subsets, few epochs);
+``full`` reproduces the slides' results on a GPU. ``auto`` (the default) picks ``full`` when a
+GPU or TPU is present, else ``fast``. The environment variable ``COURSE_PROFILE`` overrides the
+default; an explicit argument overrides both.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, replace
+from typing import Any
+
+__all__ = ["PROFILES", "Settings", "get_settings", "resolve_profile"]
+
+PROFILES = ("fast", "full", "auto")
+ENV_VAR = "COURSE_PROFILE"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Sizes notebooks read instead of writing literals in cells.
+
+    Attributes:
+        profile: ``"fast"`` or ``"full"`` (``auto`` is already resolved).
+        seed: the seed set by ``helpers.setup``.
+        n_train: training examples to use (``None`` means the whole dataset).
+        n_test: test examples to use (``None`` means the whole dataset).
+        epochs: epochs for a typical training run.
+        batch_size: batch size for a typical training run.
+        image_size: side of generated images (the shapes dataset, U-Net, detection).
+        device: a one-line description of the device the run uses.
+        data_source: where the last dataset came from (set by ``helpers.data``).
+    """
+
+    profile: str
+    seed: int = 42
+    n_train: int | None = 2000
+    n_test: int | None = 500
+    epochs: int = 2
+    batch_size: int = 64
+    image_size: int = 32
+    device: str = "CPU"
+    data_source: str = "not loaded yet"
+
+    def pick(self, *, fast: Any, full: Any) -> Any:
+        """Return ``fast`` or ``full`` for this profile.
+
+        Example:
+            >>> Settings("fast").pick(fast=2, full=30)
+            2
+        """
+        return fast if self.profile == "fast" else full
+
+    def with_(self, **changes: Any) -> "Settings":
+        """A copy with some fields changed (settings are immutable)."""
+        return replace(self, **changes)
+
+
+_DEFAULTS = {
+    "fast": dict(n_train=2000, n_test=500, epochs=2, batch_size=64, image_size=32),
+    "full": dict(n_train=None, n_test=None, epochs=20, batch_size=128, image_size=64),
+}
+
+
+def resolve_profile(profile: str | None = None, *, has_accelerator: bool | None = None) -> str:
+    """Resolve ``profile`` (argument, then ``COURSE_PROFILE``, then ``auto``) to fast or full.
+
+    Args:
+        profile: ``"fast"``, ``"full"``, ``"auto"`` or ``None``.
+        has_accelerator: whether a GPU/TPU is present; detected when ``None`` and needed.
+
+    Raises:
+        ValueError: when the profile is not one of ``PROFILES``.
+    """
+    source = "profile"
+    if profile is None:
+        profile, source = os.environ.get(ENV_VAR, "auto"), ENV_VAR
+    if not isinstance(profile, str) or profile.lower() not in PROFILES:
+        raise ValueError(
+            f"The {source!r} parameter must be one of {PROFILES}; got {profile!r}."
+        )
+    profile = profile.lower()
+    if profile != "auto":
+        return profile
+    if has_accelerator is None:
+        from helpers.devices import accelerator_kind
+
+        has_accelerator = accelerator_kind() != "CPU"
+    return "full" if has_accelerator else "fast"
+
+
+def get_settings(profile: str | None = None, *, seed: int = 42, device: str = "CPU",
+                 has_accelerator: bool | None = None) -> Settings:
+    """Settings for ``profile`` (resolved as in :func:`resolve_profile`)."""
+    name = resolve_profile(profile, has_accelerator=has_accelerator)
+    return Settings(profile=name, seed=seed, device=device, **_DEFAULTS[name])
