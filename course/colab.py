@@ -1,0 +1,53 @@
+"""Colab readiness: the "Open in Colab" badge and the setup cell every notebook starts with.
+
+The badge URL is built from the one configured repository (``[tool.course]`` in
+``pyproject.toml``); ``course release`` and the tests keep every notebook consistent with it.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from functools import lru_cache
+from pathlib import Path
+
+from course import paths
+
+__all__ = ["repository", "colab_url", "badge_markdown", "setup_cell_source"]
+
+BADGE_IMAGE = "https://colab.research.google.com/assets/colab-badge.svg"
+
+
+@lru_cache(maxsize=1)
+def repository() -> tuple[str, str]:
+    """(repository URL, branch) from ``[tool.course]`` in pyproject.toml."""
+    config = tomllib.loads((paths.ROOT / "pyproject.toml").read_text())["tool"]["course"]
+    return config["repository"].rstrip("/"), config.get("branch", "main")
+
+
+def colab_url(notebook: str | Path) -> str:
+    """The Colab URL of a notebook given by its path relative to the project root."""
+    url, branch = repository()
+    github = url.removeprefix("https://github.com/")
+    return f"https://colab.research.google.com/github/{github}/blob/{branch}/{Path(notebook).as_posix()}"
+
+
+def badge_markdown(notebook: str | Path) -> str:
+    """The badge line: ``[![Open In Colab](...svg)](colab url)``."""
+    return f"[![Open In Colab]({BADGE_IMAGE})]({colab_url(notebook)})"
+
+
+def setup_cell_source(*, call_setup: bool = True) -> str:
+    """The setup cell: installs the course package only inside Colab, then ``helpers.setup()``."""
+    url, branch = repository()
+    lines = [
+        "import sys",
+        "",
+        "if \"google.colab\" in sys.modules:  # Colab: install the course package first",
+        f"    %pip install -q \"cnn-course @ git+{url}@{branch}\"",
+        "",
+        "import helpers",
+    ]
+    if call_setup:
+        lines.append("")
+        lines.append("settings = helpers.setup()")
+    return "\n".join(lines)
