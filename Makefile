@@ -23,8 +23,11 @@ $(STAMP): pyproject.toml scripts/install-system-packages.sh
 build: setup
 	$(BIN)/course build
 
+# Unit tests, grading round trips, and every lecture and solution notebook executed (nbval,
+# fast profile), on 2 workers; one notebook stays on one worker (--dist loadscope).
 test: setup
-	$(BIN)/python -m pytest -n 2 --dist loadscope -q
+	COURSE_PROFILE=$${COURSE_PROFILE:-fast} $(BIN)/python -m pytest -n 2 --dist loadscope \
+		--nbval-lax --nbval-current-env -q tests lectures solutions
 
 lab: setup
 	$(BIN)/jupyter lab --notebook-dir=.

@@ -31,3 +31,6 @@ def mnist_mirror(shared_dir: Path) -> Path:
     if not (folder / "t10k-images-idx3-ubyte.gz").is_file():
         pytest.skip("../shared/data/mnist is absent")
     return folder
+
+# Notebooks under tests/ are fixtures (e.g. hostile submissions), never run by nbval.
+collect_ignore_glob = ["**/*.ipynb"]
