@@ -1,0 +1,248 @@
+"""Autoencoders (deck 000, "Autoencoders" to "Denoising Autoencoders"): stacked (dense),
+convolutional and denoising.
+
+An autoencoder learns to reconstruct its input through a bottleneck, the *latent
+representation* (or coding). The encoder narrows layer by layer, the decoder mirrors it, and
+the output layer matches the input layer. A denoising autoencoder corrupts its input with
+Gaussian noise or dropout during training only, so copying the input is no longer a solution.
+
+The returned model is an :class:`Autoencoder`: a functional Keras model whose encoder and
+decoder are sub-models (layers named ``"encoder"`` and ``"decoder"``), reachable as
+``model.encoder`` and ``model.decoder``.
+
+Example:
+    >>> from helpers.models import build_autoencoder
+    >>> model = build_autoencoder((28, 28, 1), kind="dense", latent_dim=30)
+    >>> model.encoder.output.shape, model.decoder.output.shape
+    ((None, 30), (None, 28, 28, 1))
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from numbers import Real
+from typing import Any
+
+import keras
+from keras import layers
+
+from helpers.models._checks import check_choice
+
+__all__ = ["build_autoencoder", "Autoencoder"]
+
+KINDS = ("dense", "conv")
+NOISES = (None, "gaussian", "dropout")
+DEFAULT_NOISE_LEVEL = {"gaussian": 0.2, "dropout": 0.5}  # Géron's denoising examples
+
+
+@keras.saving.register_keras_serializable(package="helpers")
+class Autoencoder(keras.Model):
+    """A functional model with ``encoder`` and ``decoder`` sub-models as named layers.
+
+    ``model.encoder`` maps images to codings, ``model.decoder`` maps codings to images, and
+    the model itself is ``decoder(encoder(noise(inputs)))``.
+    """
+
+    @property
+    def encoder(self) -> keras.Model:
+        """The encoder sub-model (the layer named ``"encoder"``)."""
+        return self.get_layer("encoder")
+
+    @property
+    def decoder(self) -> keras.Model:
+        """The decoder sub-model (the layer named ``"decoder"``)."""
+        return self.get_layer("decoder")
+
+
+def build_autoencoder(
+    input_shape: Sequence[int] = (28, 28, 1),
+    *,
+    kind: str = "dense",
+    latent_dim: int = 30,
+    units: Sequence[int] = (100,),
+    filters: Sequence[int] = (16, 32),
+    activation: str = "selu",
+    noise: str | None = None,
+    noise_level: float | None = None,
+    name: str | None = None,
+) -> Autoencoder:
+    """Build a stacked (dense) or convolutional autoencoder, optionally denoising.
+
+    ``kind="dense"`` is the deck's stacked autoencoder: flatten, Dense layers of ``units``
+    narrowing to ``latent_dim`` (784-100-30 with the defaults), then the mirror image back to
+    the input size (30-100-784) and a reshape. ``kind="conv"``: for every entry of
+    ``filters`` a 3x3 convolution and a 2x2 max pooling, a Dense coding layer of
+    ``latent_dim`` units, then a Dense layer back to the smallest feature map and, in reverse
+    order, 3x3 transposed convolutions of stride 2 up to the input size. Both end with a
+    sigmoid, so inputs should be scaled to [0, 1] (train with binary cross-entropy or MSE).
+
+    ``noise="gaussian"`` adds ``GaussianNoise(stddev=noise_level)`` (default 0.2) in front of
+    the encoder, ``noise="dropout"`` adds ``Dropout(rate=noise_level)`` (default 0.5); both
+    layers are named ``"noise"`` and are active in training only (the identity at inference).
+
+    Reference: G. E. Hinton, R. R. Salakhutdinov, "Reducing the Dimensionality of Data with
+    Neural Networks", Science 2006 (stacked autoencoders); P. Vincent et al., "Extracting and
+    Composing Robust Features with Denoising Autoencoders", ICML 2008; A. Géron, "Hands-On
+    Machine Learning", 2nd ed., ch. 17 (the deck's dense, convolutional and denoising models).
+
+    Args:
+        input_shape: Shape of one image, e.g. ``(28, 28, 1)``; ``kind="dense"`` also takes
+            ``(28, 28)`` or ``(784,)``.
+        kind: ``"dense"`` or ``"conv"``.
+        latent_dim: Size of the coding (the bottleneck).
+        units: Hidden layer sizes of the dense encoder, outermost first (the decoder mirrors
+            them). Used by ``kind="dense"``.
+        filters: Filters of the convolutional encoder's stages, outermost first. Used by
+            ``kind="conv"``; height and width must be divisible by ``2 ** len(filters)``.
+        activation: Activation of the hidden layers (``"selu"`` as in Géron's models, or
+            ``"relu"``).
+        noise: ``None``, ``"gaussian"`` or ``"dropout"``: the denoising variant.
+        noise_level: Standard deviation of the Gaussian noise (> 0) or dropout rate (in
+            (0, 1)); ``None`` picks 0.2 or 0.5.
+        name: Model name; defaults to ``"{kind}_autoencoder"`` (prefixed ``denoising_``).
+
+    Returns:
+        An uncompiled :class:`Autoencoder` with ``.encoder`` and ``.decoder``.
+
+    Raises:
+        ValueError: For an unknown ``kind`` or ``noise``, a bad ``noise_level``, a non
+            positive size, or (``kind="conv"``) an input side not divisible by
+            ``2 ** len(filters)``.
+
+    Example:
+        >>> model = build_autoencoder((28, 28, 1), kind="conv", noise="gaussian")
+        >>> model.get_layer("noise").__class__.__name__
+        'GaussianNoise'
+        >>> model.compile(optimizer="adam", loss="binary_crossentropy")  # then fit(x, x)
+    """
+    owner = "build_autoencoder"
+    check_choice(kind, param="kind", builder=owner, allowed=KINDS)
+    check_choice(noise, param="noise", builder=owner, allowed=NOISES)
+    shape = _check_shape(input_shape, owner, conv=kind == "conv")
+    _check_positive_int(latent_dim, "latent_dim", owner)
+    sizes = _check_sizes(units if kind == "dense" else filters,
+                         "units" if kind == "dense" else "filters", owner)
+    noise_level = _check_noise_level(noise, noise_level, owner)
+    if kind == "conv":
+        factor = 2 ** len(sizes)
+        if shape[0] % factor or shape[1] % factor:
+            raise ValueError(
+                f"The 'input_shape' parameter of {owner} must have height and width divisible "
+                f"by 2 ** len(filters) = {factor} for kind='conv' (each stage halves them and "
+                f"the decoder doubles them back); got {tuple(input_shape)!r}. Use fewer "
+                "filters or pad/resize the images."
+            )
+        encoder, decoder = _conv_parts(shape, latent_dim, sizes, activation)
+    else:
+        encoder, decoder = _dense_parts(shape, latent_dim, sizes, activation)
+
+    inputs = keras.Input(shape, name="image")
+    x = inputs
+    if noise == "gaussian":
+        x = layers.GaussianNoise(noise_level, name="noise")(x)
+    elif noise == "dropout":
+        x = layers.Dropout(noise_level, name="noise")(x)
+    outputs = decoder(encoder(x))
+    default_name = ("denoising_" if noise else "") + f"{kind}_autoencoder"
+    return Autoencoder(inputs, outputs, name=name or default_name)
+
+
+def _dense_parts(shape: tuple[int, ...], latent_dim: int, units: tuple[int, ...],
+                 activation: str) -> tuple[keras.Model, keras.Model]:
+    """Stacked encoder (784-100-30) and its mirror decoder (30-100-784)."""
+    inputs = keras.Input(shape, name="encoder_input")
+    x = layers.Flatten(name="encoder_flatten")(inputs)
+    for i, width in enumerate(units, start=1):
+        x = layers.Dense(width, activation=activation, name=f"encoder_dense{i}")(x)
+    codings = layers.Dense(latent_dim, activation=activation, name="encoder_codings")(x)
+    encoder = keras.Model(inputs, codings, name="encoder")
+
+    latent = keras.Input((latent_dim,), name="decoder_input")
+    x = latent
+    for i, width in enumerate(reversed(units), start=1):
+        x = layers.Dense(width, activation=activation, name=f"decoder_dense{i}")(x)
+    x = layers.Dense(math.prod(shape), activation="sigmoid", name="decoder_output")(x)
+    decoder = keras.Model(latent, layers.Reshape(shape, name="decoder_reshape")(x),
+                          name="decoder")
+    return encoder, decoder
+
+
+def _conv_parts(shape: tuple[int, ...], latent_dim: int, filters: tuple[int, ...],
+                activation: str) -> tuple[keras.Model, keras.Model]:
+    """Conv/pool encoder with a Dense coding, and a Dense + transposed-conv decoder."""
+    height, width, channels = shape
+    inputs = keras.Input(shape, name="encoder_input")
+    x = inputs
+    for i, count in enumerate(filters, start=1):
+        x = layers.Conv2D(count, 3, padding="same", activation=activation,
+                          name=f"encoder_block{i}_conv")(x)
+        x = layers.MaxPooling2D(2, name=f"encoder_block{i}_pool")(x)
+    small = (height >> len(filters), width >> len(filters), filters[-1])  # e.g. 7 x 7 x 32
+    x = layers.Flatten(name="encoder_flatten")(x)
+    codings = layers.Dense(latent_dim, activation=activation, name="encoder_codings")(x)
+    encoder = keras.Model(inputs, codings, name="encoder")
+
+    latent = keras.Input((latent_dim,), name="decoder_input")
+    x = layers.Dense(math.prod(small), activation=activation, name="decoder_dense")(latent)
+    x = layers.Reshape(small, name="decoder_reshape")(x)
+    for i, count in enumerate(reversed(filters), start=1):
+        x = layers.Conv2DTranspose(count, 3, strides=2, padding="same", activation=activation,
+                                   name=f"decoder_block{i}_deconv")(x)
+    outputs = layers.Conv2D(channels, 3, padding="same", activation="sigmoid",
+                            name="decoder_output")(x)
+    return encoder, keras.Model(latent, outputs, name="decoder")
+
+
+def _check_shape(input_shape: Any, owner: str, *, conv: bool) -> tuple[int, ...]:
+    allowed = "(height, width, channels)" if conv else "a tuple of 1 to 3 sides such as (28, 28, 1)"
+    try:
+        shape = tuple(input_shape)
+    except TypeError:
+        shape = ()
+    sizes_ok = all(isinstance(s, int) and not isinstance(s, bool) and s > 0 for s in shape)
+    if not sizes_ok or not (len(shape) == 3 if conv else 1 <= len(shape) <= 3):
+        raise ValueError(
+            f"The 'input_shape' parameter of {owner} must be {allowed} of positive ints; "
+            f"got {input_shape!r}."
+        )
+    return shape
+
+
+def _check_positive_int(value: Any, param: str, owner: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"The '{param}' parameter of {owner} must be an int >= 1; "
+                         f"got {value!r}.")
+    return value
+
+
+def _check_sizes(values: Any, param: str, owner: str) -> tuple[int, ...]:
+    try:
+        sizes = tuple(values)
+    except TypeError:
+        sizes = ()
+    if not sizes or not all(isinstance(v, int) and not isinstance(v, bool) and v > 0
+                            for v in sizes):
+        raise ValueError(f"The '{param}' parameter of {owner} must be a non-empty sequence of "
+                         f"positive ints; got {values!r}.")
+    return sizes
+
+
+def _check_noise_level(noise: str | None, level: Any, owner: str) -> float | None:
+    if noise is None:
+        if level is not None:
+            raise ValueError(f"The 'noise_level' parameter of {owner} needs noise='gaussian' "
+                             f"or noise='dropout'; got noise_level={level!r} with noise=None.")
+        return None
+    if level is None:
+        return DEFAULT_NOISE_LEVEL[noise]
+    if noise == "gaussian":
+        allowed = "a number > 0 (the noise's standard deviation)"
+        valid = isinstance(level, Real) and not isinstance(level, bool) and level > 0
+    else:
+        allowed = "a number in (0, 1) (the dropout rate)"
+        valid = isinstance(level, Real) and not isinstance(level, bool) and 0 < level < 1
+    if not valid:
+        raise ValueError(f"The 'noise_level' parameter of {owner} must be {allowed} for "
+                         f"noise={noise!r}; got {level!r}.")
+    return float(level)
