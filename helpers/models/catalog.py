@@ -37,7 +37,7 @@ CATALOG: tuple[CatalogEntry, ...] = (
     CatalogEntry("autoencoder_dense", "build_autoencoder", dict(input_shape=(28, 28, 1), kind="dense"), "image"),
     CatalogEntry("autoencoder_conv", "build_autoencoder", dict(input_shape=(28, 28, 1), kind="conv"), "image"),
     CatalogEntry("vae", "build_vae", dict(input_shape=(28, 28, 1), latent_dim=2), "vae"),
-    CatalogEntry("unet", "build_unet", dict(input_shape=(32, 32, 3), num_classes=3), "image"),
+    CatalogEntry("unet", "build_unet", dict(input_shape=(32, 32, 3), num_classes=3, base_filters=16), "image"),
     CatalogEntry("fcn", "build_fcn", dict(input_shape=(32, 32, 3), num_classes=3), "image"),
     CatalogEntry("localizer", "build_localizer", dict(input_shape=(32, 32, 3), num_classes=3), "multi"),
 )
