@@ -23,20 +23,20 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-import keras
+import keras  # noqa: F401  (the examples in the docstrings use it)
 from keras import layers
 
 __all__ = [
     "BN_EPSILON",
-    "conv_bn_act",
-    "residual_unit",
-    "squeeze_excite",
-    "resnext_block",
-    "inception_module",
-    "separable_conv_block",
-    "dense_block",
-    "transition_block",
     "classifier_head",
+    "conv_bn_act",
+    "dense_block",
+    "inception_module",
+    "residual_unit",
+    "resnext_block",
+    "separable_conv_block",
+    "squeeze_excite",
+    "transition_block",
 ]
 
 BN_EPSILON = 1.001e-5
@@ -284,9 +284,9 @@ def inception_module(x: Any, *, filters_1x1: int, filters_3x3_reduce: int, filte
     """
     owner = "inception_module"
     _check_name(name, owner)
-    sizes = dict(filters_1x1=filters_1x1, filters_3x3_reduce=filters_3x3_reduce,
-                 filters_3x3=filters_3x3, filters_5x5_reduce=filters_5x5_reduce,
-                 filters_5x5=filters_5x5, filters_pool_proj=filters_pool_proj)
+    sizes = {"filters_1x1": filters_1x1, "filters_3x3_reduce": filters_3x3_reduce,
+             "filters_3x3": filters_3x3, "filters_5x5_reduce": filters_5x5_reduce,
+             "filters_5x5": filters_5x5, "filters_pool_proj": filters_pool_proj}
     for parameter, value in sizes.items():
         _check_int(value, parameter, owner)
 
@@ -442,8 +442,8 @@ def _check_builder(owner: str, input_shape: Any, num_classes: Any, include_top: 
                          "Resize the images (e.g. keras.layers.Resizing) or pick a smaller "
                          "network.")
     if not isinstance(include_top, bool):
-        raise ValueError(f"The 'include_top' parameter of {owner} must be a bool; "
-                         f"got {include_top!r}.")
+        raise TypeError(f"The 'include_top' parameter of {owner} must be a bool; "
+                        f"got {include_top!r}.")
     if include_top:
         _check_int(num_classes, "num_classes", owner)
     _check_choice(pooling, "pooling", owner, POOLINGS)

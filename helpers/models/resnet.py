@@ -1,0 +1,208 @@
+"""ResNet, SE-ResNet and ResNeXt: one generic builder and a variant table per family.
+
+Layer names follow the paper's table 1: ``stem`` is conv1 (7x7, stride 2, then the 3x3 max
+pooling), ``stage2`` ... ``stage5`` are conv2_x ... conv5_x, ``stage3_block2`` is the second
+residual unit of conv3_x.
+
+Conventions (they decide the parameter counts):
+
+- ResNet-50/101/152 are structurally identical to keras.applications.ResNet50/101/152
+  (Caffe-style v1: the stride sits on the first 1x1 convolution, convolutions have biases),
+  so the official ImageNet weights copy into them one to one (``helpers.models.pretrained``).
+- ResNet-18/34, SE-ResNet and ResNeXt follow torchvision (convolutions without bias, which is
+  redundant before batch norm), whose parameter counts are the published ones:
+  ResNet-18 11,689,512, ResNet-34 21,797,672, ResNeXt-50 32x4d 25,028,904.
+  ``use_bias=`` switches any depth to the other convention.
+
+Example:
+    >>> from helpers.models import build_resnet
+    >>> model = build_resnet((32, 32, 3), 10, depth=18)
+    >>> model.output_shape
+    (None, 10)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import keras
+from keras import layers
+
+from helpers.models.blocks import (
+    _check_builder,
+    _check_choice,
+    _check_int,
+    classifier_head,
+    conv_bn_act,
+    residual_unit,
+    resnext_block,
+)
+
+__all__ = [
+    "RESNET_VARIANTS",
+    "RESNEXT_VARIANTS",
+    "build_resnet",
+    "build_resnext",
+    "build_se_resnet",
+]
+
+# depth -> (kind of residual unit, units in conv2_x, conv3_x, conv4_x, conv5_x); paper table 1
+RESNET_VARIANTS: dict[int, tuple[str, tuple[int, int, int, int]]] = {
+    18: ("basic", (2, 2, 2, 2)),
+    34: ("basic", (3, 4, 6, 3)),
+    50: ("bottleneck", (3, 4, 6, 3)),
+    101: ("bottleneck", (3, 4, 23, 3)),
+    152: ("bottleneck", (3, 8, 36, 3)),
+}
+# depth -> blocks per stage; ResNeXt paper table 1 (ResNeXt-101 adds blocks to conv4 only)
+RESNEXT_VARIANTS: dict[int, tuple[int, int, int, int]] = {50: (3, 4, 6, 3), 101: (3, 4, 23, 3)}
+STAGE_FILTERS = (64, 128, 256, 512)  # width of the 3x3 convolutions in conv2_x ... conv5_x
+MIN_SIZE = 32
+DOWNSAMPLINGS = "5 downsamplings by 2: stem convolution, stem pooling, stages 3, 4 and 5"
+
+Unit = Callable[[Any, int, int, str], Any]  # (x, stage index 0..3, strides, name) -> x
+
+
+def _resnet(owner: str, input_shape: Any, num_classes: int, blocks: tuple[int, ...],
+            unit: Unit, *, include_top: bool, pooling: str | None,
+            classifier_activation: str | None, use_bias: bool, name: str) -> keras.Model:
+    """The skeleton every variant shares: stem, four stages of units, classifier head."""
+    input_shape = _check_builder(owner, input_shape, num_classes, include_top, pooling,
+                                 min_size=MIN_SIZE, downsamplings=DOWNSAMPLINGS)
+    inputs = keras.Input(input_shape, name="input")
+    # conv1: padded explicitly (3 pixels each side) as keras.applications does, so that the
+    # outputs match exactly ("same" padding would put 2 pixels on top and 3 below)
+    x = layers.ZeroPadding2D(3, name="stem_pad")(inputs)                    # 230 x 230 x 3
+    x = conv_bn_act(x, 64, 7, strides=2, padding="valid", use_bias=use_bias,
+                    name="stem")                                            # 112 x 112 x 64
+    x = layers.ZeroPadding2D(1, name="stem_pool_pad")(x)
+    x = layers.MaxPooling2D(3, strides=2, name="stem_pool")(x)              # 56 x 56 x 64
+    for stage, count in enumerate(blocks):
+        for block in range(count):
+            strides = 2 if stage > 0 and block == 0 else 1
+            x = unit(x, stage, strides, f"stage{stage + 2}_block{block + 1}")
+    # bottleneck: 56x56x256 -> 28x28x512 -> 14x14x1024 -> 7x7x2048 (basic: 64 ... 512 channels)
+    outputs = classifier_head(x, num_classes, include_top=include_top, pooling=pooling,
+                              activation=classifier_activation)
+    return keras.Model(inputs, outputs, name=name)
+
+
+def _check_depth(depth: Any, owner: str, variants: dict) -> int:
+    return _check_choice(depth, "depth", owner, tuple(variants))
+
+
+def build_resnet(input_shape: tuple[int | None, int | None, int] = (224, 224, 3),
+                 num_classes: int = 1000, *, depth: int = 50, include_top: bool = True,
+                 pooling: str | None = None, classifier_activation: str | None = "softmax",
+                 use_bias: bool | None = None, name: str | None = None) -> keras.Model:
+    """ResNet v1 (He, Zhang, Ren, Sun: "Deep Residual Learning for Image Recognition",
+    CVPR 2016, arXiv:1512.03385).
+
+    Args:
+        input_shape: (height, width, channels); height and width at least 32.
+        num_classes: classes of the Dense softmax layer (with ``include_top``).
+        depth: 18 or 34 (basic units), 50, 101 or 152 (bottleneck units).
+        include_top: end with global average pooling and the Dense classifier.
+        pooling: without the top: None (feature map), ``"avg"`` or ``"max"``.
+        classifier_activation: activation of the classifier (None gives logits).
+        use_bias: biases in the convolutions; None picks keras.applications' convention
+            for 50/101/152 (biases) and torchvision's for 18/34 (none).
+        name: model name, ``"resnet{depth}"`` by default.
+
+    Returns:
+        A Keras functional model. ``build_resnet(depth=50)`` has the layers of
+        ``keras.applications.ResNet50`` in the same order (25,636,712 parameters).
+
+    Raises:
+        ValueError: for a depth not in RESNET_VARIANTS, an input smaller than 32x32,
+            ``num_classes < 1`` or an unknown pooling.
+
+    Example:
+        >>> model = build_resnet((64, 64, 3), 10, depth=34)
+        >>> model.count_params()
+        21306826
+    """
+    owner = "build_resnet"
+    kind, blocks = RESNET_VARIANTS[_check_depth(depth, owner, RESNET_VARIANTS)]
+    bias = (kind == "bottleneck") if use_bias is None else bool(use_bias)
+
+    def unit(x: Any, stage: int, strides: int, block_name: str) -> Any:
+        return residual_unit(x, STAGE_FILTERS[stage], kind=kind, strides=strides,
+                             use_bias=bias, name=block_name)
+
+    return _resnet(owner, input_shape, num_classes, blocks, unit, include_top=include_top,
+                   pooling=pooling, classifier_activation=classifier_activation,
+                   use_bias=bias, name=name or f"resnet{depth}")
+
+
+def build_se_resnet(input_shape: tuple[int | None, int | None, int] = (224, 224, 3),
+                    num_classes: int = 1000, *, depth: int = 50, se_ratio: int = 16,
+                    include_top: bool = True, pooling: str | None = None,
+                    classifier_activation: str | None = "softmax", use_bias: bool = False,
+                    name: str | None = None) -> keras.Model:
+    """SE-ResNet: ResNet whose every residual unit rescales its residual branch with a
+    squeeze-and-excitation block before the addition (Hu, Shen, Sun: "Squeeze-and-Excitation
+    Networks", CVPR 2018, arXiv:1709.01507, figure 3).
+
+    Same options as :func:`build_resnet`, plus ``se_ratio`` (the reduction ratio r, 16 in the
+    paper). Convolutions have no bias by default (SE-ResNet-50: 28,088,024 parameters).
+
+    Example:
+        >>> model = build_se_resnet((32, 32, 3), 10, depth=18)
+        >>> model.output_shape
+        (None, 10)
+    """
+    owner = "build_se_resnet"
+    kind, blocks = RESNET_VARIANTS[_check_depth(depth, owner, RESNET_VARIANTS)]
+    _check_int(se_ratio, "se_ratio", owner)
+
+    def unit(x: Any, stage: int, strides: int, block_name: str) -> Any:
+        return residual_unit(x, STAGE_FILTERS[stage], kind=kind, strides=strides,
+                             se_ratio=se_ratio, use_bias=use_bias, name=block_name)
+
+    return _resnet(owner, input_shape, num_classes, blocks, unit, include_top=include_top,
+                   pooling=pooling, classifier_activation=classifier_activation,
+                   use_bias=use_bias, name=name or f"se_resnet{depth}")
+
+
+def build_resnext(input_shape: tuple[int | None, int | None, int] = (224, 224, 3),
+                  num_classes: int = 1000, *, depth: int = 50, cardinality: int = 32,
+                  bottleneck_width: int = 4, se_ratio: int | None = None,
+                  include_top: bool = True, pooling: str | None = None,
+                  classifier_activation: str | None = "softmax", use_bias: bool = False,
+                  name: str | None = None) -> keras.Model:
+    """ResNeXt (Xie, Girshick, Dollar, Tu, He: "Aggregated Residual Transformations for Deep
+    Neural Networks", CVPR 2017, arXiv:1611.05431): ResNet whose bottleneck 3x3 convolution
+    is split into ``cardinality`` paths of ``bottleneck_width`` channels (a grouped
+    convolution). Widths double every stage: ResNeXt-50 32x4d has 32 paths of 4, 8, 16 and
+    32 channels in conv2_x ... conv5_x and 25,028,904 parameters.
+
+    Args:
+        input_shape, num_classes, include_top, pooling, classifier_activation, use_bias:
+            as in :func:`build_resnet` (no convolution biases by default, as torchvision).
+        depth: 50 or 101.
+        cardinality: number of paths C.
+        bottleneck_width: channels d of each path in conv2_x (the "4d" of "32x4d").
+        se_ratio: add squeeze-and-excitation blocks (SE-ResNeXt) with this ratio.
+        name: model name, ``"resnext{depth}_{C}x{d}d"`` by default.
+
+    Example:
+        >>> model = build_resnext((32, 32, 3), 10, depth=50, cardinality=8)
+        >>> model.output_shape
+        (None, 10)
+    """
+    owner = "build_resnext"
+    blocks = RESNEXT_VARIANTS[_check_depth(depth, owner, RESNEXT_VARIANTS)]
+    _check_int(cardinality, "cardinality", owner)
+    _check_int(bottleneck_width, "bottleneck_width", owner)
+
+    def unit(x: Any, stage: int, strides: int, block_name: str) -> Any:
+        return resnext_block(x, 4 * STAGE_FILTERS[stage], cardinality=cardinality,
+                             bottleneck_width=bottleneck_width * 2 ** stage, strides=strides,
+                             se_ratio=se_ratio, use_bias=use_bias, name=block_name)
+
+    default_name = f"resnext{depth}_{cardinality}x{bottleneck_width}d"
+    return _resnet(owner, input_shape, num_classes, blocks, unit, include_top=include_top,
+                   pooling=pooling, classifier_activation=classifier_activation,
+                   use_bias=use_bias, name=name or default_name)
