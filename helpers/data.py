@@ -1,0 +1,327 @@
+"""Datasets for the course as float32 arrays in [0, 1] with a channel axis.
+
+``load_dataset`` gives MNIST, Fashion-MNIST and CIFAR-10 from the same files Keras
+downloads (checked against their published checksums), scikit-learn's real 8x8 digits
+resized to 28x28, and the procedural shapes of :mod:`helpers.shapes`.
+
+Where the files come from, first match wins:
+
+1. ``data_dir``, when given: the only folder searched; missing files are downloaded into it
+   (like scikit-learn's ``data_home``), and if that fails the error names them;
+2. the folder named by the environment variable ``COURSE_DATA_DIR`` (an offline mirror an
+   instructor fills; it is read, never written);
+3. the Keras cache, ``$KERAS_HOME/datasets`` or ``~/.keras/datasets``;
+4. the download, into the Keras cache: streamed to a temporary file, verified, then moved
+   into place, so an interrupted download never leaves a partial file.
+
+In a folder, a dataset's files may sit at the top or in a sub-folder named after it
+(``mnist/``, ``fashion-mnist/`` as in the Keras cache, ``cifar10/``). MNIST is read from
+Keras' ``mnist.npz`` or from LeCun's four IDX files (gzip-compressed or not). Every file found
+is verified; a corrupt one raises an error naming it and is never returned.
+
+When none of that works, the *fast* profile (CI, laptops) returns a named stand-in with one
+warning line (``digits`` for MNIST and Fashion-MNIST, ``shapes`` for CIFAR-10, converted to
+the requested shape); the *full* profile raises an error naming the missing files and the fix.
+
+Example:
+    >>> (x_train, y_train), (x_test, y_test) = load_dataset("mnist", n_train=2000)  # doctest: +SKIP
+    >>> x_train.shape, x_train.dtype                                               # doctest: +SKIP
+    ((2000, 28, 28, 1), dtype('float32'))
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+from helpers.datafiles import (
+    DATA_FILES,
+    ENV_VAR,
+    FOLDERS,
+    file_list,
+    keras_cache_dir,
+    load_files,
+    mirror_dir,
+    search,
+)
+from helpers.profiles import resolve_profile
+from helpers.shapes import SHAPE_CLASSES, make_shapes
+
+__all__ = [
+    "CLASS_NAMES",
+    "DATASETS",
+    "DATA_FILES",
+    "ENV_VAR",
+    "STAND_INS",
+    "describe_data_source",
+    "load_dataset",
+]
+
+DATASETS = ("mnist", "fashion_mnist", "cifar10", "digits", "shapes")
+#: The stand-in each real dataset is replaced by offline in the fast profile.
+STAND_INS = {"mnist": "digits", "fashion_mnist": "digits", "cifar10": "shapes"}
+CLASS_NAMES = {
+    "mnist": tuple(str(digit) for digit in range(10)),
+    "fashion_mnist": ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal",
+                      "Shirt", "Sneaker", "Bag", "Ankle boot"),
+    "cifar10": ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse",
+                "ship", "truck"),
+    "digits": tuple(str(digit) for digit in range(10)),
+    "shapes": SHAPE_CLASSES,
+}
+# (train, test) sizes; "shapes" is generated, so any size works and these are the defaults
+SIZES = {"mnist": (60000, 10000), "fashion_mnist": (60000, 10000), "cifar10": (50000, 10000),
+         "digits": (1437, 360), "shapes": (5000, 1000)}
+IMAGE_SHAPES = {"mnist": (28, 28, 1), "fashion_mnist": (28, 28, 1), "cifar10": (32, 32, 3),
+                "digits": (28, 28, 1), "shapes": (32, 32, 3)}
+_SPLITS = ("train", "test")
+
+
+# ---------------------------------------------------------------- argument checks
+def _check_count(value, parameter: str, name: str, split: int) -> int | None:
+    if value is None:
+        return None
+    if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 0:
+        raise ValueError(f"The {parameter!r} parameter of load_dataset must be None or an int "
+                         f">= 0; got {value!r}.")
+    available = SIZES[name][split]
+    if name != "shapes" and value > available:
+        raise ValueError(f"The {parameter!r} parameter of load_dataset must be at most "
+                         f"{available} (the size of {name}'s {_SPLITS[split]} set); "
+                         f"got {value!r}.")
+    return int(value)
+
+
+def _check_arguments(name, n_train, n_test, data_dir, download):
+    if not isinstance(name, str) or name not in DATASETS:
+        raise ValueError(f"The 'name' parameter of load_dataset must be one of {DATASETS}; "
+                         f"got {name!r}.")
+    counts = (_check_count(n_train, "n_train", name, 0), _check_count(n_test, "n_test", name, 1))
+    if data_dir is not None:
+        if not isinstance(data_dir, (str, os.PathLike)):
+            raise TypeError(f"The 'data_dir' parameter of load_dataset must be None, a str or "
+                            f"an os.PathLike; got {type(data_dir).__name__} {data_dir!r}.")
+        data_dir = Path(data_dir).expanduser()
+        if data_dir.exists() and not data_dir.is_dir():
+            raise ValueError(f"The 'data_dir' parameter of load_dataset must be a folder; "
+                             f"got {str(data_dir)!r}, which is a file.")
+    if not isinstance(download, bool):
+        raise TypeError(f"The 'download' parameter of load_dataset must be a bool; "
+                        f"got {download!r}.")
+    return counts, data_dir
+
+
+# ---------------------------------------------------------------- arrays
+def _stratified_indices(labels: np.ndarray, n: int) -> np.ndarray:
+    """The first ``n * share`` examples of each class, in the original order.
+
+    Each class gets its share of ``n`` rounded by largest remainder, so class proportions
+    are kept within one example; no randomness, so the subset is the same on every machine.
+    """
+    classes, counts = np.unique(labels, return_counts=True)
+    exact = counts * n / len(labels)
+    quota = np.floor(exact).astype(int)
+    order = np.argsort(-(exact - quota), kind="stable")
+    quota[order[: n - quota.sum()]] += 1
+    chosen = [np.flatnonzero(labels == c)[:q] for c, q in zip(classes, quota)]
+    return np.sort(np.concatenate(chosen))
+
+
+def _take(images, labels, n, *, parameter: str, dataset: str):
+    if n is not None and n > len(labels):
+        raise ValueError(f"The {parameter!r} parameter of load_dataset must be at most "
+                         f"{len(labels)} (the examples {dataset} has here); got {n}.")
+    if n is not None and n < len(labels):
+        keep = _stratified_indices(labels, n)
+        images, labels = images[keep], labels[keep]
+    return images, labels
+
+
+def _as_float_images(images: np.ndarray) -> np.ndarray:
+    """uint8 ``(N, H, W)`` or ``(N, H, W, C)`` -> float32 ``(N, H, W, C)`` in [0, 1]."""
+    out = images.astype(np.float32)
+    out /= 255.0
+    return out[..., None] if out.ndim == 3 else out
+
+
+def _bilinear_matrix(source: int, target: int) -> np.ndarray:
+    """Weights ``(target, source)`` of a bilinear resize with half-pixel centres."""
+    position = np.clip((np.arange(target) + 0.5) * source / target - 0.5, 0, source - 1)
+    low = np.floor(position).astype(int)
+    high = np.minimum(low + 1, source - 1)
+    weights = np.zeros((target, source))
+    np.add.at(weights, (np.arange(target), low), 1 - (position - low))
+    np.add.at(weights, (np.arange(target), high), position - low)
+    return weights
+
+
+def _digits() -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """scikit-learn's 1,797 real 8x8 digits as MNIST-like 28x28 images.
+
+    Each digit is resized bilinearly to 20x20 and centred in a 28x28 frame, the layout of
+    MNIST; the last 360 images are the test split.
+    """
+    from sklearn.datasets import load_digits
+
+    bunch = load_digits()
+    resize = _bilinear_matrix(8, 20)
+    big = np.einsum("ij,njk,lk->nil", resize, bunch.images / 16.0, resize)
+    images = np.zeros((len(big), 28, 28, 1), dtype=np.float32)
+    images[:, 4:24, 4:24, 0] = np.clip(big, 0.0, 1.0)
+    labels = bunch.target.astype(np.int64)
+    n_train = SIZES["digits"][0]
+    return {"train": (images[:n_train], labels[:n_train]),
+            "test": (images[n_train:], labels[n_train:])}
+
+
+def _shapes(n_train: int | None, n_test: int | None, image_size: int = 32):
+    sizes = [SIZES["shapes"][i] if n is None else n for i, n in enumerate((n_train, n_test))]
+    return {split: make_shapes(n, image_size=image_size, seed=seed)[:2]
+            for split, n, seed in zip(_SPLITS, sizes, (0, 1))}
+
+
+# ---------------------------------------------------------------- offline behaviour
+def _accelerator_visible() -> bool:
+    """A GPU or TPU seen without importing TensorFlow (a device file or a TPU address)."""
+    if os.environ.get("TPU_NAME") or os.environ.get("COLAB_TPU_ADDR"):
+        return True
+    return Path("/dev/nvidia0").exists()
+
+
+def _active_profile() -> str:
+    """The profile of ``helpers.setup()`` if TensorFlow is loaded, else from the environment."""
+    if "tensorflow" in sys.modules:
+        from helpers.environment import current_settings
+
+        return current_settings().profile
+    return resolve_profile(has_accelerator=_accelerator_visible())
+
+
+def _looked_in(data_dir: Path | None) -> str:
+    if data_dir is not None:
+        return f"data_dir={data_dir}"
+    mirror = mirror_dir()
+    places = [f"{ENV_VAR}={mirror}"] if mirror else []
+    return " or ".join([*places, f"the Keras cache {keras_cache_dir()}"])
+
+
+def _stand_in(name: str, counts, reason: str, splits) -> dict:
+    stand_in = STAND_INS[name]
+    if stand_in == "digits":
+        digits = _digits()
+        arrays = {split: _take(*digits[split], None if n is None else min(n, SIZES["digits"][i]),
+                               parameter=f"n_{split}", dataset=stand_in)
+                  for i, (split, n) in enumerate(zip(_SPLITS, counts))}
+        what = "scikit-learn's real 8x8 digits resized to 28x28"
+    else:
+        arrays = _shapes(*counts, image_size=IMAGE_SHAPES[name][0])
+        what = f"procedural shapes {SHAPE_CLASSES}, 32x32 RGB"
+    sizes = " / ".join(f"{len(arrays[s][1])} {s}" for s in _SPLITS)
+    warnings.warn(
+        f"{name} is not available ({reason}); using the stand-in {stand_in!r} ({what}; "
+        f"{sizes} images). For the real data set {ENV_VAR} to a folder holding "
+        f"{file_list(name, splits)}, or connect to the internet.", UserWarning, stacklevel=3)
+    return arrays
+
+
+# ---------------------------------------------------------------- public API
+def load_dataset(name: str, *, n_train: int | None = None, n_test: int | None = None,
+                 data_dir: str | os.PathLike | None = None, download: bool = True
+                 ) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
+    """Load a dataset as float32 images in [0, 1] with a channel axis and int64 labels.
+
+    Args:
+        name: one of ``DATASETS``: ``"mnist"``, ``"fashion_mnist"``, ``"cifar10"``,
+            ``"digits"`` (scikit-learn's real 8x8 digits resized to 28x28; 1,437 train and
+            360 test images) or ``"shapes"`` (:func:`helpers.shapes.make_shapes`, 32x32 RGB;
+            5,000 train and 1,000 test images unless sizes are given).
+        n_train: training examples to keep (``None``: all). The subset is deterministic
+            and stratified: the first examples of each class, in proportion to the class
+            sizes, in the original order. ``0`` skips the training files altogether (e.g. a
+            mirror holding only MNIST's test set).
+        n_test: the same for the test set.
+        data_dir: the folder to read the files from (and download missing ones into);
+            ``None`` searches ``COURSE_DATA_DIR``, then the Keras cache.
+        download: download missing files (into ``data_dir`` or the Keras cache).
+
+    Returns:
+        ``((x_train, y_train), (x_test, y_test))``: ``x`` float32 ``(N, H, W, C)``
+        (28x28x1 for MNIST, Fashion-MNIST and digits; 32x32x3 for CIFAR-10 and shapes),
+        ``y`` int64 ``(N,)`` indices into ``CLASS_NAMES[name]``.
+
+    Raises:
+        ValueError: for an unknown ``name``, a negative ``n_train``/``n_test`` or one
+            larger than the dataset, a ``data_dir`` that is a file, or a file that fails its
+            checksum (the message names it; it is never returned).
+        TypeError: for a ``data_dir`` that is not a path, or a ``download`` that is not a bool.
+        FileNotFoundError: when the files are missing from ``data_dir``, or, in the full
+            profile, from every place and the download; the message names the files and the fix.
+
+    Warns:
+        UserWarning: one line, when the fast profile falls back to a stand-in offline.
+
+    Example:
+        >>> (x_train, y_train), (x_test, y_test) = load_dataset("digits", n_train=100)
+        >>> x_train.shape, y_train.dtype, x_test.shape
+        ((100, 28, 28, 1), dtype('int64'), (360, 28, 28, 1))
+    """
+    counts, data_dir = _check_arguments(name, n_train, n_test, data_dir, download)
+    if name == "shapes":
+        arrays = _shapes(*counts)
+    elif name == "digits":
+        arrays = _digits()
+    else:
+        splits = tuple(s for s, n in zip(_SPLITS, counts) if n != 0)
+        arrays, reason = load_files(name, splits, data_dir, download)
+        if arrays is None and data_dir is not None:
+            _, missing = search(name, data_dir, splits)
+            files = ", ".join(DATA_FILES[key].name for key in missing)
+            hint = (" or pass n_train=0 to load only the test set"
+                    if all(key.split("/")[1].startswith("train") for key in missing) else "")
+            raise FileNotFoundError(
+                f"{name} is not in data_dir={data_dir}: it lacks {files} ({reason}). Put "
+                f"{file_list(name, splits)} there{hint}.")
+        if arrays is None and _active_profile() == "full":
+            raise FileNotFoundError(
+                f"{name} is not available: {file_list(name, splits)} not found in "
+                f"{_looked_in(data_dir)}, and {reason}. Fix: set {ENV_VAR} to a folder "
+                f"holding these files (an offline mirror), or connect to the internet.")
+        if arrays is None:
+            return _pack(_stand_in(name, counts, reason, splits), (None, None), name)
+        empty_shape = (0, *IMAGE_SHAPES[name])
+        arrays = {split: (_as_float_images(x), y.reshape(-1).astype(np.int64))
+                  for split, (x, y) in arrays.items()}
+        for split in _SPLITS:
+            arrays.setdefault(split, (np.zeros(empty_shape, np.float32),
+                                      np.zeros(0, np.int64)))
+    return _pack(arrays, counts, name)
+
+
+def _pack(arrays, counts, name):
+    (x_train, y_train), (x_test, y_test) = (
+        _take(*arrays[split], n, parameter=f"n_{split}", dataset=name)
+        for split, n in zip(_SPLITS, counts))
+    return (x_train, y_train), (x_test, y_test)
+
+
+def describe_data_source() -> str:
+    """One line saying where real datasets come from, for ``helpers.setup()``.
+
+    Example:
+        >>> describe_data_source()                 # doctest: +SKIP
+        'Keras cache /root/.keras/datasets'
+    """
+    mirror = mirror_dir()
+    if mirror is not None:
+        state = "" if mirror.is_dir() else "; folder not found"
+        return f"{ENV_VAR}={mirror} (offline mirror{state})"
+    cache = keras_cache_dir()
+    known = {name for spec in DATA_FILES.values() for name in spec.names}
+    folders = [cache, *(cache / sub for subs in FOLDERS.values() for sub in subs)]
+    if any((folder / name).is_file() for folder in folders for name in known):
+        return f"Keras cache {cache}"
+    return f"download (to the Keras cache {cache})"
