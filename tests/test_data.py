@@ -442,6 +442,12 @@ def test_an_interrupted_download_leaves_no_partial_file(tmp_path, monkeypatch, p
                                                 r"COURSE_DATA_DIR"):
         load_dataset("mnist")
     assert _leftovers(_cache(tmp_path)) == []
+    profile("fast")
+    with pytest.warns(UserWarning, match=r"download failed: reset by peer\); using the "
+                                         r"stand-in 'digits'"):
+        (x_train, _), _ = load_dataset("fashion_mnist", n_train=10, n_test=10)
+    assert x_train.shape == (10, 28, 28, 1)
+    assert _leftovers(_cache(tmp_path)) == ["fashion-mnist"]  # an empty folder, no file
 
 
 @pytest.mark.parametrize("error", [KeyboardInterrupt(), OSError("disk full")])
