@@ -1,8 +1,8 @@
 """``helpers.setup()``: the first call of every notebook.
 
 It is the only place that touches the environment: it quiets TensorFlow's C++ log, resolves
-the profile, sets the seeds and the plot style, and prints versions, device and profile in a
-few lines.
+the profile, sets the seeds and the plot style, and prints versions, device, profile and
+data source in a few lines.
 """
 
 from __future__ import annotations
@@ -107,13 +107,14 @@ def setup(profile: str | None = None, seed: int = 42, *, verbose: bool = True) -
     import keras
     import tensorflow as tf
 
+    from helpers.data import describe_data_source
     from helpers.devices import accelerator_kind, describe_devices
     from helpers.plots import use_course_style
     from helpers.train import set_seed
 
     kind = accelerator_kind()
     settings = get_settings(profile, seed=seed, device=describe_devices(),
-                            has_accelerator=kind != "CPU")
+                            has_accelerator=kind != "CPU").with_(data_source=describe_data_source())
     set_seed(seed)
     use_course_style()
     warnings.filterwarnings("ignore", category=DeprecationWarning)
@@ -125,4 +126,5 @@ def setup(profile: str | None = None, seed: int = 42, *, verbose: bool = True) -
         print(f"Device: {settings.device}")
         print(f"Profile: {settings.profile} ({sizes}, epochs={settings.epochs}, "
               f"batch_size={settings.batch_size}) | seed={seed}")
+        print(f"Data: {settings.data_source}")
     return settings

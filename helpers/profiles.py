@@ -31,7 +31,7 @@ class Settings:
         batch_size: batch size for a typical training run.
         image_size: side of generated images (the shapes dataset, U-Net, detection).
         device: a one-line description of the device the run uses.
-        data_source: where the last dataset came from (set by ``helpers.data``).
+        data_source: where real datasets come from (``helpers.data.describe_data_source``).
     """
 
     profile: str

@@ -52,6 +52,7 @@ def test_setup_reports_versions_device_and_profile_on_stdout_only():
     out = runs[0].stdout
     assert "TensorFlow 2." in out and "Keras 3." in out
     assert "Device: CPU" in out and "Profile: fast" in out and "seed=7" in out
+    assert "Data: " in out
     assert len(out.strip().splitlines()) <= 6
     assert runs[0].stderr == "", runs[0].stderr  # nbgrader fails cells that write to stderr
     # the seed is really set: the same draw twice
