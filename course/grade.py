@@ -1,0 +1,332 @@
+"""``course grade``, ``course feedback`` and ``course export``.
+
+``course grade ASSIGNMENT SUBMISSIONS --out DIR [--workers N]`` checks its input first
+(nothing is written on bad input), records the assignment in the workspace's gradebook, then
+autogrades every student folder in a pool of worker processes (:func:`run_jobs`, a progress
+bar while it runs), writes ``DIR/feedback/<student_id>/<notebook>.html`` per student and
+``DIR/grades.csv`` with one row per student folder, and prints a summary table. Every file is
+written atomically (a temporary file, then ``os.replace``); grading again gives the same CSV.
+
+Workers share one gradebook: every SQLite access holds the workspace's lock (see
+``course.autograde``), so rows are neither lost nor duplicated. Each outcome's status and
+message are kept in ``WORKSPACE/outcomes/<assignment>.json``; ``course export`` joins them
+with the gradebook's scores (which include manual grades given in between), and
+``course feedback`` re-renders the pages from the gradebook.
+
+Example:
+    $ course grade ps1 SUBMISSIONS.zip --out graded/ps1 --workers 2
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import os
+import sys
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from course.autograde import Executor, KernelExecutor, KernelSettings, Outcome, grade_submission
+from course.errors import CourseError
+from course.feedback import atomic_write_text, write_feedback
+from course.nbgrader_config import Workspace, master_notebook, resolve_assignments
+from course.submissions import Submission, open_submissions
+
+__all__ = ["CSV_COLUMNS", "Job", "run_job", "run_jobs", "grade_assignment", "export_grades",
+           "write_grades_csv", "summary_table", "grade_command", "feedback_command",
+           "export_command", "add_arguments"]
+
+CSV_COLUMNS = ("student_id", "assignment", "score", "max_score", "status", "message")
+
+
+@dataclass(frozen=True)
+class Job:
+    """One student folder to grade (picklable: it crosses into a worker process)."""
+
+    assignment: str
+    submission: Submission
+    workspace: Path
+    feedback: Path
+    executor: Any = None
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip() or type(error).__name__
+    return text.splitlines()[0][:200]
+
+
+def _forget(workspace: Workspace, assignment: str, student_id: str) -> None:
+    """Drop an earlier submission of a student who now has none to grade."""
+    import shutil
+
+    from nbgrader.api import Gradebook, MissingEntry
+
+    with workspace.gradebook_lock(), Gradebook(workspace.db_url) as gradebook:
+        try:
+            gradebook.remove_submission(assignment, student_id)
+        except MissingEntry:
+            pass
+    for folder in (workspace.submitted(student_id, assignment),
+                   workspace.autograded(student_id, assignment)):
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def run_job(job: Job) -> Outcome:
+    """Grade one student folder and write its feedback page; never raises."""
+    from course.autograde import max_score
+
+    workspace = Workspace(job.workspace)
+    student = job.submission
+    try:
+        if student.problem or student.notebook is None:
+            _forget(workspace, job.assignment, student.student_id)
+        if student.problem:
+            outcome = Outcome(student.student_id, job.assignment, 0.0,
+                              max_score(workspace, job.assignment), "invalid", student.problem)
+        else:
+            outcome = grade_submission(job.assignment, student.student_id, student.notebook,
+                                       workspace, executor=job.executor)
+    except Exception as error:  # noqa: BLE001 - one student's failure never stops the run
+        try:
+            total = max_score(workspace, job.assignment)
+        except Exception:  # noqa: BLE001
+            total = 0.0
+        outcome = Outcome(student.student_id, job.assignment, 0.0, total, "crashed",
+                          f"the grader failed: {_first_line(error)}")
+    try:
+        write_feedback(workspace, outcome, job.feedback)
+    except Exception as error:  # noqa: BLE001
+        outcome = replace(outcome, message="; ".join(
+            part for part in (outcome.message, f"no feedback page: {_first_line(error)}") if part))
+    return outcome
+
+
+def run_jobs(jobs: Sequence[Job], *, workers: int, progress: bool = True,
+             description: str = "grading") -> list[Outcome]:
+    """Run jobs in ``workers`` processes (in this process when ``workers`` is 1), with a
+    progress bar; return the outcomes sorted by student id."""
+    from tqdm import tqdm
+
+    bar = tqdm(total=len(jobs), desc=description, unit="student", disable=not progress,
+               file=sys.stderr, dynamic_ncols=True)
+    outcomes: list[Outcome] = []
+    try:
+        if workers <= 1 or len(jobs) <= 1:
+            for job in jobs:
+                outcomes.append(run_job(job))
+                bar.update()
+        else:
+            outcomes.extend(_run_pool(jobs, workers, bar))
+    finally:
+        bar.close()
+    return sorted(outcomes, key=lambda outcome: outcome.student_id)
+
+
+def _worker_context() -> Any:
+    """Worker processes come from a fork server that has imported nbgrader once (importing
+    it takes seconds; forking from a clean server is safe, unlike forking this process)."""
+    import multiprocessing
+
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("spawn")
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["course.grade", "nbgrader.preprocessors", "nbgrader.api",
+                                    "nbgrader.converters", "nbclient", "jupyter_client"])
+    return context
+
+
+def _run_pool(jobs: Sequence[Job], workers: int, bar: Any) -> list[Outcome]:
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
+    outcomes = []
+    context = _worker_context()
+    with ProcessPoolExecutor(max_workers=min(workers, len(jobs)), mp_context=context) as pool:
+        futures = {pool.submit(run_job, job): job for job in jobs}
+        for future in as_completed(futures):
+            job = futures[future]
+            try:
+                outcomes.append(future.result())
+            except Exception as error:  # noqa: BLE001 - a worker process died
+                outcomes.append(Outcome(job.submission.student_id, job.assignment, 0.0, 0.0,
+                                        "crashed", f"the worker process failed: {_first_line(error)}"))
+            bar.update()
+    return outcomes
+
+
+def _load_outcomes(workspace: Workspace, assignment: str) -> dict[str, dict]:
+    path = workspace.outcomes_file(assignment)
+    return json.loads(path.read_text("utf-8")) if path.is_file() else {}
+
+
+def _store_outcomes(workspace: Workspace, assignment: str, outcomes: Sequence[Outcome]) -> None:
+    with workspace.gradebook_lock():
+        stored = _load_outcomes(workspace, assignment)
+        stored.update({outcome.student_id: asdict(outcome) for outcome in outcomes})
+        atomic_write_text(workspace.outcomes_file(assignment),
+                          json.dumps(dict(sorted(stored.items())), indent=1) + "\n")
+
+
+def export_grades(workspace: Workspace, assignment: str, *,
+                  students: Sequence[str] | None = None) -> list[Outcome]:
+    """Scores from the gradebook (manual grades included) with the stored statuses.
+
+    Args:
+        students: the students to report (default: everyone graded for ``assignment``).
+
+    Raises:
+        CourseError: when the workspace has never graded ``assignment``.
+    """
+    from nbgrader.api import Gradebook, MissingEntry
+
+    stored = _load_outcomes(workspace, assignment)
+    scores: dict[str, float] = {}
+    total = 0.0
+    if workspace.db_path.is_file():
+        with workspace.gradebook_lock(), Gradebook(workspace.db_url) as gradebook:
+            try:
+                record = gradebook.find_assignment(assignment)
+            except MissingEntry:
+                record = None
+            if record is not None:
+                total = float(record.max_score)
+                scores = {sub.student.id: float(sub.score) for sub in record.submissions}
+    if not stored and not scores:
+        raise CourseError(f"The workspace '{workspace.root}' has no graded submissions of "
+                          f"{assignment!r}; run `course grade {assignment} SUBMISSIONS` first.")
+    outcomes = []
+    for student_id in (students if students is not None else sorted(set(stored) | set(scores))):
+        known = stored.get(student_id, {"status": "graded", "message": "", "score": 0.0})
+        score = scores.get(student_id, known["score"])
+        if known["status"] in ("missing", "invalid"):
+            score = 0.0
+        outcomes.append(Outcome(student_id, assignment, score, total or known.get("max_score", 0),
+                                known["status"], known["message"]))
+    return outcomes
+
+
+def write_grades_csv(path: Path, outcomes: Sequence[Outcome]) -> None:
+    """Write ``grades.csv`` (columns :data:`CSV_COLUMNS`, one row per outcome), atomically."""
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    for outcome in outcomes:
+        writer.writerow(outcome.row())
+    atomic_write_text(path, buffer.getvalue())
+
+
+def summary_table(outcomes: Sequence[Outcome]) -> str:
+    """Counts by status and the mean score (missing and failed submissions count as 0)."""
+    counts = Counter(outcome.status for outcome in outcomes)
+    total = max((outcome.max_score for outcome in outcomes), default=0.0)
+    mean = sum(outcome.score for outcome in outcomes) / max(len(outcomes), 1)
+    lines = [f"{'status':<10} {'students':>8}", f"{'-' * 10} {'-' * 8}"]
+    lines += [f"{status:<10} {count:>8}" for status, count in sorted(counts.items())]
+    lines += [f"{'-' * 10} {'-' * 8}", f"{'total':<10} {len(outcomes):>8}",
+              f"mean score {mean:.2f} / {total:g} over all {len(outcomes)} students"]
+    return "\n".join(lines)
+
+
+def grade_assignment(assignment: str, submissions: Path, out: Path, *, workers: int = 1,
+                     workspace: Workspace | None = None, executor: Executor | None = None,
+                     solutions: Path | None = None, progress: bool = True) -> list[Outcome]:
+    """Autograde every student folder of ``submissions``; write ``out/grades.csv`` and
+    ``out/feedback/``. Returns the outcomes, sorted by student id.
+
+    Raises:
+        CourseError: bad input (see ``course.submissions.open_submissions``); nothing is
+            written then.
+    """
+    from course.release import generate_assignment
+
+    workspace = workspace or Workspace.default()
+    executor = executor or KernelExecutor()
+    notebook_name = master_notebook(assignment, solutions=solutions).name
+    with open_submissions(submissions, notebook_name=notebook_name) as found:
+        generate_assignment(assignment, workspace, solutions=solutions)
+        jobs = [Job(assignment, submission, workspace.root, out / "feedback", executor)
+                for submission in found]
+        outcomes = run_jobs(jobs, workers=workers, progress=progress,
+                            description=f"grading {assignment}")
+    _store_outcomes(workspace, assignment, outcomes)
+    rows = export_grades(workspace, assignment, students=[outcome.student_id for outcome in outcomes])
+    write_grades_csv(out / "grades.csv", rows)
+    return rows
+
+
+# ------------------------------------------------------------------------------------ CLI
+def add_arguments(name: str, parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("assignment", metavar="ASSIGNMENT", help="assignment id, e.g. ps1")
+    if name == "grade":
+        parser.add_argument("submissions", type=Path, metavar="SUBMISSIONS",
+                            help="folder SUBMISSIONS/<student_id>/<notebook>.ipynb, or a zip of it")
+    parser.add_argument("--out", type=Path, required=True, metavar="DIR",
+                        help="output folder (grades.csv, feedback/)")
+    parser.add_argument("--workspace", type=Path, default=None,
+                        help="nbgrader workspace (default: .grading/)")
+    if name == "grade":
+        parser.add_argument("--workers", type=int, default=os.cpu_count() or 1,
+                            help="parallel worker processes (default: the number of CPUs)")
+        parser.add_argument("--timeout", type=float, default=KernelSettings.submission_timeout,
+                            help="seconds per submission (default: %(default)s)")
+        parser.add_argument("--cell-timeout", type=float, default=KernelSettings.cell_timeout,
+                            help="seconds per cell (default: %(default)s)")
+        parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+
+def _check_out(out: Path) -> None:
+    if out.exists() and not out.is_dir():
+        raise CourseError(f"The '--out' parameter must be a folder; '{out}' is a file.")
+
+
+def _workspace(args: argparse.Namespace) -> Workspace:
+    return Workspace(args.workspace) if args.workspace else Workspace.default()
+
+
+def grade_command(args: argparse.Namespace) -> int:
+    (assignment,) = resolve_assignments([args.assignment], command="course grade")
+    _check_out(args.out)
+    if args.workers < 1:
+        raise CourseError(f"The '--workers' parameter must be at least 1; got {args.workers}.")
+    for option in ("timeout", "cell_timeout"):
+        if getattr(args, option) <= 0:
+            raise CourseError(f"The '--{option.replace('_', '-')}' parameter must be positive; "
+                              f"got {getattr(args, option)}.")
+    executor = KernelExecutor(KernelSettings(cell_timeout=args.cell_timeout,
+                                             submission_timeout=args.timeout))
+    outcomes = grade_assignment(assignment, args.submissions, args.out, workers=args.workers,
+                                workspace=_workspace(args), executor=executor,
+                                progress=not args.no_progress)
+    print(summary_table(outcomes))
+    print(f"wrote {args.out / 'grades.csv'} and {args.out / 'feedback'}/")
+    return 0
+
+
+def feedback_command(args: argparse.Namespace) -> int:
+    (assignment,) = resolve_assignments([args.assignment], command="course feedback")
+    _check_out(args.out)
+    workspace = _workspace(args)
+    outcomes = export_grades(workspace, assignment)
+    failed = 0
+    for outcome in outcomes:
+        try:
+            write_feedback(workspace, outcome, args.out / "feedback")
+        except Exception as error:  # noqa: BLE001 - report and go on with the others
+            print(f"FAILED {outcome.student_id}: {_first_line(error)}")
+            failed += 1
+    print(f"wrote {len(outcomes) - failed} feedback pages under {args.out / 'feedback'}/")
+    return 1 if failed else 0
+
+
+def export_command(args: argparse.Namespace) -> int:
+    (assignment,) = resolve_assignments([args.assignment], command="course export")
+    _check_out(args.out)
+    outcomes = export_grades(_workspace(args), assignment)
+    write_grades_csv(args.out / "grades.csv", outcomes)
+    print(summary_table(outcomes))
+    print(f"wrote {args.out / 'grades.csv'}")
+    return 0
