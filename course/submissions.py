@@ -126,13 +126,12 @@ def open_submissions(path: Path, *, notebook_name: str) -> Iterator[list[Submiss
                 raise CourseError(f"SUBMISSIONS '{path}' is a damaged zip archive: {error}.") from None
         else:
             raise CourseError(f"SUBMISSIONS '{path}' is neither a folder nor a zip archive; {LAYOUT}.")
+        if not _notebooks(root):
+            raise CourseError(f"SUBMISSIONS '{path}' holds no notebook (.ipynb); {LAYOUT}.")
         root = _student_root(root)
         students = [entry for entry in _visible(root) if entry.is_dir()]
         if not students:
             raise CourseError(f"SUBMISSIONS '{path}' holds no student folder; {LAYOUT}.")
-        if not _notebooks(root):
-            raise CourseError(f"SUBMISSIONS '{path}' holds no notebook (.ipynb) in any student "
-                              f"folder; {LAYOUT}.")
         found = []
         for folder in students:
             notebook, problem = find_notebook(folder, notebook_name)
