@@ -1,16 +1,35 @@
-"""Training: seeds, the distribution strategy, and ``fit`` over a ``tf.data`` pipeline.
+"""Training: seeds, the distribution strategy, mixed precision, and ``fit``.
 
-``set_seed`` makes a run repeatable; ``get_strategy`` picks TPU, several GPUs or the one
-device; ``fit`` trains a model compiled the ordinary way and returns Keras' ``History``.
+``set_seed`` makes a run repeatable; ``get_strategy`` picks a TPU, several GPUs or the one
+device; ``use_mixed_precision`` turns on float16/bfloat16 compute only where the hardware
+gains from it; ``fit`` trains a model compiled the ordinary way over a ``tf.data`` pipeline
+and returns Keras' ``History``.
+
+Example:
+    >>> from helpers.train import fit, get_strategy, set_seed
+    >>> set_seed(42)                                              # doctest: +SKIP
+    >>> with get_strategy().scope():                              # doctest: +SKIP
+    ...     model = build_lenet5((32, 32, 1), 10)
+    ...     model.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"])
+    >>> history = fit(model, x_train, y_train, validation_data=(x_test, y_test))  # doctest: +SKIP
 """
 
 from __future__ import annotations
 
+import functools
+import os
 import random
+import warnings
+from typing import Any
 
 import numpy as np
 
-__all__ = ["set_seed"]
+__all__ = ["set_seed", "get_strategy", "use_mixed_precision", "fit"]
+
+#: Steps run inside one call of the compiled training function (one Python round trip).
+STEPS_PER_EXECUTION = 32
+#: Shuffle buffer for a ``tf.data.Dataset`` of unknown or large size (arrays shuffle fully).
+SHUFFLE_BUFFER = 10_000
 
 
 def _has_gpu() -> bool:
@@ -21,14 +40,23 @@ def _has_gpu() -> bool:
     return bool(tf.config.list_physical_devices("GPU"))
 
 
+def _check_int(value: Any, name: str, function: str, *, minimum: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
+        allowed = "a positive int" if minimum == 1 else "a non-negative int"
+        raise ValueError(f"The {name!r} parameter of {function} must be {allowed}; "
+                         f"got {value!r}.")
+    return int(value)
+
+
 def set_seed(seed: int, *, deterministic_ops: bool | None = None) -> None:
     """Seed Python, NumPy, TensorFlow and Keras, and make TensorFlow's ops deterministic.
 
     Op determinism (``tf.config.experimental.enable_op_determinism``) is process-wide and
     cannot be switched off again. With ``deterministic_ops=None`` (the default) it is enabled
-    on a machine without a GPU, where it costs little and where every op the course uses
-    has a deterministic kernel; on a GPU it is left off, because there it slows training and
-    the ops that lack a deterministic GPU kernel raise ``UnimplementedError``.
+    on a machine without a GPU, where the course's models keep their speed (the benchmark
+    measures it) and Keras would not use XLA anyway; on a GPU it is left off, because
+    there it slows training and the ops that lack a deterministic GPU kernel raise
+    ``UnimplementedError``. While it is on, Keras also turns ``jit_compile`` (XLA) off.
 
     Args:
         seed: a non-negative int.
@@ -42,16 +70,13 @@ def set_seed(seed: int, *, deterministic_ops: bool | None = None) -> None:
         >>> from helpers.train import set_seed
         >>> set_seed(42)
     """
-    if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool) or seed < 0:
-        raise ValueError(
-            f"The 'seed' parameter of set_seed must be a non-negative int; got {seed!r}.")
+    seed = _check_int(seed, "seed", "set_seed", minimum=0)
     if deterministic_ops not in (None, True, False):
         raise ValueError("The 'deterministic_ops' parameter of set_seed must be one of "
                          f"(None, True, False); got {deterministic_ops!r}.")
     import keras
     import tensorflow as tf
 
-    seed = int(seed)
     random.seed(seed)
     np.random.seed(seed)
     keras.utils.set_random_seed(seed)  # Python, NumPy, TensorFlow and Keras' seed generator
@@ -59,3 +84,304 @@ def set_seed(seed: int, *, deterministic_ops: bool | None = None) -> None:
         deterministic_ops = not _has_gpu()
     if deterministic_ops:
         tf.config.experimental.enable_op_determinism()
+
+
+@functools.cache
+def get_strategy() -> Any:
+    """The ``tf.distribute`` strategy for this machine, chosen once and reported in one line.
+
+    A TPU (``TPU_NAME``/``COLAB_TPU_ADDR`` or a local TPU) gives ``TPUStrategy``; more than
+    one GPU gives ``MirroredStrategy``; otherwise TensorFlow's default strategy (one device).
+    Build and compile the model inside ``get_strategy().scope()``; Keras' ``fit`` then
+    splits every batch across the replicas.
+
+    Example:
+        >>> from helpers.train import get_strategy
+        >>> strategy = get_strategy()                 # doctest: +SKIP
+        Strategy: default (one device: CPU)
+        >>> strategy.num_replicas_in_sync             # doctest: +SKIP
+        1
+    """
+    import tensorflow as tf
+
+    from helpers.devices import accelerator_kind
+
+    if accelerator_kind() == "TPU":
+        # A TPU node is reached over gRPC (TPU_NAME, or COLAB_TPU_ADDR on old Colab
+        # runtimes); a TPU VM has its cores attached locally.
+        colab = os.environ.get("COLAB_TPU_ADDR")
+        address = os.environ.get("TPU_NAME") or (f"grpc://{colab}" if colab else None)
+        resolver = tf.distribute.cluster_resolver.TPUClusterResolver(tpu=address or "local")
+        if address:
+            tf.config.experimental_connect_to_cluster(resolver)
+        tf.tpu.experimental.initialize_tpu_system(resolver)
+        strategy = tf.distribute.TPUStrategy(resolver)
+        what = f"TPUStrategy over {strategy.num_replicas_in_sync} TPU cores"
+    elif len(tf.config.list_logical_devices("GPU")) > 1:
+        strategy = tf.distribute.MirroredStrategy()
+        what = f"MirroredStrategy over {strategy.num_replicas_in_sync} GPUs"
+    else:
+        strategy = tf.distribute.get_strategy()
+        device = "GPU" if tf.config.list_logical_devices("GPU") else "CPU"
+        what = f"default (one device: {device})"
+    print(f"Strategy: {what}")
+    return strategy
+
+
+def _gpus_gain_from_float16() -> bool:
+    import tensorflow as tf
+
+    gpus = tf.config.list_physical_devices("GPU")
+    capabilities = [tf.config.experimental.get_device_details(gpu).get("compute_capability")
+                    for gpu in gpus]
+    return bool(gpus) and all(c is not None and tuple(c) >= (7, 0) for c in capabilities)
+
+
+def use_mixed_precision() -> str:
+    """Compute in 16-bit floats where the hardware gains from it; return the policy in force.
+
+    GPUs with compute capability 7.0 or more (Tensor Cores: V100, T4, A100, ...) get
+    ``"mixed_float16"`` and TPUs ``"mixed_bfloat16"``; on a CPU or an older GPU, where 16-bit
+    arithmetic is slower, Keras' policy is left as it is (``"float32"`` by default).
+    Layers take their policy when they are created, so call this before building the model;
+    ``model.compile`` then adds loss scaling by itself.
+
+    Example:
+        >>> from helpers.train import use_mixed_precision
+        >>> use_mixed_precision()                     # doctest: +SKIP
+        'float32'
+    """
+    import keras
+
+    from helpers.devices import accelerator_kind
+
+    kind = accelerator_kind()
+    if kind == "TPU":
+        keras.config.set_dtype_policy("mixed_bfloat16")
+    elif kind == "GPU" and _gpus_gain_from_float16():
+        keras.config.set_dtype_policy("mixed_float16")
+    return keras.config.dtype_policy().name
+
+
+def _is_dataset(value: Any) -> bool:
+    import tensorflow as tf
+
+    return isinstance(value, tf.data.Dataset)
+
+
+def _arrays(x: Any, y: Any, sample_weight: Any, name: str) -> tuple:
+    """Validate ``(x, y[, sample_weight])`` given as arrays; return them as a tuple."""
+    import tensorflow as tf
+
+    if y is None:
+        raise ValueError(f"The 'y' parameter of fit is required when {name!r} holds arrays; "
+                         "got None. Pass the labels, or a tf.data.Dataset of (x, y) pairs.")
+    parts = (x, y) if sample_weight is None else (x, y, sample_weight)
+    parts = tuple(tf.nest.map_structure(np.asarray, part) for part in parts)
+    lengths = {label: {len(a) if a.ndim else 0 for a in tf.nest.flatten(part)}
+               for label, part in zip(("x", "y", "sample_weight"), parts)}
+    if any(len(found) != 1 for found in lengths.values()) or len(
+            {next(iter(found)) for found in lengths.values()}) != 1:
+        raise ValueError(f"The arrays passed to fit as {name!r} must have the same number of "
+                         f"examples; got lengths {lengths}.")
+    if next(iter(lengths["x"])) == 0:
+        raise ValueError(f"The {name!r} parameter of fit holds no examples.")
+    return parts
+
+
+def _array_pipeline(parts: tuple, batch_size: int, *, shuffle: bool, seed: int) -> Any:
+    """Batches of ``parts`` gathered by (reshuffled) indices: one copy of the data in memory.
+
+    The arrays are already in memory, so instead of copying them into a cache and a shuffle
+    buffer, only the indices are shuffled and each batch is one vectorised ``tf.gather``.
+    """
+    import tensorflow as tf
+
+    tensors = tuple(tf.nest.map_structure(tf.convert_to_tensor, part) for part in parts)
+    count = len(tf.nest.flatten(parts[0])[0])
+    order = tf.data.Dataset.range(count)
+    if shuffle:
+        order = order.shuffle(count, seed=seed, reshuffle_each_iteration=True)
+    batches = tf.data.Dataset.zip((order.batch(batch_size),
+                                   tf.data.Dataset.from_tensors(tensors).repeat()))
+
+    def gather(indices: Any, data: tuple) -> tuple:
+        return tf.nest.map_structure(lambda t: tf.gather(t, indices), data)
+
+    return _with_options(batches.map(gather, num_parallel_calls=tf.data.AUTOTUNE))
+
+
+def _dataset_pipeline(dataset: Any, model: Any, batch_size: int, *, name: str,
+                      shuffle: bool, seed: int, cache: bool) -> Any:
+    """Cache, reshuffle each epoch, batch and prefetch a dataset of single examples."""
+    import tensorflow as tf
+
+    spec = dataset.element_spec
+    if not isinstance(spec, tuple) or len(spec) not in (2, 3):
+        raise ValueError(f"The {name!r} parameter of fit must be a tf.data.Dataset of "
+                         f"(x, y) or (x, y, sample_weight) tuples; got elements {spec}.")
+    inputs = getattr(model, "inputs", None)
+    if inputs and len(tf.nest.flatten(spec[0])) == len(inputs):
+        example, model_input = tf.nest.flatten(spec[0])[0], inputs[0]
+        if example.shape.rank == len(model_input.shape):
+            raise ValueError(
+                f"The {name!r} parameter of fit must hold single examples, but its elements "
+                f"have shape {example.shape}, like the model's batched input "
+                f"{tuple(model_input.shape)}: it is already batched. fit batches by itself: "
+                "pass dataset.unbatch(), or call model.fit(dataset) directly.")
+    if cache:
+        dataset = dataset.cache()
+    if shuffle:
+        size = int(dataset.cardinality())
+        buffer = size if 0 < size <= SHUFFLE_BUFFER else SHUFFLE_BUFFER
+        dataset = dataset.shuffle(buffer, seed=seed, reshuffle_each_iteration=True)
+    return _with_options(dataset.batch(batch_size))
+
+
+def _with_options(dataset: Any) -> Any:
+    import tensorflow as tf
+
+    options = tf.data.Options()
+    # Shard by data (not by file) when a multi-worker strategy distributes the dataset.
+    options.experimental_distribute.auto_shard_policy = (
+        tf.data.experimental.AutoShardPolicy.DATA)
+    return dataset.with_options(options).prefetch(tf.data.AUTOTUNE)
+
+
+def fit(model: Any, x: Any, y: Any = None, *, validation_data: Any = None,
+        epochs: int | None = None, batch_size: int | None = None, shuffle: bool = True,
+        seed: int | None = None, steps_per_execution: int | None = None, cache: bool = True,
+        **fit_kwargs: Any) -> Any:
+    """Train a compiled Keras model over a ``tf.data`` pipeline; return its ``History``.
+
+    Arrays are fed as batches gathered by indices reshuffled every epoch (one copy of the
+    data in memory); a ``tf.data.Dataset`` of single ``(x, y)`` examples is cached,
+    reshuffled every epoch, batched and prefetched. Both shuffles are seeded, so on a CPU
+    two runs after ``set_seed(s)`` with the same ``seed`` give identical weights.
+
+    Fewer Python round trips: ``steps_per_execution`` batches run inside one call of the
+    compiled training function. ``fit`` sets Keras' own ``model.steps_per_execution`` (as
+    ``compile(steps_per_execution=...)`` would, without recompiling: the optimizer keeps its
+    state) and leaves it set, so the next ``fit``, ``evaluate`` or ``predict`` reuses the
+    traced function. Batch-level callbacks and the progress bar update every that many steps.
+    Under ``get_strategy().scope()`` Keras distributes the dataset over the replicas.
+
+    Args:
+        model: a Keras model on which ``compile`` was called.
+        x: an array (or a dict/list of arrays for several inputs), or a
+            ``tf.data.Dataset`` of ``(x, y)`` or ``(x, y, sample_weight)`` single examples.
+        y: the labels when ``x`` holds arrays; ``None`` for a dataset.
+        validation_data: ``(x_val, y_val)`` or a dataset of single examples.
+        epochs: passes over the data; the profile's ``epochs`` when ``None``.
+        batch_size: examples per step (the global batch under a strategy); the profile's
+            ``batch_size`` when ``None``.
+        shuffle: reshuffle the training examples every epoch.
+        seed: seed of the shuffle order; the profile's ``seed`` when ``None``.
+        steps_per_execution: batches per compiled call (at most one epoch's); ``None``
+            keeps the model's own setting when it is above 1, else ``STEPS_PER_EXECUTION``.
+        cache: keep a dataset's examples in memory after the first epoch (set it to
+            ``False`` for a dataset larger than memory); arrays are never copied.
+        **fit_kwargs: passed to ``model.fit`` (``verbose``, ``callbacks``,
+            ``sample_weight``, ``validation_split``, ``class_weight``, ...).
+
+    Returns:
+        The ``keras.callbacks.History`` of the run.
+
+    Raises:
+        TypeError: when ``model`` is not a Keras model or ``validation_data`` has an
+            unsupported type.
+        ValueError: when the model is not compiled, ``epochs``/``batch_size`` are not
+            positive ints, ``y`` is missing for arrays (or given with a dataset), the
+            arrays' lengths differ, or a dataset is already batched.
+
+    Example:
+        >>> history = fit(model, x_train, y_train, epochs=3, batch_size=64)  # doctest: +SKIP
+        >>> history.history["loss"]                                          # doctest: +SKIP
+    """
+    import keras
+
+    from helpers.environment import current_settings
+
+    if not isinstance(model, keras.Model):
+        raise TypeError(f"The 'model' parameter of fit must be a keras.Model; "
+                        f"got {type(model).__name__}.")
+    if not model.compiled:
+        raise ValueError("The 'model' parameter of fit must be compiled first: call "
+                         "model.compile(optimizer, loss, metrics=...) before fit.")
+    settings = current_settings()
+    epochs = _check_int(settings.epochs if epochs is None else epochs, "epochs", "fit",
+                        minimum=1)
+    batch_size = _check_int(settings.batch_size if batch_size is None else batch_size,
+                            "batch_size", "fit", minimum=1)
+    seed = _check_int(settings.seed if seed is None else seed, "seed", "fit", minimum=0)
+    if steps_per_execution is None:
+        steps_per_execution = max(model.steps_per_execution, 1)
+        if steps_per_execution == 1:
+            steps_per_execution = STEPS_PER_EXECUTION
+    steps_per_execution = _check_int(steps_per_execution, "steps_per_execution", "fit",
+                                     minimum=1)
+    sample_weight = fit_kwargs.pop("sample_weight", None)
+    validation_split = fit_kwargs.pop("validation_split", 0.0)
+    validation_batch_size = _check_int(fit_kwargs.pop("validation_batch_size", None)
+                                       or batch_size, "validation_batch_size", "fit",
+                                       minimum=1)
+    if _is_dataset(x):
+        given = {"y": y, "sample_weight": sample_weight, "validation_split": validation_split}
+        for name, value in given.items():
+            if value is not None and value is not False and not (
+                    name == "validation_split" and value == 0):
+                raise ValueError(f"The {name!r} parameter of fit must be left out when 'x' "
+                                 "is a tf.data.Dataset (its elements hold labels and "
+                                 f"weights); got {type(value).__name__}.")
+        train = _dataset_pipeline(x, model, batch_size, name="x", shuffle=shuffle, seed=seed,
+                                  cache=cache)
+    else:
+        parts = _arrays(x, y, sample_weight, "x")
+        if not 0.0 <= validation_split < 1.0:
+            raise ValueError("The 'validation_split' parameter of fit must be in [0, 1); "
+                             f"got {validation_split!r}.")
+        if validation_split and validation_data is None:
+            # Like Keras: the last fraction of the arrays, taken before shuffling.
+            import tensorflow as tf
+
+            count = len(tf.nest.flatten(parts[0])[0])
+            cut = int(count * (1.0 - validation_split))
+            validation_data = tuple(tf.nest.map_structure(lambda a: a[cut:], p) for p in parts)
+            parts = tuple(tf.nest.map_structure(lambda a: a[:cut], p) for p in parts)
+        train = _array_pipeline(parts, batch_size, shuffle=shuffle, seed=seed)
+    validation = _validation_pipeline(validation_data, model, validation_batch_size, cache)
+
+    if model.dtype_policy.name.startswith("mixed"):
+        from helpers.devices import accelerator_kind
+
+        if accelerator_kind() == "CPU":
+            warnings.warn(f"The model computes in {model.dtype_policy.name!r}, which is slower "
+                          "than 'float32' on a CPU; build it with the float32 policy.",
+                          stacklevel=2)
+    batches = int(train.cardinality())
+    if batches > 0:  # more steps per call than an epoch has would overshoot the progress bar
+        steps_per_execution = min(steps_per_execution, batches)
+    if model.steps_per_execution != steps_per_execution:
+        # Keras' public attribute, as compile(steps_per_execution=...) sets it; the functions
+        # traced with the old value are dropped and traced again on first use.
+        model.steps_per_execution = steps_per_execution
+        model.train_function = model.test_function = model.predict_function = None
+    return model.fit(train, validation_data=validation, epochs=epochs, shuffle=False,
+                     **fit_kwargs)
+
+
+def _validation_pipeline(validation_data: Any, model: Any, batch_size: int,
+                         cache: bool) -> Any:
+    if validation_data is None:
+        return None
+    if _is_dataset(validation_data):
+        return _dataset_pipeline(validation_data, model, batch_size, name="validation_data",
+                                 shuffle=False, seed=0, cache=cache)
+    if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3):
+        raise TypeError("The 'validation_data' parameter of fit must be a tuple (x_val, "
+                        "y_val[, sample_weight]) or a tf.data.Dataset; got "
+                        f"{type(validation_data).__name__}.")
+    parts = _arrays(validation_data[0], validation_data[1],
+                    validation_data[2] if len(validation_data) == 3 else None,
+                    "validation_data")
+    return _array_pipeline(parts, batch_size, shuffle=False, seed=0)

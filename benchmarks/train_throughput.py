@@ -1,0 +1,125 @@
+"""Training throughput: ``helpers.train.fit`` versus plain ``model.fit(x, y)`` on arrays.
+
+Both arms train the same LeNet-5 (``helpers.models.build_lenet5``, two identical copies built
+from the same seed), compiled with plain ``model.compile("adam", ...)``, on the same NumPy
+arrays, with the same batch size and epochs, in one process. After a warm-up call of each
+(tracing), the arms alternate for ``--rounds`` rounds (ABBA order, so neither always runs
+first); each round times one call of ``--epochs`` epochs. Printed: the configuration, each
+round, the median images per second of each arm (wall clock, and per CPU-second, which a
+busy shared machine disturbs less), the median of the per-round ratios, and peak RSS.
+
+Run:
+    .venv/bin/python benchmarks/train_throughput.py
+    .venv/bin/python benchmarks/train_throughput.py --batch-size 32 --rounds 7
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import resource
+import statistics
+import sys
+import time
+from collections.abc import Callable, Sequence
+
+import helpers  # quiets TensorFlow before it is imported
+
+
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--images", type=int, default=8000, help="training images (32x32x1)")
+    parser.add_argument("--batch-size", type=int, default=64, help="the same in both arms")
+    parser.add_argument("--epochs", type=int, default=2, help="epochs per timed call")
+    parser.add_argument("--rounds", type=int, default=5, help="timed calls of each arm")
+    parser.add_argument("--steps-per-execution", type=int, default=None,
+                        help="helpers.train.fit's steps_per_execution (default: its own)")
+    parser.add_argument("--no-deterministic-ops", action="store_true",
+                        help="seed without enabling TensorFlow's op determinism")
+    parser.add_argument("--seed", type=int, default=0)
+    return parser.parse_args(argv)
+
+
+def timed(run: Callable[[], object]) -> tuple[float, float]:
+    """Wall-clock and process CPU seconds of one call."""
+    wall, cpu = time.perf_counter(), time.process_time()
+    run()
+    return time.perf_counter() - wall, time.process_time() - cpu
+
+
+def main(argv: Sequence[str] | None = None) -> dict[str, float]:
+    args = parse_args(argv)
+    import keras
+    import numpy as np
+    import tensorflow as tf
+
+    from helpers.models import build_lenet5
+    from helpers.train import fit, set_seed
+
+    set_seed(args.seed, deterministic_ops=False if args.no_deterministic_ops else None)
+    rng = np.random.default_rng(args.seed)
+    x = rng.random((args.images, 32, 32, 1), dtype=np.float32)
+    y = rng.integers(0, 10, size=args.images)
+
+    def build() -> keras.Model:
+        keras.utils.set_random_seed(args.seed)
+        model = build_lenet5((32, 32, 1), 10)
+        model.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"])
+        return model
+
+    plain_model, helpers_model = build(), build()
+    arms = {
+        "model.fit": lambda epochs: plain_model.fit(
+            x, y, batch_size=args.batch_size, epochs=epochs, verbose=0),
+        "helpers.train.fit": lambda epochs: fit(
+            helpers_model, x, y, batch_size=args.batch_size, epochs=epochs, verbose=0,
+            seed=args.seed, steps_per_execution=args.steps_per_execution),
+    }
+    for run in arms.values():  # warm-up: trace the functions, fill caches
+        run(1)
+
+    images = args.images * args.epochs
+    speed: dict[str, list[float]] = {name: [] for name in arms}
+    cpu_speed: dict[str, list[float]] = {name: [] for name in arms}
+    ratios = []
+    print(f"TensorFlow {tf.__version__} | Keras {keras.__version__} | Python "
+          f"{platform.python_version()} | {os.cpu_count()} CPU cores | "
+          f"TF_ENABLE_ONEDNN_OPTS={os.environ.get('TF_ENABLE_ONEDNN_OPTS')}")
+    print(f"LeNet-5 ({plain_model.count_params():,} parameters), {args.images:,} images "
+          f"32x32x1, batch_size={args.batch_size} in both, {args.epochs} epochs per call, "
+          f"{args.rounds} rounds after a warm-up, adam, seed {args.seed}")
+    print(f"op determinism: {'off' if args.no_deterministic_ops else 'set_seed default'} | "
+          f"jit_compile: model.fit={plain_model.jit_compile}, "
+          f"helpers={helpers_model.jit_compile} | steps_per_execution: "
+          f"model.fit={plain_model.steps_per_execution}, "
+          f"helpers={helpers_model.steps_per_execution}")
+    for round_ in range(args.rounds):
+        order = list(arms) if round_ % 2 == 0 else list(arms)[::-1]
+        walls = {}
+        for name in order:
+            wall, cpu = timed(lambda: arms[name](args.epochs))
+            walls[name] = wall
+            speed[name].append(images / wall)
+            cpu_speed[name].append(images / cpu)
+        ratios.append(walls["model.fit"] / walls["helpers.train.fit"])
+        print(f"round {round_ + 1}: " + ", ".join(
+            f"{name} {speed[name][-1]:,.0f} img/s" for name in arms)
+            + f", ratio {ratios[-1]:.2f}x", flush=True)
+
+    result = {f"{name} img/s": statistics.median(values) for name, values in speed.items()}
+    result.update({f"{name} img/cpu-s": statistics.median(values)
+                   for name, values in cpu_speed.items()})
+    result["median ratio"] = statistics.median(ratios)
+    result["peak RSS MB"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    for name in arms:
+        print(f"median {name}: {result[f'{name} img/s']:,.0f} images/s "
+              f"({result[f'{name} img/cpu-s']:,.0f} images per CPU-second)")
+    print(f"median ratio helpers.train.fit / model.fit: {result['median ratio']:.2f}x "
+          f"(images per CPU-second: {result['helpers.train.fit img/cpu-s'] / result['model.fit img/cpu-s']:.2f}x)")
+    print(f"peak RSS: {result['peak RSS MB']:,.0f} MB")
+    return result
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
