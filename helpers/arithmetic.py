@@ -1,0 +1,565 @@
+"""Arithmetic of convolutional networks: output sizes, parameters, multiplications, memory.
+
+Pure Python (it never imports TensorFlow), so a notebook can check a slide's numbers at
+once, and each formula is tested against the Keras layer it describes. Sizes follow Keras:
+``padding`` is ``"valid"``, ``"same"`` (exactly as Keras spells them) or an int number of
+zeros added on each side, the slides' ``(N - F + 2P) / S + 1``. A ``kernel_size`` given as an
+int means a square 2-D kernel (``3`` is 3 x 3); pass a tuple for other shapes or ranks.
+
+Example:
+    >>> conv_output_size(7, 3, strides=2)   # 7 x 7 input, 3 x 3 filter, stride 2
+    3
+    >>> conv_param_count(3, 256, 256)       # the VGG slide: 3 x 3 x C x C + C for C = 256
+    590080
+"""
+
+from __future__ import annotations
+
+import html
+import math
+import numbers
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = [
+    "LayerRow", "ModelTable", "conv_mult_count", "conv_output_size", "conv_param_count",
+    "dense_param_count", "feature_map_bytes", "model_table", "receptive_field",
+    "separable_conv_param_count",
+]
+
+Size = int | tuple[int, ...]
+
+_PADDINGS = ("same", "valid")
+_DTYPE_BYTES = {
+    "bool": 1, "int8": 1, "uint8": 1, "float8_e4m3fn": 1, "float8_e5m2": 1,
+    "int16": 2, "uint16": 2, "float16": 2, "bfloat16": 2,
+    "int32": 4, "uint32": 4, "float32": 4,
+    "int64": 8, "uint64": 8, "float64": 8, "complex64": 8, "complex128": 16,
+}
+
+
+# ---------------------------------------------------------------------------------------
+# argument checks (sklearn-style messages: parameter, function, what is allowed, the value)
+
+def _int(value: Any, name: str, func: str, minimum: int = 1, allowed: str = "") -> int:
+    allowed = allowed or f"an int >= {minimum}"
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"The {name!r} parameter of {func} must be {allowed}; got {value!r}.")
+    if value < minimum:
+        raise ValueError(f"The {name!r} parameter of {func} must be {allowed}; got {value!r}.")
+    return int(value)
+
+
+def _ints(value: Any, name: str, func: str, minimum: int = 1) -> int | tuple[int, ...]:
+    """An int stays an int; a non-empty tuple/list of ints becomes a tuple."""
+    allowed = f"an int >= {minimum} or a tuple of such ints"
+    if isinstance(value, (tuple, list)):
+        if not value:
+            raise ValueError(f"The {name!r} parameter of {func} must be {allowed}; got {value!r}.")
+        return tuple(_int(v, name, func, minimum, allowed) for v in value)
+    return _int(value, name, func, minimum, allowed)
+
+
+def _bool(value: Any, name: str, func: str) -> bool:
+    if not isinstance(value, bool):
+        raise TypeError(f"The {name!r} parameter of {func} must be a bool; got {value!r}.")
+    return value
+
+
+def _padding(value: Any, func: str) -> str | int | tuple[int, ...]:
+    allowed = f"one of {_PADDINGS}, an int >= 0 or a tuple of such ints"
+    if isinstance(value, str):
+        if value not in _PADDINGS:
+            raise ValueError(f"The 'padding' parameter of {func} must be {allowed}; got {value!r}.")
+        return value
+    if isinstance(value, bool) or not isinstance(value, (numbers.Integral, tuple, list)):
+        raise TypeError(f"The 'padding' parameter of {func} must be {allowed}; got {value!r}.")
+    return _ints(value, "padding", func, minimum=0)
+
+
+def _broadcast(func: str, **values: Any) -> tuple[int | None, dict[str, tuple]]:
+    """Give every value the same number of dimensions (the length of the tuples; ints
+    broadcast). Returns that rank (None when every value was a scalar) and the tuples."""
+    ranks = {name: len(v) for name, v in values.items() if isinstance(v, tuple)}
+    if len(set(ranks.values())) > 1:
+        got = ", ".join(f"{name} has {rank}" for name, rank in ranks.items())
+        raise ValueError(f"The tuple parameters of {func} must have the same number of "
+                         f"dimensions; got {got}.")
+    rank = next(iter(ranks.values()), None)
+    return rank, {name: v if isinstance(v, tuple) else (v,) * (rank or 1)
+                  for name, v in values.items()}
+
+
+def _one_size(func: str, n: int, k: int, s: int, p: str | int, d: int, exact: bool) -> int:
+    span = d * (k - 1) + 1                          # the dilated kernel's extent
+    if p == "same":                                 # Keras pads so that out = ceil(n / s)
+        out = -(-n // s)
+        padded = n + max((out - 1) * s + span - n, 0)
+    else:
+        padded = n + 2 * (0 if p == "valid" else p)
+        if span > padded:
+            raise ValueError(
+                f"The 'kernel_size' parameter of {func} is too large for the input: a kernel "
+                f"spanning {span} (kernel_size={k}, dilation_rate={d}) does not fit in "
+                f"{padded} (input_size={n}, padding={p!r}); use padding='same', more "
+                "padding or a smaller kernel.")
+        out = (padded - span) // s + 1
+    if exact and (padded - span) % s:
+        fits = tuple(x for x in range(1, padded - span + 1) if (padded - span) % x == 0)
+        raise ValueError(
+            f"The 'strides' parameter of {func} does not tile the input (exact=True): a "
+            f"kernel spanning {span} at stride {s} over {padded} positions (input_size={n}, "
+            f"padding={p!r}) leaves {(padded - span) % s} position(s) at the end uncovered: "
+            f"({padded} - {span}) / {s} is not an integer; strides that fit: {fits}.")
+    return out
+
+
+def _output_sizes(func: str, input_size: Any, kernel_size: Any, strides: Any, padding: Any,
+                  dilation_rate: Any, exact: bool) -> tuple[int | None, tuple[int, ...]]:
+    rank, v = _broadcast(func, input_size=_ints(input_size, "input_size", func),
+                         kernel_size=_ints(kernel_size, "kernel_size", func),
+                         strides=_ints(strides, "strides", func),
+                         dilation_rate=_ints(dilation_rate, "dilation_rate", func),
+                         padding=_padding(padding, func))
+    return rank, tuple(_one_size(func, *args, exact) for args in zip(
+        v["input_size"], v["kernel_size"], v["strides"], v["padding"], v["dilation_rate"]))
+
+
+def _kernel_volume(kernel_size: Any, func: str, rank: int = 2) -> int:
+    kernel = _ints(kernel_size, "kernel_size", func)
+    return math.prod(kernel) if isinstance(kernel, tuple) else kernel ** rank
+
+
+def _check_groups(func: str, groups: Any, in_channels: int, filters: int) -> int:
+    groups = _int(groups, "groups", func)
+    if in_channels % groups or filters % groups:
+        raise ValueError(f"The 'groups' parameter of {func} must divide both "
+                         f"in_channels={in_channels} and filters={filters}; got {groups}.")
+    return groups
+
+
+# ---------------------------------------------------------------------------------------
+# formulas
+
+def conv_output_size(input_size: Size, kernel_size: Size, strides: Size = 1,
+                     padding: str | Size = "valid", dilation_rate: Size = 1,
+                     exact: bool = False) -> Size:
+    """Spatial output size of a convolution or pooling layer, as Keras computes it.
+
+    ``"valid"``: ``(N - F) // S + 1``; ``"same"``: ``ceil(N / S)``; an int ``P``: ``P`` zeros
+    on each side, ``(N - F + 2P) // S + 1``. A dilated kernel spans ``D * (F - 1) + 1``.
+    Pooling uses the same formula with ``kernel_size=pool_size`` (and, like Keras,
+    ``strides=pool_size`` unless you pool with another stride).
+
+    Args:
+        input_size: Input size along one axis (int) or per axis (tuple such as ``(H, W)``).
+        kernel_size: Kernel (or pool) size, int or per axis.
+        strides: Step between windows (>= 1), int or per axis.
+        padding: ``"valid"``, ``"same"`` or zeros per side (int >= 0, or per axis).
+        dilation_rate: Spacing between kernel taps, int or per axis.
+        exact: If True, raise ValueError when the windows do not tile the (padded) input,
+            i.e. ``(N - F + 2P) / S`` is not an integer and input is left uncovered.
+
+    Returns:
+        An int when every argument is an int, else a tuple with one size per axis.
+
+    Raises:
+        TypeError: A size that is not an int (bools are refused), a padding of another type.
+        ValueError: An unknown padding string (case-sensitive: ``"SAME"`` is refused), a
+            size < 1, a kernel larger than the unpadded input, or a misfit with ``exact``.
+
+    Example:
+        >>> [conv_output_size(7, 3, strides=s) for s in (1, 2)]
+        [5, 3]
+        >>> conv_output_size(7, 3, strides=3, exact=True)   # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ValueError: The 'strides' parameter of conv_output_size does not tile the input ...
+        >>> conv_output_size((224, 224), 3, padding=1)   # VGG: 3x3, stride 1, pad 1
+        (224, 224)
+    """
+    func = "conv_output_size"
+    _bool(exact, "exact", func)
+    rank, sizes = _output_sizes(func, input_size, kernel_size, strides, padding,
+                                dilation_rate, exact)
+    return sizes[0] if rank is None else sizes
+
+
+def conv_param_count(kernel_size: Size, in_channels: int, filters: int, use_bias: bool = True,
+                     *, groups: int = 1) -> int:
+    """Weights of a ``Conv2D`` layer: ``F_h * F_w * (C_in / groups) * filters (+ filters)``.
+
+    Example:
+        >>> conv_param_count(5, 3, 6)        # six 5x5x3 filters with biases
+        456
+    """
+    func = "conv_param_count"
+    in_channels = _int(in_channels, "in_channels", func)
+    filters = _int(filters, "filters", func)
+    groups = _check_groups(func, groups, in_channels, filters)
+    weights = _kernel_volume(kernel_size, func) * (in_channels // groups) * filters
+    return weights + (filters if _bool(use_bias, "use_bias", func) else 0)
+
+
+def separable_conv_param_count(kernel_size: Size, in_channels: int, filters: int,
+                               depth_multiplier: int = 1, use_bias: bool = True) -> int:
+    """Weights of a ``SeparableConv2D``: a depthwise ``F_h x F_w`` filter per input channel
+    (times ``depth_multiplier``), then ``filters`` pointwise 1 x 1 filters.
+
+    Example:
+        >>> separable_conv_param_count(3, 256, 256)   # vs 590,080 for a 3x3 Conv2D
+        68096
+    """
+    func = "separable_conv_param_count"
+    in_channels = _int(in_channels, "in_channels", func)
+    filters = _int(filters, "filters", func)
+    depth = in_channels * _int(depth_multiplier, "depth_multiplier", func)
+    weights = _kernel_volume(kernel_size, func) * depth + depth * filters
+    return weights + (filters if _bool(use_bias, "use_bias", func) else 0)
+
+
+def dense_param_count(in_units: int, units: int, use_bias: bool = True) -> int:
+    """Weights of a ``Dense`` layer: ``in_units * units (+ units)``.
+
+    Example:
+        >>> dense_param_count(256 * 6 * 6, 4096)       # AlexNet FC6: 38M
+        37752832
+    """
+    func = "dense_param_count"
+    units = _int(units, "units", func)
+    weights = _int(in_units, "in_units", func) * units
+    return weights + (units if _bool(use_bias, "use_bias", func) else 0)
+
+
+def conv_mult_count(input_shape: Sequence[int], kernel_size: Size, filters: int,
+                    strides: Size = 1, padding: str | Size = "valid", *,
+                    dilation_rate: Size = 1, groups: int = 1) -> int:
+    """Multiplications of a convolution on one instance: output elements x kernel volume.
+
+    ``input_shape`` is one instance, channels last: ``(H, W, C)`` (any number of spatial
+    axes). Each output value is a dot product of ``F_h * F_w * C / groups`` terms.
+
+    Example:
+        >>> conv_mult_count((28, 28, 192), 5, 32, padding="same")   # GoogLeNet slide
+        120422400
+    """
+    func = "conv_mult_count"
+    if not isinstance(input_shape, (tuple, list)) or len(input_shape) < 2:
+        raise TypeError(f"The 'input_shape' parameter of {func} must be a tuple (spatial "
+                        f"sizes..., channels) such as (28, 28, 192); got {input_shape!r}.")
+    *spatial, channels = _ints(input_shape, "input_shape", func)
+    filters = _int(filters, "filters", func)
+    groups = _check_groups(func, groups, channels, filters)
+    kernel = _ints(kernel_size, "kernel_size", func)
+    if isinstance(kernel, int):
+        kernel = (kernel,) * len(spatial)
+    _, out = _output_sizes(func, tuple(spatial), kernel, strides, padding, dilation_rate,
+                           exact=False)
+    return math.prod(out) * filters * math.prod(kernel) * (channels // groups)
+
+
+def _dtype_bytes(dtype: Any) -> int | None:
+    """Bytes per value of a dtype given as a string, numpy/TensorFlow dtype or numpy type."""
+    name = getattr(dtype, "name", None) or getattr(dtype, "__name__", None) or dtype
+    return _DTYPE_BYTES.get(str(name))
+
+
+def feature_map_bytes(shape: Size, dtype: Any = "float32") -> int:
+    """Bytes taken by a tensor of ``shape`` (prepend the batch size for a whole batch).
+
+    Example:
+        >>> feature_map_bytes((150, 100, 200))           # deck 001: 11.4 MB per instance
+        12000000
+    """
+    func = "feature_map_bytes"
+    size = _dtype_bytes(dtype)
+    if size is None:
+        raise ValueError(f"The 'dtype' parameter of {func} must be one of "
+                         f"{tuple(_DTYPE_BYTES)}; got {dtype!r}.")
+    if isinstance(shape, (tuple, list)) and None in shape:
+        raise TypeError(f"The 'shape' parameter of {func} must hold ints only; got {shape!r}. "
+                        "Drop the batch axis (None) or replace it by the batch size.")
+    dims = _ints(shape, "shape", func)
+    return math.prod(dims if isinstance(dims, tuple) else (dims,)) * size
+
+
+def receptive_field(kernel_sizes: Sequence[Size], strides: Sequence[Size] | None = None) -> Size:
+    """Receptive field of the last of stacked layers on the input: ``1 + sum((F_i - 1) *
+    S_1 * ... * S_(i-1))``. Pooling layers count as kernels with their pool size.
+
+    Args:
+        kernel_sizes: One kernel size per layer, first layer first (ints or tuples).
+        strides: One stride per layer (default: all 1).
+
+    Example:
+        >>> receptive_field([3, 3]), receptive_field([3, 3, 3])   # deck 003: 5x5 and 7x7
+        (5, 7)
+    """
+    func = "receptive_field"
+    if isinstance(kernel_sizes, (str, bytes)) or not isinstance(kernel_sizes, Sequence) \
+            or not kernel_sizes:
+        raise TypeError(f"The 'kernel_sizes' parameter of {func} must be a non-empty list of "
+                        f"kernel sizes, one per layer; got {kernel_sizes!r}.")
+    if strides is None:
+        strides = [1] * len(kernel_sizes)
+    elif isinstance(strides, (str, bytes)) or not isinstance(strides, Sequence) \
+            or len(strides) != len(kernel_sizes):
+        raise ValueError(f"The 'strides' parameter of {func} must be a list with one stride "
+                         f"per kernel ({len(kernel_sizes)}); got {strides!r}.")
+    layers = [_ints(k, "kernel_sizes", func) for k in kernel_sizes]
+    steps = [_ints(s, "strides", func) for s in strides]
+    rank, v = _broadcast(func, **{f"kernel_sizes[{i}]": k for i, k in enumerate(layers)},
+                         **{f"strides[{i}]": s for i, s in enumerate(steps)})
+    fields = []
+    for axis in range(rank or 1):
+        field, jump = 1, 1
+        for i in range(len(layers)):
+            field += (v[f"kernel_sizes[{i}]"][axis] - 1) * jump
+            jump *= v[f"strides[{i}]"][axis]
+        fields.append(field)
+    return fields[0] if rank is None else tuple(fields)
+
+
+# ---------------------------------------------------------------------------------------
+# model_table
+
+@dataclass(frozen=True)
+class LayerRow:
+    """One layer of a :class:`ModelTable`.
+
+    Attributes:
+        name: Layer name; a layer of a nested sub-model is named ``"outer/inner"``.
+        type: The layer's class name.
+        output_shape: Keras' output shape with the batch axis (``None``); a tuple of shapes
+            for a layer with several outputs; None if the layer was never called on a
+            symbolic input (e.g. inside a subclassed model).
+        params: Weights, from the layer's own ``count_params()``.
+        mults: Multiplications for one instance (0 for layers without a known formula;
+            None when the output shape is unknown).
+        activation_bytes: Bytes of the layer's outputs for one instance (None if unknown).
+    """
+
+    name: str
+    type: str
+    output_shape: Any
+    params: int
+    mults: int | None
+    activation_bytes: int | None
+
+
+@dataclass(frozen=True, repr=False)
+class ModelTable(Sequence):
+    """Per-layer cost of a Keras model: a sequence of :class:`LayerRow` with totals.
+
+    Index it by position or by layer name; print it, or end a notebook cell with it.
+    """
+
+    name: str
+    rows: tuple[LayerRow, ...]
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __getitem__(self, key):
+        if isinstance(key, str):
+            for row in self.rows:
+                if row.name == key:
+                    return row
+            raise KeyError(f"No layer named {key!r} in model {self.name!r}; layers: "
+                           f"{[row.name for row in self.rows]}.")
+        return self.rows[key]
+
+    @property
+    def total_params(self) -> int:
+        """Sum of the rows' parameters (equals ``model.count_params()``)."""
+        return sum(row.params for row in self.rows)
+
+    @property
+    def total_mults(self) -> int | None:
+        """Multiplications for one instance (None if a row's count is unknown)."""
+        return _total(row.mults for row in self.rows)
+
+    @property
+    def total_activation_bytes(self) -> int | None:
+        """Bytes of every layer's output for one instance, what backpropagation keeps
+        (None if a row's size is unknown)."""
+        return _total(row.activation_bytes for row in self.rows)
+
+    def _cells(self) -> tuple[tuple[str, ...], list[tuple[str, ...]], tuple[str, ...]]:
+        header = ("Layer (type)", "Output shape", "Params", "Mults", "Activations")
+        body = [(f"{r.name} ({r.type})", _format_shape(r.output_shape), _format_int(r.params),
+                 _format_int(r.mults), _format_bytes(r.activation_bytes)) for r in self.rows]
+        total = ("Total", "", _format_int(self.total_params), _format_int(self.total_mults),
+                 _format_bytes(self.total_activation_bytes))
+        return header, body, total
+
+    def to_string(self) -> str:
+        """The table as fixed-width text."""
+        header, body, total = self._cells()
+        widths = [max(len(line[i]) for line in [header, total, *body]) for i in range(5)]
+
+        def line(cells):
+            return "  ".join(c.ljust(w) if i < 2 else c.rjust(w)
+                             for i, (c, w) in enumerate(zip(cells, widths))).rstrip()
+        rule = "-" * len(line(header))
+        return "\n".join([f'Model: "{self.name}"', line(header), rule,
+                          *map(line, body), rule, line(total)])
+
+    __str__ = to_string
+    __repr__ = to_string
+
+    def _repr_html_(self) -> str:
+        header, body, total = self._cells()
+
+        def row(cells, tag="td"):
+            return "<tr>" + "".join(
+                f'<{tag} style="text-align:{"left" if i < 2 else "right"}">'
+                f"{html.escape(c)}</{tag}>" for i, c in enumerate(cells)) + "</tr>"
+        return (f"<table><caption>{html.escape(self.name)}</caption>"
+                f"<thead>{row(header, 'th')}</thead><tbody>{''.join(map(row, body))}</tbody>"
+                f"<tfoot>{row(total, 'th')}</tfoot></table>")
+
+
+def _total(values: Any) -> int | None:
+    values = list(values)
+    return None if None in values else sum(values)
+
+
+def _format_shape(shape: Any) -> str:
+    if shape is None:
+        return "?"
+    if shape and isinstance(shape[0], tuple):
+        return ", ".join(map(_format_shape, shape))
+    return "(" + ", ".join(map(str, shape)) + ")"
+
+
+def _format_int(value: int | None) -> str:
+    return "?" if value is None else f"{value:,}"
+
+
+def _format_bytes(value: int | None) -> str:
+    if value is None:
+        return "?"
+    if value < 1024:
+        return f"{value} B"
+    for unit in ("KiB", "MiB", "GiB", "TiB"):
+        value /= 1024
+        if value < 1024 or unit == "TiB":
+            return f"{value:.1f} {unit}"
+
+
+def _tensors(value: Any) -> list:
+    """Flatten a layer's output structure (tensor, list, tuple or dict) into tensors."""
+    if isinstance(value, dict):
+        value = list(value.values())
+    if isinstance(value, (list, tuple)):
+        return [t for item in value for t in _tensors(item)]
+    return [value] if hasattr(value, "shape") else []
+
+
+def _first(layer: Any, attribute: str) -> list | None:
+    """The tensors of the layer's first call (``layer.output`` / ``layer.input``)."""
+    try:
+        return _tensors(getattr(layer, attribute))
+    except (AttributeError, ValueError):         # never called on a symbolic input
+        return None
+
+
+def _shape(tensor: Any) -> tuple:
+    return tuple(None if d is None else int(d) for d in tensor.shape)
+
+
+def _elements(tensors: list | None) -> int | None:
+    """Values per instance (batch axis dropped); None if a size is unknown."""
+    if not tensors:
+        return None
+    shapes = [_shape(t)[1:] for t in tensors]
+    return None if any(None in s for s in shapes) else sum(math.prod(s) for s in shapes)
+
+
+def _mults(layer: Any, kinds: set[str], outputs: list | None) -> int | None:
+    """Multiplications of the layer types we know, from their kernels' shapes."""
+    known = {"BaseSeparableConv", "BaseDepthwiseConv", "BaseConvTranspose", "BaseConv",
+             "Dense"}
+    if not kinds & known:
+        return 0
+    try:
+        if "BaseConvTranspose" in kinds:         # each input value meets F_h*F_w*filters
+            inputs = _elements(_first(layer, "input"))
+            return None if inputs is None else inputs * math.prod(layer.kernel.shape[:-1])
+        out = _elements(outputs)
+        if out is None:
+            return None
+        if "BaseSeparableConv" in kinds:         # depthwise then pointwise, per position
+            positions = out // int(layer.pointwise_kernel.shape[-1])
+            return positions * (math.prod(layer.depthwise_kernel.shape)
+                                + math.prod(layer.pointwise_kernel.shape))
+        if "BaseDepthwiseConv" in kinds:         # one F_h x F_w filter per output channel
+            return out * math.prod(layer.kernel.shape[:-2])
+        if "BaseConv" in kinds:                  # F_h x F_w x C_in/groups per output value
+            return out * math.prod(layer.kernel.shape[:-1])
+        return out * int(layer.kernel.shape[0])  # Dense: one dot product per output value
+    except (AttributeError, TypeError, ValueError):   # e.g. a quantized kernel
+        return None
+
+
+def _rows(model: Any, prefix: str, expand_nested: bool) -> list[LayerRow]:
+    rows = []
+    for layer in model.layers:
+        kinds = {cls.__name__ for cls in type(layer).__mro__}
+        if "InputLayer" in kinds:
+            continue
+        name = prefix + layer.name
+        outputs = _first(layer, "output")
+        shapes = None if outputs is None else tuple(_shape(t) for t in outputs)
+        shape = shapes[0] if shapes and len(shapes) == 1 else shapes
+        if "Model" in kinds and hasattr(layer, "layers"):
+            inner = _rows(layer, name + "/", expand_nested)
+            if expand_nested:
+                rows.extend(inner)
+                continue
+            mults = _total(r.mults for r in inner)
+            size = _total(r.activation_bytes for r in inner)
+        else:
+            mults = _mults(layer, kinds, outputs)
+            sizes = [(_elements([t]), _dtype_bytes(getattr(t, "dtype", None)))
+                     for t in outputs or []]
+            size = None if not sizes or any(None in s for s in sizes) else \
+                sum(n * b for n, b in sizes)
+        params = layer.count_params() if getattr(layer, "built", True) else 0
+        rows.append(LayerRow(name, type(layer).__name__, shape, params, mults, size))
+    return rows
+
+
+def model_table(model: Any, *, expand_nested: bool = True) -> ModelTable:
+    """One row per layer of a built Keras model: output shape, parameters,
+    multiplications and activation memory for one instance, with totals.
+
+    Multiplications are counted for ``Conv1D/2D/3D`` (groups included), ``DepthwiseConv2D``,
+    ``SeparableConv2D``, ``Conv2DTranspose`` and ``Dense``; other layers count 0 (their
+    few per-element products, e.g. BatchNormalization's, are ignored). Activation bytes are
+    each layer's outputs (the input itself is not counted). The model is read duck-typed
+    (``layers``, ``output``, ``kernel``, ``count_params()``); TensorFlow is not imported.
+
+    Args:
+        model: A built Keras model (Sequential, functional or subclassed).
+        expand_nested: If True (default) the layers of a nested sub-model are listed as
+            ``"outer/inner"`` rows; if False the sub-model is one row whose multiplications
+            and activation bytes are those of its layers. Totals are the same either way.
+
+    Example:
+        >>> table = model_table(model)                      # doctest: +SKIP
+        >>> table.total_params == model.count_params()      # doctest: +SKIP
+        True
+    """
+    func = "model_table"
+    if not hasattr(model, "layers") or not hasattr(model, "count_params"):
+        raise TypeError(f"The 'model' parameter of {func} must be a Keras model; got an "
+                        f"object of type {type(model).__name__}.")
+    if not getattr(model, "built", True):
+        raise ValueError(f"The 'model' parameter of {func} must be a built model; got the "
+                         f"unbuilt model {model.name!r}. Start it with keras.Input(shape) "
+                         "or call model.build(input_shape) first.")
+    _bool(expand_nested, "expand_nested", func)
+    return ModelTable(str(getattr(model, "name", "model")),
+                      tuple(_rows(model, "", expand_nested)))
