@@ -29,7 +29,7 @@ from keras import layers
 
 from helpers.models._checks import check_choice
 
-__all__ = ["build_autoencoder", "Autoencoder"]
+__all__ = ["Autoencoder", "build_autoencoder"]
 
 KINDS = ("dense", "conv")
 NOISES = (None, "gaussian", "dropout")

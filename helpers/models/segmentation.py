@@ -31,7 +31,7 @@ from keras import layers
 
 from helpers.models._checks import check_num_classes
 
-__all__ = ["build_unet", "build_fcn", "fcn_output_size"]
+__all__ = ["build_fcn", "build_unet", "fcn_output_size"]
 
 
 def build_unet(

@@ -34,7 +34,7 @@ from keras import layers, ops
 from helpers.models._checks import check_choice
 from helpers.models.autoencoders import Autoencoder, _check_positive_int, _check_shape, _check_sizes
 
-__all__ = ["build_vae", "Sampling", "VariationalAutoencoder"]
+__all__ = ["Sampling", "VariationalAutoencoder", "build_vae"]
 
 KINDS = ("dense", "conv")
 
