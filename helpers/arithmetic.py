@@ -71,7 +71,9 @@ def _padding(value: Any, func: str) -> str | int | tuple[int, ...]:
     allowed = f"one of {_PADDINGS}, an int >= 0 or a tuple of such ints"
     if isinstance(value, str):
         if value not in _PADDINGS:
-            raise ValueError(f"The 'padding' parameter of {func} must be {allowed}; got {value!r}.")
+            hint = f" (Keras spells it {value.lower()!r})" if value.lower() in _PADDINGS else ""
+            raise ValueError(f"The 'padding' parameter of {func} must be {allowed}; got "
+                             f"{value!r}{hint}.")
         return value
     if isinstance(value, bool) or not isinstance(value, (numbers.Integral, tuple, list)):
         raise TypeError(f"The 'padding' parameter of {func} must be {allowed}; got {value!r}.")
@@ -352,6 +354,11 @@ class ModelTable(Sequence):
     """Per-layer cost of a Keras model: a sequence of :class:`LayerRow` with totals.
 
     Index it by position or by layer name; print it, or end a notebook cell with it.
+
+    Example:
+        >>> table = model_table(model)                # doctest: +SKIP
+        >>> table["conv"].mults, table.total_params   # doctest: +SKIP
+        (225000000, 15200)
     """
 
     name: str
@@ -360,7 +367,7 @@ class ModelTable(Sequence):
     def __len__(self) -> int:
         return len(self.rows)
 
-    def __getitem__(self, key):
+    def __getitem__(self, key: int | slice | str) -> LayerRow | tuple[LayerRow, ...]:
         if isinstance(key, str):
             for row in self.rows:
                 if row.name == key:

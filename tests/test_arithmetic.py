@@ -386,6 +386,17 @@ def test_model_table_functional_with_skip_connection():
     assert table.total_activation_bytes == activation_bytes_by_running(model, layers)
 
 
+def test_model_table_mobilenet_v2_matches_published_cost_and_tensorflow():
+    """keras.applications' MobileNetV2 (depthwise convs, zero padding, BN, residual adds):
+    Sandler et al. 2018, Table 3: 300M multiply-adds, 3.4M parameters (3.5M with the head,
+    3,538,984 in Keras' table of applications)."""
+    model = keras.applications.MobileNetV2(weights=None)
+    table = model_table(model)
+    assert table.total_params == model.count_params() == 3_538_984
+    assert abs(table.total_mults / 1e6 - 300) < 1
+    assert table.total_mults == sum(tf_mults(model, (224, 224, 3)).values())
+
+
 def test_model_table_grouped_conv_counts_only_its_group():
     inputs = keras.Input((9, 9, 6))
     grouped = L.Conv2D(12, 3, groups=3, name="grouped")
@@ -483,7 +494,7 @@ def test_model_table_text_and_html():
 @pytest.mark.parametrize("kwargs, error, match", [
     ({"padding": "SAME"}, ValueError,
      (r"The 'padding' parameter of conv_output_size must be one of \('same', 'valid'\).*"
-      r"got 'SAME'")),
+      r"got 'SAME' \(Keras spells it 'same'\)\.")),
     ({"padding": "full"}, ValueError, r"'padding'.*got 'full'"),
     ({"padding": -1}, ValueError, r"'padding'.*int >= 0.*got -1"),
     ({"padding": 1.5}, TypeError, r"'padding'.*got 1.5"),
