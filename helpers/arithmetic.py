@@ -545,8 +545,11 @@ def model_table(model: Any, *, expand_nested: bool = True) -> ModelTable:
     Multiplications are counted for ``Conv1D/2D/3D`` (groups included), ``DepthwiseConv2D``,
     ``SeparableConv2D``, ``Conv2DTranspose`` and ``Dense``; other layers count 0 (their
     few per-element products, e.g. BatchNormalization's, are ignored). Activation bytes are
-    each layer's outputs (the input itself is not counted). The model is read duck-typed
-    (``layers``, ``output``, ``kernel``, ``count_params()``); TensorFlow is not imported.
+    each layer's outputs (the input itself is not counted). A layer called several times
+    (shared weights) is one row, costed for its first call. Layers whose output shape Keras
+    does not record (those of a subclassed model) show "?", and the totals they enter are
+    None. The model is read duck-typed (``layers``, ``output``, ``kernel``,
+    ``count_params()``); TensorFlow is not imported.
 
     Args:
         model: A built Keras model (Sequential, functional or subclassed).
