@@ -24,7 +24,7 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 
-import helpers  # quiets TensorFlow before it is imported
+import helpers  # noqa: F401  (quiets TensorFlow before it is imported)
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
@@ -98,7 +98,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, float]:
         order = list(arms) if round_ % 2 == 0 else list(arms)[::-1]
         walls = {}
         for name in order:
-            wall, cpu = timed(lambda: arms[name](args.epochs))
+            wall, cpu = timed(lambda run=arms[name]: run(args.epochs))
             walls[name] = wall
             speed[name].append(images / wall)
             cpu_speed[name].append(images / cpu)

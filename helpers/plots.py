@@ -26,8 +26,17 @@ from typing import Any
 import matplotlib
 import numpy as np
 
-__all__ = ["use_course_style", "plot_history", "show_images", "show_filters",
-           "show_feature_maps", "show_boxes", "show_heatmap", "save_fig", "BOX_FORMATS"]
+__all__ = [
+    "BOX_FORMATS",
+    "plot_history",
+    "save_fig",
+    "show_boxes",
+    "show_feature_maps",
+    "show_filters",
+    "show_heatmap",
+    "show_images",
+    "use_course_style",
+]
 
 #: Box layouts of ``show_boxes`` (Keras' spellings): corners, corners y-first, corner and
 #: size, centre and size.
@@ -112,7 +121,7 @@ def _positive_int(value: Any, name: str, function: str) -> int:
 def _array(value: Any, name: str, function: str, ndims: Sequence[int]) -> np.ndarray:
     try:
         array = np.asarray(value)
-    except Exception as error:  # e.g. ragged lists
+    except (TypeError, ValueError) as error:  # e.g. ragged lists
         raise TypeError(f"The {name!r} parameter of {function} must be array-like; "
                         f"got {type(value).__name__} ({error}).") from None
     if array.ndim not in ndims or not np.issubdtype(array.dtype, np.number) or array.size == 0:
@@ -166,7 +175,6 @@ def _tiles(tiles: np.ndarray, ncols: int, *, titles: Sequence[str] | None = None
     """One axes showing ``tiles`` as a mosaic, each titled; fast for hundreds of tiles."""
     count, height, width = tiles.shape[:3]
     ncols = min(ncols, count)
-    nrows = -(-count // ncols)
     row_gap = max(2, round(0.3 * height)) if titles is not None else 1
     col_gap = max(1, round(0.08 * width))
     mosaic = _mosaic(tiles, ncols, row_gap, col_gap, titled=titles is not None)

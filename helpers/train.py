@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["set_seed", "get_strategy", "use_mixed_precision", "fit"]
+__all__ = ["fit", "get_strategy", "set_seed", "use_mixed_precision"]
 
 #: Steps run inside one call of the compiled training function (one Python round trip).
 STEPS_PER_EXECUTION = 32
@@ -278,7 +278,8 @@ def fit(model: Any, x: Any, y: Any = None, *, validation_data: Any = None,
         shuffle: reshuffle the training examples every epoch.
         seed: seed of the shuffle order; the profile's ``seed`` when ``None``.
         steps_per_execution: batches per compiled call (at most one epoch's); ``None``
-            keeps the model's own setting when it is above 1, else ``STEPS_PER_EXECUTION``.
+            keeps the model's own setting when it is above 1, else ``STEPS_PER_EXECUTION``
+            (1 under a MirroredStrategy, where Keras 3.15 fails with more).
         cache: keep a dataset's examples in memory after the first epoch (set it to
             ``False`` for a dataset larger than memory); arrays are never copied.
         **fit_kwargs: passed to ``model.fit`` (``verbose``, ``callbacks``,
@@ -316,7 +317,7 @@ def fit(model: Any, x: Any, y: Any = None, *, validation_data: Any = None,
     seed = _check_int(settings.seed if seed is None else seed, "seed", "fit", minimum=0)
     if steps_per_execution is None:
         steps_per_execution = max(model.steps_per_execution, 1)
-        if steps_per_execution == 1:
+        if steps_per_execution == 1 and not _replicated_off_tpu(model):
             steps_per_execution = STEPS_PER_EXECUTION
     steps_per_execution = _check_int(steps_per_execution, "steps_per_execution", "fit",
                                      minimum=1)
@@ -368,6 +369,17 @@ def fit(model: Any, x: Any, y: Any = None, *, validation_data: Any = None,
         model.train_function = model.test_function = model.predict_function = None
     return model.fit(train, validation_data=validation, epochs=epochs, shuffle=False,
                      **fit_kwargs)
+
+
+def _replicated_off_tpu(model: Any) -> bool:
+    """True under MirroredStrategy-like strategies, where Keras 3.15 cannot run several steps
+    per call (its multi-step loop fails with "You must feed a value for placeholder tensor",
+    plain ``model.fit`` included), so ``fit`` keeps one step per call there."""
+    import tensorflow as tf
+
+    strategy = model.distribute_strategy
+    return strategy.num_replicas_in_sync > 1 and not isinstance(
+        strategy, tf.distribute.TPUStrategy)
 
 
 def _validation_pipeline(validation_data: Any, model: Any, batch_size: int,

@@ -1,0 +1,321 @@
+"""helpers.plots: every figure rendered to a PNG file, pixel checks, and bad input."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+from types import SimpleNamespace
+
+import matplotlib
+import numpy as np
+import pytest
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+import helpers  # noqa: F401
+from helpers import plots
+from helpers.plots import (
+    plot_history,
+    save_fig,
+    show_boxes,
+    show_feature_maps,
+    show_filters,
+    show_heatmap,
+    show_images,
+    use_course_style,
+)
+
+RNG = np.random.default_rng(0)
+HISTORY = {"loss": [1.0, 0.6, 0.4], "accuracy": [0.5, 0.7, 0.8],
+           "val_loss": [1.1, 0.8, 0.7], "val_accuracy": [0.45, 0.6, 0.7]}
+
+
+def rendered(fig: Figure) -> np.ndarray:
+    """The figure's RGB pixels, drawn by Agg."""
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    return np.asarray(canvas.buffer_rgba())[..., :3].astype(int)
+
+
+def written(fig: Figure, tmp_path: Path, name: str) -> Path:
+    path = save_fig(fig, name, folder=tmp_path)
+    assert path == tmp_path / f"{name}.png" and path.is_file()
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert path.stat().st_size > 2000  # a real picture, not an empty canvas
+    return path
+
+
+def canvas_axes(size: int) -> tuple[Figure, object]:
+    """Axes filling a size x size pixel figure: image pixel (r, c) lands on pixel (r, c)."""
+    fig = Figure(figsize=(1, 1), dpi=size)
+    return fig, fig.add_axes((0, 0, 1, 1))
+
+
+# every function renders to a file ----------------------------------------------------------
+
+@pytest.mark.parametrize("name, draw", [
+    ("history", lambda: plot_history(HISTORY)),
+    ("history_object", lambda: plot_history(SimpleNamespace(history=HISTORY),
+                                            metrics=["accuracy"])),
+    ("digits", lambda: show_images(RNG.random((10, 28, 28, 1)), RNG.integers(0, 10, 10))),
+    ("rgb_uint8", lambda: show_images(RNG.integers(0, 256, (6, 16, 16, 3), dtype=np.uint8),
+                                      ncols=3)),
+    ("predictions", lambda: show_images(RNG.random((5, 12, 12)), [0, 1, 2, 0, 1],
+                                        class_names=["X", "O", "T"],
+                                        predictions=RNG.random((5, 3)))),
+    ("filters_gray", lambda: show_filters(RNG.normal(size=(5, 5, 1, 6)))),
+    ("filters_rgb", lambda: show_filters(RNG.normal(size=(11, 11, 3, 96)))),
+    ("filters_deep", lambda: show_filters(RNG.normal(size=(3, 3, 32, 8)))),
+    ("feature_maps", lambda: show_feature_maps(RNG.random((1, 14, 14, 6)))),
+    ("boxes", lambda: show_boxes(RNG.random((48, 64, 3)), [[0.1, 0.1, 0.5, 0.6]],
+                                 labels=["cat"], scores=[0.93])),
+    ("heatmap", lambda: show_heatmap(RNG.random((32, 32)), np.eye(7))),
+])
+def test_each_function_renders_to_png(tmp_path, name, draw):
+    import matplotlib.pyplot as plt
+
+    fig = draw()
+    assert isinstance(fig, Figure)
+    written(fig, tmp_path, name)
+    assert plt.get_fignums() == []  # detached from pyplot: nothing piles up
+
+
+def test_plot_history_draws_the_values_given():
+    fig = plot_history(HISTORY, metrics=["loss"])
+    (ax,) = fig.axes
+    training, validation = ax.lines
+    assert list(training.get_xdata()) == [1, 2, 3]
+    assert list(training.get_ydata()) == HISTORY["loss"]
+    assert list(validation.get_ydata()) == HISTORY["val_loss"]
+    assert [axis.get_title() for axis in plot_history(HISTORY).axes] == ["loss", "accuracy"]
+
+
+def test_show_images_titles_right_green_and_wrong_red():
+    labels = [0, 1, 2, 1]
+    probabilities = np.array([[0.9, 0.1, 0.0], [0.2, 0.1, 0.7], [0.1, 0.1, 0.8],
+                              [0.3, 0.6, 0.1]])
+    fig = show_images(np.zeros((4, 8, 8)), labels, class_names=["a", "b", "c"],
+                      predictions=probabilities)
+    texts = fig.axes[0].texts
+    assert [t.get_text() for t in texts] == ["a (a)", "c (b)", "c (c)", "b (b)"]
+    assert [t.get_color() for t in texts] == ["green", "red", "green", "green"]
+
+
+def test_show_images_shows_every_pixel_once():
+    images = RNG.random((5, 6, 7))
+    mosaic = np.ma.filled(show_images(images, ncols=2).axes[0].images[0].get_array(), np.nan)
+    assert np.isfinite(mosaic).sum() == images.size
+    assert np.nansum(mosaic) == pytest.approx(images.sum(), rel=1e-5)
+    assert np.array_equal(mosaic[:6, :7], images[0].astype(np.float32))  # top-left tile
+
+
+def test_show_filters_lays_out_the_kernels_of_a_keras_layer():
+    import keras
+
+    layer = keras.layers.Conv2D(3, 2)
+    layer.build((None, 8, 8, 1))
+    kernel = layer.get_weights()[0]
+    mosaic = np.ma.filled(show_filters(layer).axes[0].images[0].get_array(), np.nan)
+    blank = np.full((2, 1), np.nan, dtype=np.float32)
+    expected = np.hstack([kernel[:, :, 0, 0], blank, kernel[:, :, 0, 1], blank,
+                          kernel[:, :, 0, 2]])
+    np.testing.assert_array_equal(mosaic, expected)
+    np.testing.assert_array_equal(
+        np.ma.filled(show_filters(kernel).axes[0].images[0].get_array(), np.nan), expected)
+
+
+def test_show_filters_many_channels_one_row_per_channel_and_truncation():
+    fig = show_filters(np.ones((3, 3, 20, 100)), max_filters=4)
+    mosaic = fig.axes[0].images[0].get_array()
+    assert mosaic.shape == (16 * 4 - 1, 4 * 4 - 1)  # 16 channels x 4 filters of 3x3
+    assert fig.axes[0].get_title() == ("first 4 of 100 filters 3x3, input channels 0-15 "
+                                       "of 20")
+
+
+def test_show_feature_maps_takes_one_example():
+    maps = RNG.random((10, 10, 70))
+    fig = show_feature_maps(maps[None])
+    assert [t.get_text() for t in fig.axes[0].texts] == [str(c) for c in range(64)]
+    assert len(show_feature_maps(maps, max_maps=5).axes[0].texts) == 5
+
+
+def red_pixels(pixels: np.ndarray) -> tuple[int, int, int, int]:
+    rows, cols = np.nonzero((pixels[..., 0] > 200) & (pixels[..., 1] < 80)
+                            & (pixels[..., 2] < 80))
+    return cols.min(), rows.min(), cols.max(), rows.max()
+
+
+@pytest.mark.parametrize("box, box_format, normalized", [
+    ([0.2, 0.3, 0.6, 0.8], "xyxy", True),
+    ([0.3, 0.2, 0.8, 0.6], "yxyx", True),
+    ([0.2, 0.3, 0.4, 0.5], "xywh", True),
+    ([0.4, 0.55, 0.4, 0.5], "center_xywh", True),
+    ([20, 30, 60, 80], "xyxy", False),
+])
+def test_show_boxes_draws_the_rectangle_where_the_box_is(box, box_format, normalized):
+    fig, ax = canvas_axes(100)
+    returned = show_boxes(np.zeros((100, 100)), [box], box_format=box_format,
+                          normalized=normalized, ax=ax)
+    assert returned is fig
+    left, top, right, bottom = red_pixels(rendered(fig))
+    # the box spans x 20..60 and y 30..80 pixels; the 2-point edge is ~3 pixels wide
+    assert abs(left - 20) <= 2 and abs(right - 60) <= 2
+    assert abs(top - 30) <= 2 and abs(bottom - 80) <= 2
+
+
+def test_show_boxes_captions_labels_and_scores():
+    fig = show_boxes(np.zeros((20, 20)), [[0, 0, 0.5, 0.5], [0.5, 0.5, 1, 1]],
+                     labels=["X", "O"], scores=[0.9, 0.25])
+    assert [t.get_text() for t in fig.axes[0].texts] == ["X 0.90", "O 0.25"]
+    assert len(show_boxes(np.zeros((20, 20)), np.zeros((0, 4))).axes[0].patches) == 0
+
+
+def test_show_heatmap_puts_the_hot_corner_where_the_heatmap_is():
+    fig, ax = canvas_axes(64)
+    show_heatmap(np.zeros((64, 64)), [[1.0, 0.0], [0.0, 0.0]], alpha=1.0, ax=ax)
+    pixels = rendered(fig)
+    jet = matplotlib.colormaps["jet"]
+    hot = np.round(np.array(jet(1.0)[:3]) * 255)
+    cold = np.round(np.array(jet(0.0)[:3]) * 255)
+    # stretched over the image: the top-left quarter is the hot cell, the others cold
+    np.testing.assert_allclose(pixels[4, 4], hot, atol=3)
+    np.testing.assert_allclose(pixels[60, 60], cold, atol=3)
+    np.testing.assert_allclose(pixels[4, 60], cold, atol=3)
+
+
+def test_show_heatmap_blends_with_alpha():
+    fig, ax = canvas_axes(32)
+    show_heatmap(np.ones((32, 32)), np.zeros((4, 4)), alpha=0.25, ax=ax)
+    expected = np.round(255 * (0.25 * np.array(matplotlib.colormaps["jet"](0.0)[:3]) + 0.75))
+    np.testing.assert_allclose(rendered(fig)[16, 16], expected, atol=3)
+
+
+# save_fig ---------------------------------------------------------------------------------
+
+def test_save_fig_formats_and_folder(tmp_path):
+    fig = plot_history(HISTORY)
+    assert save_fig(fig, "curves.svg", folder=tmp_path / "a" / "b").read_text().count(
+        "<svg") == 1
+    assert save_fig(fig, "curves.pdf", folder=tmp_path).read_bytes()[:4] == b"%PDF"
+    small = save_fig(fig, "low", folder=tmp_path, dpi=20).stat().st_size
+    assert small < save_fig(fig, "high", folder=tmp_path, dpi=150).stat().st_size
+
+
+def test_save_fig_is_atomic(tmp_path, monkeypatch):
+    fig = plot_history(HISTORY)
+    path = save_fig(fig, "curves", folder=tmp_path)
+    before = path.read_bytes()
+
+    def interrupted(target, **kwargs):
+        Path(target).write_bytes(b"half a PNG")
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(fig, "savefig", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        save_fig(fig, "curves", folder=tmp_path)
+    assert path.read_bytes() == before          # the old figure is intact
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["curves.png"]  # no temp file
+
+
+@pytest.mark.parametrize("name", ["", "sub/name", "../up", ".."])
+def test_save_fig_rejects_paths_as_names(tmp_path, name):
+    with pytest.raises(ValueError, match="The 'name' parameter of save_fig must be a file "
+                                         "name without a directory"):
+        save_fig(plot_history(HISTORY), name, folder=tmp_path)
+
+
+def test_save_fig_rejects_unknown_formats_and_non_figures(tmp_path):
+    with pytest.raises(ValueError, match=r"must end in one of \(.*'png'.*\); got 'a.docx'"):
+        save_fig(plot_history(HISTORY), "a.docx", folder=tmp_path)
+    with pytest.raises(TypeError, match="The 'fig' parameter of save_fig must be a "
+                                        "matplotlib Figure; got ndarray"):
+        save_fig(np.zeros(3), "a", folder=tmp_path)
+
+
+# style and backend ------------------------------------------------------------------------
+
+def test_use_course_style_sets_rc_params():
+    use_course_style()
+    assert matplotlib.rcParams["image.cmap"] == "gray"
+    assert matplotlib.rcParams["savefig.dpi"] == 150
+
+
+def test_headless_without_display_uses_agg():
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("DISPLAY", "WAYLAND_DISPLAY", "MPLBACKEND")}
+    code = ("import helpers.plots, matplotlib; helpers.plots.use_course_style(); "
+            "print(matplotlib.get_backend())")
+    done = subprocess.run([sys.executable, "-c", code], check=False, capture_output=True,
+                          text=True,
+                          env=env, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().lower() == "agg"
+    assert done.stderr == ""
+
+
+# bad input --------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("call, error, message", [
+    (lambda: plot_history([1, 2]), TypeError,
+     "The 'history_or_dict' parameter of plot_history must be a keras History"),
+    (lambda: plot_history({"loss": []}), ValueError, "holds no values"),
+    (lambda: plot_history(HISTORY, metrics=["f1"]), ValueError,
+     (r"The 'metrics' parameter of plot_history must name metrics among \('loss', "
+     r"'accuracy'\); got \['f1'\]")),
+    (lambda: show_images(np.zeros((28, 28))), ValueError,
+     ("The 'images' parameter of show_images must be a non-empty numeric array with 3 or 4 "
+     r"dimensions; got shape \(28, 28\)")),
+    (lambda: show_images(np.zeros((2, 8, 8, 2))), ValueError, "1, 3 or 4 channels"),
+    (lambda: show_images(np.zeros((3, 8, 8)), [1, 2]), ValueError,
+     r"The 'labels' parameter of show_images must have one entry per image \(3\); got 2"),
+    (lambda: show_images(np.zeros((2, 8, 8)), [0, 5], class_names=["a", "b"]), ValueError,
+     r"must be class indices in \[0, 2\) to match 'class_names'; got values from 0 to 5"),
+    (lambda: show_images(np.zeros((2, 8, 8)), ncols=0), ValueError,
+     "The 'ncols' parameter of show_images must be a positive int; got 0"),
+    (lambda: show_filters(np.zeros((3, 3, 1))), ValueError,
+     ("The 'weights_or_layer' parameter of show_filters must be a non-empty numeric array "
+     "with 4 dimensions")),
+    (lambda: show_feature_maps(np.zeros((2, 5, 5, 3))), ValueError,
+     r"must hold one example, \(H, W, C\) or \(1, H, W, C\); got shape \(2, 5, 5, 3\)"),
+    (lambda: show_boxes(np.zeros((8, 8)), [[0, 0, 1, 1]], box_format="XYXY"), ValueError,
+     (r"The 'box_format' parameter of show_boxes must be one of \('xyxy', 'yxyx', 'xywh', "
+     r"'center_xywh'\); got 'XYXY'")),
+    (lambda: show_boxes(np.zeros((8, 8)), [[0, 0, 1]]), ValueError,
+     r"must have shape \(N, 4\); got \(1, 3\)"),
+    (lambda: show_boxes(np.zeros((8, 8)), [[0, 0, 4, 4]]), ValueError,
+     ("must be fractions in .0, 1. when normalized=True; got values from 0 to 4. Pass "
+     "normalized=False")),
+    (lambda: show_boxes(np.zeros((8, 8)), [[0.5, 0, 0.2, 1]]), ValueError,
+     "far corner precedes the near one"),
+    (lambda: show_boxes(np.zeros((8, 8)), [[0, 0, 1, 1]], labels=["a", "b"]), ValueError,
+     r"The 'labels' parameter of show_boxes must have one entry per box \(1\); got 2"),
+    (lambda: show_boxes(np.zeros((2, 8, 8, 1)), [[0, 0, 1, 1]]), ValueError,
+     "must be one image; got a batch"),
+    (lambda: show_heatmap(np.zeros((8, 8)), np.zeros((2, 3, 4))), ValueError,
+     r"must be a finite 2-D array \(h, w\); got shape \(2, 3, 4\)"),
+    (lambda: show_heatmap(np.zeros((8, 8)), [[np.nan, 0], [0, 0]]), ValueError, "NaN or inf"),
+    (lambda: show_heatmap(np.zeros((8, 8)), np.eye(2), alpha=1.5), ValueError,
+     r"The 'alpha' parameter of show_heatmap must be a number in \[0, 1\]; got 1.5"),
+])
+def test_bad_input(call, error, message):
+    with pytest.raises(error, match=message):
+        call()
+
+
+def test_show_filters_rejects_a_layer_without_a_kernel():
+    import keras
+
+    layer = keras.layers.Dense(4)
+    layer.build((None, 3))
+    with pytest.raises(ValueError, match=r"must be a convolution layer with a 4-D kernel; got "
+                                         r"layer 'dense.*' with weight shapes \[\(3, 4\), "
+                                         r"\(4,\)\]"):
+        show_filters(layer)
+
+
+def test_module_exports():
+    assert set(plots.__all__) >= {"plot_history", "show_images", "show_filters",
+                                  "show_feature_maps", "show_boxes", "show_heatmap",
+                                  "save_fig", "use_course_style"}
