@@ -58,8 +58,11 @@ def test_importing_arithmetic_imports_no_tensorflow():
 
 
 def test_docstring_examples_run():
-    result = doctest.testmod(arithmetic, optionflags=doctest.ELLIPSIS)
-    assert result.attempted >= 10 and result.failed == 0
+    from helpers.arithmetic import formulas, tables
+
+    results = [doctest.testmod(module, optionflags=doctest.ELLIPSIS)
+               for module in (arithmetic, formulas, tables)]
+    assert sum(r.attempted for r in results) >= 10 and sum(r.failed for r in results) == 0
 
 
 # ---------------------------------------------------------------------------------------
