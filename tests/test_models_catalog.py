@@ -93,7 +93,7 @@ def rng():
 
 
 def test_catalog_keys_are_unique_and_cover_every_builder():
-    import helpers.models as models
+    from helpers import models
 
     keys = [entry.key for entry in CATALOG]
     assert len(keys) == len(set(keys))

@@ -149,6 +149,14 @@ def test_lenet5_larger_input_and_other_activation():
     assert model.get_layer("C1").get_config()["activation"] == "relu"
 
 
+def test_numpy_integers_are_accepted_as_sizes():
+    sizes = tuple(np.array([32, 32, 1]))  # NumPy integers, e.g. from a computed shape
+    assert isinstance(sizes[0], np.integer)
+    model = build_lenet5(sizes, np.int64(3))
+    assert tuple(model.output.shape) == (None, 3)
+    assert model.count_params() == 61_706 - (10 - 3) * 85
+
+
 # ----------------------------------------------------------------------------- AlexNet
 @pytest.fixture(scope="module")
 def alexnet():

@@ -7,14 +7,15 @@ parameter, the value received and what is allowed, before any layer is created.
 from __future__ import annotations
 
 from collections.abc import Collection
-from numbers import Real
+from numbers import Integral, Real
 from typing import Any
 
 __all__ = ["check_choice", "check_input_shape", "check_num_classes", "check_rate"]
 
 
 def _is_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
+    """An int (NumPy's integers too, e.g. from ``x_train.shape``), but not a bool."""
+    return isinstance(value, Integral) and not isinstance(value, bool)
 
 
 def check_input_shape(
@@ -41,7 +42,7 @@ def check_input_shape(
             f"The 'input_shape' parameter of {builder} must be {allowed} (smaller inputs "
             f"shrink to nothing in its downsamplings); got {input_shape!r}.{hint}"
         )
-    return shape
+    return tuple(int(side) for side in shape)
 
 
 def check_num_classes(num_classes: Any, *, builder: str) -> int:
@@ -50,7 +51,7 @@ def check_num_classes(num_classes: Any, *, builder: str) -> int:
         raise ValueError(
             f"The 'num_classes' parameter of {builder} must be an int >= 1; got {num_classes!r}."
         )
-    return num_classes
+    return int(num_classes)
 
 
 def check_choice(value: Any, *, param: str, builder: str, allowed: Collection[Any]) -> Any:

@@ -70,7 +70,7 @@ def build_alexnet(
     """
     builder = "build_alexnet"
     shape = check_input_shape(input_shape, builder=builder, min_size=MIN_SIZE)
-    check_num_classes(num_classes, builder=builder)
+    num_classes = check_num_classes(num_classes, builder=builder)
     if not isinstance(lrn, bool):
         raise ValueError(f"The 'lrn' parameter of {builder} must be True or False; got {lrn!r}.")
     rate = check_rate(dropout, param="dropout", builder=builder)

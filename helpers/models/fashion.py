@@ -48,7 +48,7 @@ def build_fashion_cnn(
     """
     builder = "build_fashion_cnn"
     shape = check_input_shape(input_shape, builder=builder, min_size=MIN_SIZE)
-    check_num_classes(num_classes, builder=builder)
+    num_classes = check_num_classes(num_classes, builder=builder)
     rate = check_rate(dropout, param="dropout", builder=builder)
 
     inputs = keras.Input(shape=shape, name="input")  # 28 x 28 x 1

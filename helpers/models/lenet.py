@@ -64,7 +64,7 @@ def build_lenet5(
         min_size=MIN_SIZE,
         hint=" Pad 28x28 images to 32x32, e.g. with keras.layers.ZeroPadding2D(2).",
     )
-    check_num_classes(num_classes, builder=builder)
+    num_classes = check_num_classes(num_classes, builder=builder)
     try:
         keras.activations.get(activation)
     except ValueError:

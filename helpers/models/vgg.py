@@ -68,7 +68,7 @@ def build_vgg(
     builder = "build_vgg"
     check_choice(depth, param="depth", builder=builder, allowed=tuple(VGG_CONFIGS))
     shape = check_input_shape(input_shape, builder=builder, min_size=MIN_SIZE)
-    check_num_classes(num_classes, builder=builder)
+    num_classes = check_num_classes(num_classes, builder=builder)
     if not isinstance(include_top, bool):
         raise ValueError(
             f"The 'include_top' parameter of {builder} must be True or False; got {include_top!r}."
