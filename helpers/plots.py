@@ -26,55 +26,29 @@ from typing import Any
 import matplotlib
 import numpy as np
 
-__all__ = [
-    "BOX_FORMATS",
-    "plot_history",
-    "save_fig",
-    "show_boxes",
-    "show_feature_maps",
-    "show_filters",
-    "show_heatmap",
-    "show_images",
-    "use_course_style",
-]
+__all__ = ["BOX_FORMATS", "plot_history", "save_fig", "show_boxes", "show_feature_maps",
+           "show_filters", "show_heatmap", "show_images", "use_course_style"]
 
 #: Box layouts of ``show_boxes`` (Keras' spellings): corners, corners y-first, corner and
 #: size, centre and size.
 BOX_FORMATS = ("xyxy", "yxyx", "xywh", "center_xywh")
 
 COURSE_STYLE = {
-    "figure.figsize": (6.4, 4.0),
-    "figure.dpi": 100,
-    "savefig.dpi": 150,
-    "savefig.bbox": "tight",
-    "font.size": 10,
-    "axes.titlesize": 10,
-    "axes.labelsize": 10,
-    "axes.grid": True,
-    "grid.alpha": 0.3,
-    "axes.spines.top": False,
-    "axes.spines.right": False,
-    "legend.frameon": False,
-    "image.cmap": "gray",
+    "figure.figsize": (6.4, 4.0), "figure.dpi": 100, "savefig.dpi": 150,
+    "savefig.bbox": "tight", "font.size": 10, "axes.titlesize": 10, "axes.labelsize": 10,
+    "axes.grid": True, "grid.alpha": 0.3, "axes.spines.top": False,
+    "axes.spines.right": False, "legend.frameon": False, "image.cmap": "gray",
     "image.interpolation": "nearest",
 }
 
 
-def _in_jupyter() -> bool:
-    return "ipykernel" in sys.modules
-
-
-def _has_display() -> bool:
-    if sys.platform in ("win32", "darwin"):
-        return True
-    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
-
-
 def _ensure_headless_backend() -> None:
     """Use Agg when nothing could show a window; never override Jupyter or MPLBACKEND."""
-    if _in_jupyter() or os.environ.get("MPLBACKEND") or _has_display():
-        return
-    matplotlib.use("Agg")
+    in_jupyter = "ipykernel" in sys.modules
+    has_display = sys.platform in ("win32", "darwin") or bool(
+        os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+    if not (in_jupyter or has_display or os.environ.get("MPLBACKEND")):
+        matplotlib.use("Agg")
 
 
 def use_course_style() -> None:
@@ -131,7 +105,8 @@ def _array(value: Any, name: str, function: str, ndims: Sequence[int]) -> np.nda
     return array
 
 
-def _displayable(pixels: np.ndarray, *, batch: bool = False) -> tuple[np.ndarray, dict]:
+def _displayable(pixels: np.ndarray, name: str, function: str, *,
+                 batch: bool = False) -> tuple[np.ndarray, dict]:
     """Image(s) ready for imshow, ``(H, W)`` or ``(H, W, 3|4)`` each, and the range to show.
 
     uint8 becomes [0, 1]; gray values in [0, 1] are shown on that scale, other gray values
@@ -141,8 +116,8 @@ def _displayable(pixels: np.ndarray, *, batch: bool = False) -> tuple[np.ndarray
     if pixels.ndim == image_ndim + 1 and pixels.shape[-1] == 1:
         pixels = pixels[..., 0]
     if pixels.ndim == image_ndim + 1 and pixels.shape[-1] not in (3, 4):
-        raise ValueError("An image must have 1, 3 or 4 channels (last axis); got shape "
-                         f"{pixels.shape}.")
+        raise ValueError(f"The {name!r} parameter of {function} must have 1, 3 or 4 "
+                         f"channels (last axis); got shape {pixels.shape}.")
     pixels = pixels / np.float32(255) if pixels.dtype == np.uint8 else pixels.astype(np.float32)
     low, high = float(np.nanmin(pixels)), float(np.nanmax(pixels))
     if pixels.ndim == image_ndim:
@@ -281,7 +256,7 @@ def show_images(images: Any, labels: Any = None, *, class_names: Sequence[str] |
     def name_of(index: int) -> str:
         return str(class_names[index]) if class_names is not None else str(index)
 
-    pixels, scale = _displayable(images, batch=True)
+    pixels, scale = _displayable(images, "images", "show_images", batch=True)
     titles = colors = None
     if guess is not None:
         titles = [name_of(g) + ("" if truth is None else f" ({name_of(t)})")
@@ -333,22 +308,20 @@ def show_filters(weights_or_layer: Any, *, ncols: int = 8, max_filters: int = 64
     height, width, channels, filters = kernel.shape
     title = f"{filters} filters {height}x{width}" if filters == total else (
         f"first {filters} of {total} filters {height}x{width}")
-    if channels == 3:  # one colour tile per filter, each stretched to [0, 1]
-        tiles = np.moveaxis(kernel, -1, 0)
-        low = tiles.min(axis=(1, 2, 3), keepdims=True)
-        tiles = (tiles - low) / np.maximum(tiles.max(axis=(1, 2, 3), keepdims=True) - low,
-                                           1e-12)
-        labels = ("filter (row start + column)", "row start", ncols)
-    elif channels == 1:
-        tiles = np.moveaxis(kernel[:, :, 0, :], -1, 0)
-        labels = ("filter (row start + column)", "row start", ncols)
-    else:  # row c, column f: the kernel filter f applies to input channel c
+    if channels in (1, 3):  # one tile per filter, in rows of ncols
+        tiles = np.moveaxis(kernel[:, :, 0] if channels == 1 else kernel, -1, 0)
+        if channels == 3:  # colours: each filter stretched to [0, 1]
+            low = tiles.min(axis=(1, 2, 3), keepdims=True)
+            tiles = (tiles - low) / np.maximum(tiles.max(axis=(1, 2, 3), keepdims=True) - low,
+                                               1e-12)
+        ncols = min(ncols, filters)
+        xlabel, ylabel, row_step = "filter (row start + column)", "row start", ncols
+    else:  # row c, column f: the kernel that filter f applies to input channel c
         if channels > 16:
             title, channels = f"{title}, input channels 0-15 of {channels}", 16
         tiles = np.transpose(kernel[:, :, :channels, :], (2, 3, 0, 1)).reshape(
             channels * filters, height, width)
-        ncols, labels = filters, ("filter", "input channel", 1)
-    ncols = min(ncols, len(tiles))
+        ncols, xlabel, ylabel, row_step = filters, "filter", "input channel", 1
     rows = -(-len(tiles) // ncols)
     fig, ax = _axes(None, (min(0.75 * ncols + 1.5, 16), min(0.75 * rows + 0.75, 16)))
     limit = float(np.abs(kernel).max()) or 1.0
@@ -356,9 +329,9 @@ def show_filters(weights_or_layer: Any, *, ncols: int = 8, max_filters: int = 64
     ax.grid(False)
     ax.set_xticks(np.arange(ncols) * (width + 1) + (width - 1) / 2, range(ncols))
     ax.set_yticks(np.arange(rows) * (height + 1) + (height - 1) / 2,
-                  [str(r * labels[2]) for r in range(rows)])
+                  [str(r * row_step) for r in range(rows)])
     ax.tick_params(length=0, labelsize=7)
-    ax.set(xlabel=labels[0], ylabel=labels[1])
+    ax.set(xlabel=xlabel, ylabel=ylabel)
     ax.set_title(title, fontsize=9)
     return fig
 
@@ -443,10 +416,10 @@ def show_boxes(image: Any, boxes: Any, *, labels: Sequence[Any] | None = None,
     if box_format not in BOX_FORMATS:
         raise ValueError(f"The 'box_format' parameter of show_boxes must be one of "
                          f"{BOX_FORMATS}; got {box_format!r}.")
+    from matplotlib.patches import Rectangle
+
     image = _image(image, "show_boxes")
-    boxes = np.asarray(boxes, dtype=np.float64)
-    if boxes.size == 0:
-        boxes = boxes.reshape(0, 4)  # nothing detected: just the image
+    boxes = np.asarray(boxes if np.size(boxes) else np.zeros((0, 4)), dtype=np.float64)
     if boxes.ndim != 2 or boxes.shape[1] != 4:
         raise ValueError(f"The 'boxes' parameter of show_boxes must have shape (N, 4); got "
                          f"{boxes.shape}.")
@@ -463,13 +436,13 @@ def show_boxes(image: Any, boxes: Any, *, labels: Sequence[Any] | None = None,
     height, width = image.shape[:2]
     if normalized:
         if np.any(corners < -1e-6) or np.any(corners > 1 + 1e-6):
-            raise ValueError("The 'boxes' of show_boxes must be fractions in [0, 1] when "
-                             "normalized=True; got values from "
+            raise ValueError("The 'boxes' parameter of show_boxes must hold fractions in "
+                             "[0, 1] when normalized=True; got values from "
                              f"{corners.min():g} to {corners.max():g}. Pass normalized=False "
                              "for pixel coordinates.")
         corners = corners * [width, height, width, height]
     fig, ax = _axes(ax, (4.0, 4.0 * height / width))
-    shown, scale = _displayable(image)
+    shown, scale = _displayable(image, "image", "show_boxes")
     ax.imshow(shown, cmap="gray", **scale)
     ax.axis("off")
     palette = matplotlib.colormaps["tab10"]
@@ -477,7 +450,7 @@ def show_boxes(image: Any, boxes: Any, *, labels: Sequence[Any] | None = None,
     for i, (x1, y1, x2, y2) in enumerate(corners):
         color = palette(keys.index(str(labels[i])) % 10) if labels is not None else "red"
         # pixel i covers [i - 0.5, i + 0.5] in imshow's data coordinates
-        ax.add_patch(matplotlib.patches.Rectangle(
+        ax.add_patch(Rectangle(
             (x1 - 0.5, y1 - 0.5), x2 - x1, y2 - y1, fill=False, edgecolor=color, linewidth=2))
         caption = " ".join(part for part in (
             None if labels is None else str(labels[i]),
@@ -521,7 +494,7 @@ def show_heatmap(image: Any, heatmap: Any, *, alpha: float = 0.4, cmap: str = "j
     heat = (heat - heat.min()) / (np.ptp(heat) or 1.0)
     height, width = image.shape[:2]
     fig, ax = _axes(ax, (4.0, 4.0 * height / width))
-    shown, scale = _displayable(image)
+    shown, scale = _displayable(image, "image", "show_heatmap")
     ax.imshow(shown, cmap="gray", **scale)
     extent = (-0.5, width - 0.5, height - 0.5, -0.5)
     ax.imshow(heat, cmap=cmap, alpha=float(alpha), extent=extent, interpolation="bilinear",

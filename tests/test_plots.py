@@ -267,7 +267,8 @@ def test_headless_without_display_uses_agg():
     (lambda: show_images(np.zeros((28, 28))), ValueError,
      ("The 'images' parameter of show_images must be a non-empty numeric array with 3 or 4 "
      r"dimensions; got shape \(28, 28\)")),
-    (lambda: show_images(np.zeros((2, 8, 8, 2))), ValueError, "1, 3 or 4 channels"),
+    (lambda: show_images(np.zeros((2, 8, 8, 2))), ValueError,
+     r"The 'images' parameter of show_images must have 1, 3 or 4 channels \(last axis\)"),
     (lambda: show_images(np.zeros((3, 8, 8)), [1, 2]), ValueError,
      r"The 'labels' parameter of show_images must have one entry per image \(3\); got 2"),
     (lambda: show_images(np.zeros((2, 8, 8)), [0, 5], class_names=["a", "b"]), ValueError,
@@ -285,7 +286,7 @@ def test_headless_without_display_uses_agg():
     (lambda: show_boxes(np.zeros((8, 8)), [[0, 0, 1]]), ValueError,
      r"must have shape \(N, 4\); got \(1, 3\)"),
     (lambda: show_boxes(np.zeros((8, 8)), [[0, 0, 4, 4]]), ValueError,
-     ("must be fractions in .0, 1. when normalized=True; got values from 0 to 4. Pass "
+     ("must hold fractions in .0, 1. when normalized=True; got values from 0 to 4. Pass "
      "normalized=False")),
     (lambda: show_boxes(np.zeros((8, 8)), [[0.5, 0, 0.2, 1]]), ValueError,
      "far corner precedes the near one"),
