@@ -1,0 +1,24 @@
+"""Figures the lectures show: training curves, image grids, filters, feature maps, boxes,
+heat maps, and ``save_fig``.
+
+Every function returns the :class:`matplotlib.figure.Figure`. A figure the function creates
+is closed in pyplot right away, so figures never pile up in memory and Jupyter shows each one
+once, when it is the cell's value (``display(fig)`` shows it from inside a loop). With
+``ax=`` the function draws into your axes and returns their figure, untouched otherwise.
+Headless-safe: with no display and outside Jupyter, the ``Agg`` backend is used.
+
+Example:
+    >>> from helpers.plots import show_images, save_fig
+    >>> fig = show_images(x_train[:16], y_train[:16])       # doctest: +SKIP
+    >>> save_fig(fig, "first_digits")                       # doctest: +SKIP
+    PosixPath('figures/first_digits.png')
+"""
+
+from helpers.plots.base import COURSE_STYLE, save_fig, use_course_style
+from helpers.plots.curves import plot_history
+from helpers.plots.grids import show_feature_maps, show_filters, show_images
+from helpers.plots.overlays import BOX_FORMATS, show_boxes, show_heatmap
+
+__all__ = ["BOX_FORMATS", "COURSE_STYLE", "plot_history", "save_fig", "show_boxes",
+           "show_feature_maps", "show_filters", "show_heatmap", "show_images",
+           "use_course_style"]
