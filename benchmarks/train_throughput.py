@@ -16,6 +16,8 @@ Run:
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import os
 import platform
 import resource
@@ -35,6 +37,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--rounds", type=int, default=5, help="timed calls of each arm")
     parser.add_argument("--steps-per-execution", type=int, default=None,
                         help="helpers.train.fit's steps_per_execution (default: its own)")
+    parser.add_argument("--verbose", type=int, default=0, choices=(0, 1, 2),
+                        help="Keras' verbose in both arms (the output is discarded)")
     parser.add_argument("--no-deterministic-ops", action="store_true",
                         help="seed without enabling TensorFlow's op determinism")
     parser.add_argument("--seed", type=int, default=0)
@@ -42,10 +46,11 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 
 
 def timed(run: Callable[[], object]) -> tuple[float, float]:
-    """Wall-clock and process CPU seconds of one call."""
-    wall, cpu = time.perf_counter(), time.process_time()
-    run()
-    return time.perf_counter() - wall, time.process_time() - cpu
+    """Wall-clock and process CPU seconds of one call (its printed output discarded)."""
+    with contextlib.redirect_stdout(io.StringIO()):
+        wall, cpu = time.perf_counter(), time.process_time()
+        run()
+        return time.perf_counter() - wall, time.process_time() - cpu
 
 
 def main(argv: Sequence[str] | None = None) -> dict[str, float]:
@@ -71,13 +76,13 @@ def main(argv: Sequence[str] | None = None) -> dict[str, float]:
     plain_model, helpers_model = build(), build()
     arms = {
         "model.fit": lambda epochs: plain_model.fit(
-            x, y, batch_size=args.batch_size, epochs=epochs, verbose=0),
+            x, y, batch_size=args.batch_size, epochs=epochs, verbose=args.verbose),
         "helpers.train.fit": lambda epochs: fit(
-            helpers_model, x, y, batch_size=args.batch_size, epochs=epochs, verbose=0,
+            helpers_model, x, y, batch_size=args.batch_size, epochs=epochs, verbose=args.verbose,
             seed=args.seed, steps_per_execution=args.steps_per_execution),
     }
     for run in arms.values():  # warm-up: trace the functions, fill caches
-        run(1)
+        timed(lambda run=run: run(1))
 
     images = args.images * args.epochs
     speed: dict[str, list[float]] = {name: [] for name in arms}
@@ -88,7 +93,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, float]:
           f"TF_ENABLE_ONEDNN_OPTS={os.environ.get('TF_ENABLE_ONEDNN_OPTS')}")
     print(f"LeNet-5 ({plain_model.count_params():,} parameters), {args.images:,} images "
           f"32x32x1, batch_size={args.batch_size} in both, {args.epochs} epochs per call, "
-          f"{args.rounds} rounds after a warm-up, adam, seed {args.seed}")
+          f"{args.rounds} rounds after a warm-up, adam, verbose={args.verbose}, seed {args.seed}")
     print(f"op determinism: {'off' if args.no_deterministic_ops else 'set_seed default'} | "
           f"jit_compile: model.fit={plain_model.jit_compile}, "
           f"helpers={helpers_model.jit_compile} | steps_per_execution: "

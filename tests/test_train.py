@@ -268,6 +268,11 @@ def test_fit_rejects_length_mismatch():
         fit(small_model(), X, Y[:-1])
 
 
+def test_fit_rejects_empty_arrays():
+    with pytest.raises(ValueError, match="The arrays passed to fit as 'x' hold no examples"):
+        fit(small_model(), X[:0], Y[:0])
+
+
 def test_fit_rejects_validation_length_mismatch():
     with pytest.raises(ValueError, match="passed to fit as 'validation_data' must have the "
                                          "same number"):
