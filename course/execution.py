@@ -35,6 +35,8 @@ from __future__ import annotations
 
 import ast
 import asyncio
+import dataclasses
+import functools
 import json
 import math
 import os
@@ -43,6 +45,7 @@ import shutil
 import signal
 import tempfile
 import time
+from collections.abc import Mapping
 from pathlib import Path
 from queue import Empty
 
@@ -56,9 +59,9 @@ from traitlets import Bool, Float, Instance, Integer, Unicode
 from course.integrity import (REPAIRS_KEY, cell_role, guard_call, guard_source,
                               hidden_test_lines, imported_modules, redact_hidden_tests,
                               sanitize_test_outputs)
-from course.sandbox import MIB, Sandbox
+from course.sandbox import MIB, Limits, Sandbox
 
-__all__ = ["GuardedExecute"]
+__all__ = ["GuardedExecute", "SandboxSettings", "SandboxExecutor"]
 
 _SIGNALS = {signal.SIGSEGV: "segmentation fault", signal.SIGKILL: "killed (SIGKILL)",
             signal.SIGXCPU: "CPU time limit exceeded", signal.SIGXFSZ: "file size limit "
@@ -102,10 +105,14 @@ class GuardedExecute(Execute):
     report_file = Unicode("", help="Write the outcome as JSON here.").tag(config=True)
     workdir_root = Unicode("", help="Where the kernels' working folders are made."
                            ).tag(config=True)
+    kernel_log = Unicode("", help="File for the kernel process's own stdout/stderr "
+                         "(default: a temporary file).").tag(config=True)
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         self.outcome: dict = {}
+        self._session = None
+        self._log_handle = None
 
     # -- nbgrader entry point -----------------------------------------------------------------
     def preprocess(self, nb, resources=None, km=None):
@@ -125,14 +132,20 @@ class GuardedExecute(Execute):
                                         dir=self.workdir_root or None))
         try:
             _copy_without_notebooks(source_dir, workdir)
-            with sandbox.session(workdir) as session:
+            with sandbox.session(workdir, log_file=self.kernel_log or None) as session:
                 self._session = session
                 self.kernel_manager_class = session.kernel_manager_class
                 self.kernel_name = session.kernel_name
                 self.resources.setdefault("metadata", {})["path"] = str(workdir)
-                run_sync(self._async_run)()
+                try:
+                    run_sync(self._async_run)()
+                finally:
+                    if self._log_handle is not None:
+                        self._log_handle.close()
+                        self._log_handle = None
                 log_tail = session.kernel_log()
         finally:
+            self._session = None
             self.resources.setdefault("metadata", {})["path"] = str(source_dir)
             shutil.rmtree(workdir, ignore_errors=True)
         if self._end and self._end[0] == "crashed" and log_tail.strip():
@@ -142,9 +155,19 @@ class GuardedExecute(Execute):
         self._finish(sandbox, time.monotonic() - started)
         return self.nb, self.resources
 
+    async def async_start_new_kernel(self, **kwargs):
+        # The kernel process's own stdout/stderr (crash messages) go to the log, never to
+        # the grader's terminal.
+        if self._session is not None:
+            self._log_handle = open(self._session.log_file, "ab")  # noqa: SIM115
+            kwargs.setdefault("stdout", self._log_handle)
+            kwargs.setdefault("stderr", self._log_handle)
+        return await super().async_start_new_kernel(**kwargs)
+
     # -- the run ------------------------------------------------------------------------------
     def _start_state(self, repairs: list[str]) -> None:
         self._end: tuple[str, str] | None = None
+        self._kernel_started = False
         self._timed_out: list[str] = []
         self._restored: list[str] = []
         self._tampered: list[str] = []
@@ -159,8 +182,10 @@ class GuardedExecute(Execute):
 
     async def _async_run(self) -> None:
         deadline = time.monotonic() + self.submission_timeout
+        self._kernel_started = False
         try:
             async with self.async_setup_kernel():
+                self._kernel_started = True
                 reply = await self.async_wait_for_reply(
                     await ensure_async(self.kc.kernel_info()))
                 if reply is not None and "language_info" in reply["content"]:
@@ -177,6 +202,7 @@ class GuardedExecute(Execute):
             self._end = self._end or ("crashed", f"the kernel died ({self._death_reason()})")
         except RuntimeError as error:  # the kernel did not start
             self._end = self._end or ("crashed", f"the kernel did not start ({error})")
+            self._kernel_started = self._kernel_started and self.kc is not None
         if self._end is not None:
             for cell in self.nb.cells:
                 if cell_role(cell) == "test" and cell.cell_type == "code" and not any(
@@ -196,7 +222,7 @@ class GuardedExecute(Execute):
         role = cell_role(cell)
         self._cell_bytes, self._cell_truncated = 0, False
         self._last_reply, self._cell_timeout_hit = None, False
-        if self.guard and role in ("test", "locked"):
+        if self.guard and role in ("test", "locked", "master"):
             await self._guard("before_master")
         if self.guard and role == "test":
             restored = await self._guard("before_test")
@@ -232,7 +258,7 @@ class GuardedExecute(Execute):
                     "error", ename="IntegrityError",
                     evalue=f"the checking functions were changed while the test ran ({what})",
                     traceback=[f"IntegrityError: changed while the test ran: {what}"]))
-        if self.guard and role in ("test", "locked"):
+        if self.guard and role in ("test", "locked", "master"):
             await self._guard("after_master")
         if role == "test":
             status = (self._last_reply or {}).get("content", {}).get("status")
@@ -282,7 +308,7 @@ class GuardedExecute(Execute):
     # -- the guard ----------------------------------------------------------------------------
     async def _install_guard(self) -> bool:
         sources = [c.source for c in self.nb.cells
-                   if c.cell_type == "code" and cell_role(c) in ("test", "locked")]
+                   if c.cell_type == "code" and cell_role(c) in ("test", "locked", "master")]
         code = guard_source(self._guard_key, imported_modules(sources))
         report = await self._silent(code, {"report": f"__import__('sys').modules"
                                                      f"[{self._guard_key!r}].report"})
@@ -354,6 +380,7 @@ class GuardedExecute(Execute):
         self.outcome = {"status": status, "message": "; ".join(parts),
                         "repairs": self._repairs, "restored": self._restored,
                         "tampered": self._tampered, "timed_out": self._timed_out,
+                        "kernel_started": self._kernel_started,
                         "sandbox": sandbox.status_line, "enforced": list(sandbox.enforced),
                         "seconds": round(seconds, 3)}
         if self.report_file:
@@ -382,3 +409,94 @@ def _copy_without_notebooks(source: Path, target: Path) -> None:
             shutil.copytree(entry, destination, ignore=ignore, symlinks=True)
         elif entry.is_file() and not entry.is_symlink():
             shutil.copy2(entry, destination)
+
+
+# ------------------------------------------------------------------------------------------------
+# The executor of ``course.autograde.grade_submission``.
+
+def _default_env() -> dict[str, str]:
+    from course.autograde import KernelSettings
+
+    return dict(KernelSettings().env)
+
+
+@dataclasses.dataclass(frozen=True)
+class SandboxSettings:
+    """Everything :class:`SandboxExecutor` needs (picklable: it crosses into workers).
+
+    Attributes:
+        sandbox: ``False`` runs plain kernels (``course grade --no-sandbox``); the timeouts,
+            output caps and the integrity guard stay on.
+        limits: the kernel's resource limits.
+        cell_timeout / submission_timeout: seconds per cell and per notebook.
+        interrupt_grace: seconds an interrupted cell has to stop before the kernel is killed.
+        max_output_bytes / max_total_output_bytes: output caps per cell and per submission.
+        guard: run the integrity guard around tests.
+        env: environment variables of the kernel (the profile, log levels, hash seed).
+    """
+
+    sandbox: bool = True
+    limits: Limits = dataclasses.field(default_factory=Limits)
+    cell_timeout: float = 120.0
+    submission_timeout: float = 600.0
+    interrupt_grace: float = 5.0
+    max_output_bytes: int = 1 * MIB
+    max_total_output_bytes: int = 32 * MIB
+    guard: bool = True
+    env: Mapping[str, str] = dataclasses.field(default_factory=_default_env)
+
+
+class SandboxExecutor:
+    """Runs a notebook with :class:`GuardedExecute` in a sandbox (an executor of
+    :func:`course.autograde.grade_submission`).
+
+    After :meth:`execute`, :attr:`last_report` holds the detailed outcome (what the sandbox
+    enforced, what the guard restored, which cells timed out).
+
+    Example:
+        >>> executor = SandboxExecutor(SandboxSettings(cell_timeout=30))
+        >>> print(executor.sandbox.status_line)                         # doctest: +SKIP
+        sandbox: bubblewrap (no network, ...) + separate uid + rlimits (...)
+    """
+
+    def __init__(self, settings: SandboxSettings | None = None) -> None:
+        if settings is not None and not isinstance(settings, SandboxSettings):
+            raise TypeError("The 'settings' parameter of SandboxExecutor must be a "
+                            f"SandboxSettings; got {type(settings).__name__}.")
+        self.settings = settings or SandboxSettings()
+        self.last_report: dict = {}
+
+    def __getstate__(self) -> dict:
+        return {"settings": self.settings}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__init__(state["settings"])
+
+    def __repr__(self) -> str:
+        return f"SandboxExecutor({self.settings!r})"
+
+    @functools.cached_property
+    def sandbox(self) -> Sandbox:
+        """The sandbox (built on first use, in the process that runs the kernels)."""
+        return Sandbox(limits=self.settings.limits, enabled=self.settings.sandbox,
+                       env=self.settings.env)
+
+    def execute(self, notebook, *, workdir: Path, log_path: Path):
+        """Run ``notebook`` in place; return ``course.autograde.Execution``."""
+        from course.autograde import Execution, _quiet_logs
+
+        settings = self.settings
+        log_path.parent.mkdir(parents=True, exist_ok=True)
+        preprocessor = GuardedExecute(
+            sandbox=self.sandbox, cell_timeout=max(1, math.ceil(settings.cell_timeout)),
+            submission_timeout=max(1, math.ceil(settings.submission_timeout)),
+            interrupt_grace=settings.interrupt_grace, guard=settings.guard,
+            max_output_bytes=settings.max_output_bytes,
+            max_total_output_bytes=settings.max_total_output_bytes,
+            kernel_log=str(log_path))
+        with _quiet_logs():
+            preprocessor.preprocess(notebook, {"metadata": {"path": str(workdir)}})
+        self.last_report = dict(preprocessor.outcome)
+        status = preprocessor.outcome["status"]
+        return Execution("ok" if status == "graded" else status,
+                         preprocessor.outcome["message"])

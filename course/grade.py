@@ -1,11 +1,21 @@
 """``course grade``, ``course feedback`` and ``course export``.
 
-``course grade ASSIGNMENT SUBMISSIONS --out DIR [--workers N]`` checks its input first
+``course grade ASSIGNMENT SUBMISSIONS --out DIR [--workers N] [--no-sandbox]`` checks its input first
 (nothing is written on bad input), records the assignment in the workspace's gradebook, then
 autogrades every student folder in a pool of worker processes (:func:`run_jobs`, a progress
 bar while it runs), writes ``DIR/feedback/<student_id>/<notebook>.html`` per student and
 ``DIR/grades.csv`` with one row per student folder, and prints a summary table. Every file is
 written atomically (a temporary file, then ``os.replace``); grading again gives the same CSV.
+
+Student code runs in a sandbox (``course.sandbox``: resource limits, no network, writes only
+in its own folder; the first line printed says which layers are in force) under per-cell and
+per-submission timeouts (``course.execution``); ``--no-sandbox`` runs plain kernels.
+
+Grading is resumable: each student's result is written atomically to
+``WORKSPACE/results/<assignment>/<student_id>.json`` as soon as that student is done, with a
+fingerprint of the submission, the assignment and the grading settings; a later run reuses
+every result whose fingerprint still matches (an interrupted run picks up where it stopped,
+and grading again gives the same CSV without regrading), unless ``--regrade``.
 
 Workers share one gradebook: every SQLite access holds the workspace's lock (see
 ``course.autograde``), so rows are neither lost nor duplicated. Each outcome's status and
@@ -21,6 +31,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import hashlib
 import io
 import json
 import os
@@ -31,10 +42,12 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from course.autograde import Executor, KernelExecutor, KernelSettings, Outcome, grade_submission
+from course.autograde import Executor, KernelSettings, Outcome, grade_submission
 from course.errors import CourseError
+from course.execution import SandboxExecutor, SandboxSettings
 from course.feedback import atomic_write_text, write_feedback
 from course.nbgrader_config import Workspace, master_notebook, resolve_assignments
+from course.sandbox import GiB, Limits
 from course.submissions import Submission, open_submissions
 
 __all__ = ["CSV_COLUMNS", "Job", "run_job", "run_jobs", "grade_assignment", "export_grades",
@@ -53,6 +66,7 @@ class Job:
     workspace: Path
     feedback: Path
     executor: Any = None
+    regrade: bool = False
 
 
 def _first_line(error: BaseException) -> str:
@@ -76,12 +90,84 @@ def _forget(workspace: Workspace, assignment: str, student_id: str) -> None:
         shutil.rmtree(folder, ignore_errors=True)
 
 
+def _result_file(workspace: Workspace, assignment: str, student_id: str) -> Path:
+    return workspace.root / "results" / assignment / f"{student_id}.json"
+
+
+def _fingerprint(job: Job, workspace: Workspace) -> str:
+    """What a result depends on: the submitted file, the assignment, the grading settings."""
+    digest = hashlib.sha256()
+    student = job.submission
+    digest.update(f"{job.assignment}\0{student.student_id}\0{student.problem}\0".encode())
+    if student.notebook is not None and Path(student.notebook).is_file():
+        digest.update(Path(student.notebook).read_bytes())
+    for path in sorted(workspace.source(job.assignment).rglob("*")):
+        if path.is_file():
+            digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    digest.update(repr(job.executor).encode() if isinstance(job.executor, SandboxExecutor)
+                  else os.urandom(16))            # unknown executors are never reused
+    return digest.hexdigest()
+
+
+def _reuse(job: Job, workspace: Workspace, fingerprint: str) -> Outcome | None:
+    """The stored outcome of an identical earlier grading, with its feedback page in place."""
+    from course.autograde import assignment_notebook
+
+    path = _result_file(workspace, job.assignment, job.submission.student_id)
+    if job.regrade or not path.is_file():
+        return None
+    try:
+        stored = json.loads(path.read_text("utf-8"))
+        outcome = Outcome(**stored["outcome"])
+    except (ValueError, KeyError, TypeError):
+        return None
+    if stored.get("fingerprint") != fingerprint:
+        return None
+    notebook_id = assignment_notebook(workspace, job.assignment)
+    autograded = workspace.autograded(outcome.student_id, job.assignment) / f"{notebook_id}.ipynb"
+    if outcome.status not in ("missing", "invalid") and not autograded.is_file():
+        return None
+    page = job.feedback / outcome.student_id / f"{notebook_id}.html"
+    rendered = workspace.feedback(outcome.student_id, job.assignment) / f"{notebook_id}.html"
+    if not page.is_file():
+        if outcome.status not in ("missing", "invalid") and rendered.is_file():
+            atomic_write_text(page, rendered.read_text("utf-8"))
+        else:
+            write_feedback(workspace, outcome, job.feedback)
+    return outcome
+
+
 def run_job(job: Job) -> Outcome:
-    """Grade one student folder and write its feedback page; never raises."""
+    """Grade one student folder (or reuse an identical earlier result) and write its
+    feedback page and result file; never raises."""
+    workspace = Workspace(job.workspace)
+    try:
+        fingerprint = _fingerprint(job, workspace)
+        reused = _reuse(job, workspace, fingerprint)
+    except Exception:  # noqa: BLE001 - anything odd means: grade again
+        fingerprint, reused = "", None
+    if reused is not None:
+        return reused
+    outcome = _grade_job(job, workspace)
+    report = getattr(job.executor, "last_report", None) or {}
+    # A grader or machine failure (not the student's doing) is not kept: grade again.
+    if (fingerprint and not outcome.message.startswith("the grader failed")
+            and report.get("kernel_started", True)):
+        try:
+            atomic_write_text(_result_file(workspace, job.assignment, outcome.student_id),
+                              json.dumps({"fingerprint": fingerprint, "outcome": asdict(outcome),
+                                          "report": report}, indent=1) + "\n")
+        except OSError:
+            pass
+    return outcome
+
+
+def _grade_job(job: Job, workspace: Workspace) -> Outcome:
     from course.autograde import max_score
 
-    workspace = Workspace(job.workspace)
     student = job.submission
+    if isinstance(job.executor, SandboxExecutor):
+        job.executor.last_report = {}
     try:
         if student.problem or student.notebook is None:
             _forget(workspace, job.assignment, student.student_id)
@@ -233,9 +319,13 @@ def summary_table(outcomes: Sequence[Outcome]) -> str:
 
 def grade_assignment(assignment: str, submissions: Path, out: Path, *, workers: int = 1,
                      workspace: Workspace | None = None, executor: Executor | None = None,
-                     solutions: Path | None = None, progress: bool = True) -> list[Outcome]:
+                     solutions: Path | None = None, progress: bool = True,
+                     regrade: bool = False) -> list[Outcome]:
     """Autograde every student folder of ``submissions``; write ``out/grades.csv`` and
     ``out/feedback/``. Returns the outcomes, sorted by student id.
+
+    ``executor`` defaults to a sandboxed one (:class:`course.execution.SandboxExecutor`).
+    Results of an earlier identical grading are reused unless ``regrade``.
 
     Raises:
         CourseError: bad input (see ``course.submissions.open_submissions``); nothing is
@@ -244,11 +334,11 @@ def grade_assignment(assignment: str, submissions: Path, out: Path, *, workers: 
     from course.release import generate_assignment
 
     workspace = workspace or Workspace.default()
-    executor = executor or KernelExecutor()
+    executor = executor or SandboxExecutor()
     notebook_name = master_notebook(assignment, solutions=solutions).name
     with open_submissions(submissions, notebook_name=notebook_name) as found:
         generate_assignment(assignment, workspace, solutions=solutions)
-        jobs = [Job(assignment, submission, workspace.root, out / "feedback", executor)
+        jobs = [Job(assignment, submission, workspace.root, out / "feedback", executor, regrade)
                 for submission in found]
         outcomes = run_jobs(jobs, workers=workers, progress=progress,
                             description=f"grading {assignment}")
@@ -275,6 +365,14 @@ def add_arguments(name: str, parser: argparse.ArgumentParser) -> None:
                             help="seconds per submission (default: %(default)s)")
         parser.add_argument("--cell-timeout", type=float, default=KernelSettings.cell_timeout,
                             help="seconds per cell (default: %(default)s)")
+        parser.add_argument("--memory-limit", type=float, default=Limits().memory_bytes / GiB,
+                            metavar="GIB", help="address space of each kernel, in GiB "
+                                                "(default: %(default)g)")
+        parser.add_argument("--no-sandbox", action="store_true",
+                            help="run student code without the sandbox (trusted code only)")
+        parser.add_argument("--regrade", action="store_true",
+                            help="grade every student again, even when an identical result "
+                                 "is stored")
         parser.add_argument("--no-progress", action="store_true", help="no progress bar")
 
 
@@ -292,15 +390,19 @@ def grade_command(args: argparse.Namespace) -> int:
     _check_out(args.out)
     if args.workers < 1:
         raise CourseError(f"The '--workers' parameter must be at least 1; got {args.workers}.")
-    for option in ("timeout", "cell_timeout"):
+    for option in ("timeout", "cell_timeout", "memory_limit"):
         if getattr(args, option) <= 0:
             raise CourseError(f"The '--{option.replace('_', '-')}' parameter must be positive; "
                               f"got {getattr(args, option)}.")
-    executor = KernelExecutor(KernelSettings(cell_timeout=args.cell_timeout,
-                                             submission_timeout=args.timeout))
+    executor = SandboxExecutor(SandboxSettings(sandbox=not args.no_sandbox,
+                                               limits=Limits(memory_bytes=int(
+                                                   args.memory_limit * GiB)),
+                                               cell_timeout=args.cell_timeout,
+                                               submission_timeout=args.timeout))
+    print(executor.sandbox.status_line, flush=True)
     outcomes = grade_assignment(assignment, args.submissions, args.out, workers=args.workers,
                                 workspace=_workspace(args), executor=executor,
-                                progress=not args.no_progress)
+                                progress=not args.no_progress, regrade=args.regrade)
     print(summary_table(outcomes))
     print(f"wrote {args.out / 'grades.csv'} and {args.out / 'feedback'}/")
     return 0

@@ -56,7 +56,7 @@ from nbformat import NotebookNode
 __all__ = ["rebuild_from_master", "guard_source", "guard_call", "imported_modules",
            "hidden_test_lines",
            "redact_hidden_tests", "sanitize_test_outputs", "cell_role", "GUARDED_MODULES",
-           "REDACTED", "REPAIRS_KEY", "RebuildFromMaster"]
+           "REDACTED", "REPAIRS_KEY", "ORIGIN_KEY", "RebuildFromMaster"]
 
 GUARDED_MODULES = ("builtins", "sys", "math", "cmath", "operator", "functools", "numpy",
                    "scipy", "unittest", "traceback", "keras", "IPython", "ipykernel",
@@ -70,17 +70,27 @@ def _nbgrader(cell: NotebookNode) -> dict:
     return cell.get("metadata", {}).get("nbgrader", {}) or {}
 
 
+ORIGIN_KEY = "course_origin"   # cell metadata set by the rebuild: "master" or "student"
+
+
 def cell_role(cell: NotebookNode) -> str:
-    """``'answer'`` (solution cell), ``'test'`` (autograder tests), ``'locked'`` (other
-    instructor cells), or ``'free'`` (no nbgrader metadata)."""
+    """What a cell is to the grader.
+
+    ``'answer'`` (an nbgrader solution cell), ``'test'`` (autograder tests), ``'locked'``
+    (another read-only instructor cell), ``'master'`` (an instructor cell without nbgrader
+    metadata, put back by :func:`rebuild_from_master`) or ``'free'`` (the student's own).
+    """
     meta = _nbgrader(cell)
-    if not meta.get("grade_id"):
-        return "free"
-    if meta.get("solution"):
-        return "answer"
-    if meta.get("grade"):
-        return "test"
-    return "locked" if meta.get("locked") else "free"
+    if meta.get("grade_id"):
+        if meta.get("solution"):
+            return "answer"
+        if meta.get("grade"):
+            return "test"
+        if meta.get("locked"):
+            return "locked"
+    if cell.get("metadata", {}).get(ORIGIN_KEY) == "master":
+        return "master"
+    return "free"
 
 
 def _force_type(cell: NotebookNode, cell_type: str) -> NotebookNode:
@@ -95,9 +105,25 @@ def _force_type(cell: NotebookNode, cell_type: str) -> NotebookNode:
     return new
 
 
+def _tagged(cell: NotebookNode, origin: str) -> NotebookNode:
+    cell = copy.deepcopy(cell)
+    cell.setdefault("metadata", {})[ORIGIN_KEY] = origin
+    return cell
+
+
 def rebuild_from_master(master: NotebookNode, submitted: NotebookNode
                         ) -> tuple[NotebookNode, list[str]]:
     """The notebook to grade: the master's cells with the student's answers in them.
+
+    * test and read-only cells: the master's, once each, in the master's order;
+    * answer (solution) cells: the student's last cell with that ``grade_id``, converted back
+      to the master's cell type, with the master's metadata; the master's stub if missing;
+    * the master's cells without nbgrader metadata: the master's (``import numpy as np``
+      runs as written); a student's edited version of such a code cell runs right after it;
+    * the student's own extra cells: kept, after the cell they followed; forged nbgrader
+      metadata on them is dropped.
+
+    Every cell is tagged ``metadata["course_origin"]`` = ``"master"`` or ``"student"``.
 
     Args:
         master: the released (blank) student version; its test cells are replaced by the
@@ -117,12 +143,13 @@ def rebuild_from_master(master: NotebookNode, submitted: NotebookNode
     roles = {_nbgrader(c)["grade_id"]: cell_role(c) for c in master_cells
              if _nbgrader(c).get("grade_id")}
     master_ids = {c.get("id") for c in master_cells if c.get("id")}
-    master_sources = {c.source for c in master_cells}
+    master_sources = {c.source: (_nbgrader(c).get("grade_id") or ("id", c.get("id")))
+                      for c in master_cells}
     repairs: list[str] = []
 
     answers: dict[str, NotebookNode] = {}
     seen: dict[str, int] = {}
-    free_by_id: dict[str, NotebookNode] = {}
+    mine_by_id: dict[str, NotebookNode] = {}
     extras: dict[object, list[NotebookNode]] = {}   # anchor (grade_id / cell id / None) -> cells
     anchor: object = None
     position: dict[str, int] = {}
@@ -137,22 +164,23 @@ def rebuild_from_master(master: NotebookNode, submitted: NotebookNode
             continue
         if grade_id:
             repairs.append(f"cell with unknown grade_id {grade_id!r}: kept as ordinary code")
-            cell = copy.deepcopy(cell)
-            cell.metadata.pop("nbgrader", None)
-        if cell.get("id") in master_ids and cell.get("id") not in free_by_id:
-            free_by_id[cell["id"]] = cell
+        cell = copy.deepcopy(cell)
+        cell.get("metadata", {}).pop("nbgrader", None)
+        if cell.get("id") in master_ids and cell.get("id") not in mine_by_id:
+            mine_by_id[cell["id"]] = cell
             anchor = ("id", cell["id"])
             continue
-        if cell.source in master_sources:
-            continue                                  # an untouched copy of a master cell
-        extras.setdefault(anchor, []).append(cell)
+        if cell.source in master_sources:             # an untouched copy of a master cell
+            anchor = master_sources[cell.source]
+            continue
+        extras.setdefault(anchor, []).append(_tagged(cell, "student"))
 
     cells: list[NotebookNode] = list(extras.get(None, []))
     order = []
     for cell in master_cells:
-        meta = _nbgrader(cell)
-        grade_id = meta.get("grade_id")
+        grade_id = _nbgrader(cell).get("grade_id")
         role = roles.get(grade_id, "free") if grade_id else "free"
+        kind = {"test": "test cell", "locked": "read-only cell", "answer": "answer cell"}
         if role == "answer" and grade_id in answers:
             mine = answers[grade_id]
             if mine.cell_type != cell.cell_type:
@@ -160,18 +188,22 @@ def rebuild_from_master(master: NotebookNode, submitted: NotebookNode
                                f"graded as {cell.cell_type}")
             new = _force_type(mine, cell.cell_type)
             new.metadata = copy.deepcopy(cell.metadata)
-        elif role in ("test", "locked", "answer"):
-            new = copy.deepcopy(cell)
+            cells.append(_tagged(new, "student"))
+        elif role in kind:
             count = seen.get(grade_id, 0)
-            kind = {"test": "test cell", "locked": "read-only cell", "answer": "answer cell"}
             if count == 0:
                 repairs.append(f"{kind[role]} {grade_id!r} was missing: restored")
             elif count > 1:
                 repairs.append(f"{kind[role]} {grade_id!r} appeared {count} times: kept one")
+            cells.append(_tagged(cell, "master" if role != "answer" else "student"))
         else:
-            mine = free_by_id.get(cell.get("id")) if cell.get("id") else None
-            new = copy.deepcopy(mine if mine is not None else cell)
-        cells.append(new)
+            cells.append(_tagged(cell, "master"))
+            mine = mine_by_id.get(cell.get("id")) if cell.get("id") else None
+            if (mine is not None and cell.cell_type == "code" and mine.cell_type == "code"
+                    and mine.source != cell.source and mine.source.strip()):
+                mine = _tagged(mine, "student")
+                mine["id"] = f"{cell['id']}-student"[:64]
+                cells.append(mine)
         if grade_id:
             order.append(position.get(grade_id, -1))
         key = grade_id or (("id", cell.get("id")) if cell.get("id") else None)
@@ -220,7 +252,9 @@ def _kernel_guard(key, imports, prefixes):  # pragma: no cover - runs inside the
     module_items, class_items = [], {}
     for name, module in modules.items():
         for attr, value in list(vars(module).items()):
-            if isinstance(value, kinds):
+            # NumPy's public functions are dispatcher objects, not functions: any callable.
+            if (isinstance(value, kinds) or callable(value)) and not isinstance(
+                    value, types.ModuleType):
                 module_items.append((name, module, attr, value))
                 if isinstance(value, type) and getattr(value, "__module__", None) == name:
                     class_items[value] = {k: v for k, v in list(vars(value).items())
@@ -247,13 +281,64 @@ def _kernel_guard(key, imports, prefixes):  # pragma: no cover - runs inside the
     }
     master_names = {}
     marks = {}
+    wrapped = {}
+    suspect = ("__eq__", "__ne__", "__lt__", "__le__", "__gt__", "__ge__", "__bool__",
+               "__array__", "__array_ufunc__", "__array_function__", "__float__", "__int__",
+               "__index__", "__getattr__", "__getattribute__", "__abs__", "__sub__")
+
+    class IntegrityError(Exception):
+        """A graded function returned something built to fool the tests."""
+
+    def notebook_class(cls):
+        for klass in getattr(cls, "__mro__", ()):
+            if getattr(klass, "__module__", None) == "__main__" and any(
+                    name in vars(klass) for name in suspect):
+                return klass
+        return None
+
+    def inspect_result(name, value, depth=0):
+        klass = notebook_class(type(value))
+        if klass is not None:
+            raise IntegrityError(
+                f"{name}() returned an instance of {klass.__qualname__}, a class defined in "
+                "the notebook that redefines comparisons or conversions; return plain "
+                "numbers, tuples or NumPy arrays")
+        if depth < 2 and isinstance(value, (tuple, list)):
+            for item in value[:100]:
+                inspect_result(name, item, depth + 1)
+        elif depth < 2 and isinstance(value, dict):
+            for item in list(value.values())[:100]:
+                inspect_result(name, item, depth + 1)
+
+    def make_wrapper(name, function):
+        @functools.wraps(function)
+        def checked(*args, **kwargs):
+            result = function(*args, **kwargs)
+            inspect_result(name, result)
+            return result
+        return checked
+
+    def wrap_answers():
+        user_ns = shell.user_ns
+        for name, value in list(user_ns.items()):
+            if (isinstance(value, types.FunctionType) and value.__module__ == "__main__"
+                    and name not in master_names and not name.startswith("_")):
+                wrapped[name] = value
+                user_ns[name] = make_wrapper(name, value)
+
+    def unwrap_answers():
+        user_ns = shell.user_ns
+        for name, function in wrapped.items():
+            if getattr(user_ns.get(name), "__wrapped__", None) is function:
+                user_ns[name] = function
+        wrapped.clear()
 
     def same(now, then):
         # Bound methods are made afresh on each access (IPython swaps sys.excepthook and
         # ipykernel builtins.input for every request): equal is the same for them.
         return now is then or (isinstance(then, types.MethodType) and now == then)
 
-    def check(restore):
+    def check(restore, names=True):
         changed = []
         for name, module in modules.items():
             if sys.modules.get(name) is not module:
@@ -310,10 +395,13 @@ def _kernel_guard(key, imports, prefixes):  # pragma: no cover - runs inside the
                 threading.setprofile(None)
         for label, now, then in (("sys.meta_path", sys.meta_path, state["meta_path"]),
                                  ("sys.path_hooks", sys.path_hooks, state["path_hooks"])):
-            if list(now) != then:
+            # Libraries add and remove import hooks; one made in the notebook is suspect.
+            added = [entry for entry in now if entry not in then and "__main__" in (
+                getattr(entry, "__module__", None), getattr(type(entry), "__module__", None))]
+            if added:
                 changed.append(label)
                 if restore:
-                    now[:] = then
+                    now[:] = [entry for entry in now if entry not in added]
         if signal.getsignal(signal.SIGINT) is not state["sigint"]:
             changed.append("SIGINT handler")
             if restore:
@@ -354,7 +442,7 @@ def _kernel_guard(key, imports, prefixes):  # pragma: no cover - runs inside the
             changed.append("__builtins__")
             if restore:
                 user_ns["__builtins__"] = builtins
-        for name, value in master_names.items():
+        for name, value in (master_names.items() if names else ()):
             if user_ns.get(name, marks) is not value:
                 changed.append(f"{name} (bound by an instructor cell)")
                 if restore:
@@ -376,8 +464,13 @@ def _kernel_guard(key, imports, prefixes):  # pragma: no cover - runs inside the
 
     def run(step, token):
         changed = []
-        if step in ("before_test", "after_test"):
+        if step == "before_test":
             changed = check(restore=True)
+            wrap_answers()
+        elif step == "after_test":
+            unwrap_answers()
+            # The test cell itself rebinds instructor names (x, rng ...): not tampering.
+            changed = check(restore=True, names=False)
         elif step == "before_master":
             before_master()
         elif step == "after_master":
@@ -418,18 +511,43 @@ def guard_call(key: str, step: str, token: str) -> tuple[str, dict[str, str]]:
 
 
 def imported_modules(sources: Iterable[str]) -> set[str]:
-    """Top-level and dotted module names imported by some code (for the guard's snapshot)."""
+    """Modules some code imports or reaches as attributes (for the guard's snapshot).
+
+    ``import numpy as np`` then ``np.testing.assert_allclose(...)`` gives ``numpy`` and the
+    candidates ``numpy.testing`` and ``numpy.testing.assert_allclose`` (NumPy loads
+    ``numpy.testing`` lazily); ``from scipy import signal`` gives ``scipy`` and
+    ``scipy.signal``. Candidates that are not modules fail to import and are skipped.
+    """
     names: set[str] = set()
+    trees = []
+    aliases: dict[str, str] = {}
     for source in sources:
         try:
-            tree = ast.parse(_strip_magics(source))
+            trees.append(ast.parse(_strip_magics(source)))
         except SyntaxError:
             continue
+    for tree in trees:
         for node in ast.walk(tree):
             if isinstance(node, ast.Import):
-                names.update(alias.name for alias in node.names)
+                for alias in node.names:
+                    names.add(alias.name)
+                    aliases[alias.asname or alias.name.split(".")[0]] = (
+                        alias.name if alias.asname else alias.name.split(".")[0])
             elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
                 names.add(node.module)
+                for alias in node.names:
+                    if alias.name != "*":
+                        names.add(f"{node.module}.{alias.name}")
+                        aliases[alias.asname or alias.name] = f"{node.module}.{alias.name}"
+    for tree in trees:
+        for node in ast.walk(tree):
+            chain = []
+            while isinstance(node, ast.Attribute):
+                chain.insert(0, node.attr)
+                node = node.value
+            if isinstance(node, ast.Name) and node.id in aliases and chain:
+                for depth in range(1, min(len(chain), 3) + 1):
+                    names.add(".".join([aliases[node.id], *chain[:depth]]))
     return names
 
 
@@ -447,7 +565,7 @@ def hidden_test_lines(notebook: NotebookNode, *, min_chars: int = 8) -> list[str
     for cell in notebook.cells:
         for block in _HIDDEN.findall(cell.source):
             lines.update(line.strip() for line in block.splitlines()
-                         if len(line.strip()) >= min_chars and not line.strip().startswith("#"))
+                         if len(line.strip()) >= min_chars)
     return sorted(lines, key=len, reverse=True)
 
 

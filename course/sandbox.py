@@ -156,6 +156,16 @@ def _free_uid() -> int:
                 return uid
 
 
+def _closed_to_others(paths: Sequence[Path]) -> str:
+    """The first folder on the way to ``paths`` that other users cannot enter, or ''."""
+    for path in paths:
+        resolved = path.resolve()
+        for folder in [*reversed(resolved.parents), resolved]:
+            if folder.is_dir() and not folder.stat().st_mode & 0o001:
+                return str(folder)
+    return ""
+
+
 def _chown_tree(root: Path, uid: int, gid: int) -> None:
     os.chown(root, uid, gid, follow_symlinks=False)
     for folder, dirs, files in os.walk(root):
@@ -204,6 +214,15 @@ class Sandbox:
                 self.unavailable = "bubblewrap (bwrap) is not installed"
             else:
                 self.unavailable = _probe_bubblewrap(self.bubblewrap, self.as_root)
+        if self.separate_user and self.unavailable:
+            # Without bubblewrap the kernel sees the host's folders: another user must be
+            # able to reach the interpreter (a Python under /root is out of its reach).
+            blocked = _closed_to_others([Path(sys.base_prefix), Path(sys.prefix),
+                                         Path(sys.executable)])
+            if blocked:
+                self.separate_user = False
+                self.unavailable += (f"; no separate uid: {blocked} is closed to other "
+                                     "users")
 
     # -- what is enforced -------------------------------------------------------------------
     @property
@@ -219,6 +238,8 @@ class Sandbox:
         if self.mode == "off":
             return ()
         layers = ["rlimits"] + (["separate-uid"] if self.separate_user else [])
+        if self.as_root and not self.separate_user:
+            layers = ["rlimits-except-processes"]
         if self.mode == "bubblewrap":
             layers += ["no-network", "private-pid-ipc-uts", "read-only-system",
                        "writes-only-workdir", "project-hidden"]
@@ -231,21 +252,32 @@ class Sandbox:
             return ("sandbox: OFF - student code runs with the grader's user, network and "
                     "files (no limits)")
         parts = [f"rlimits ({self.limits.describe()})"]
+        missing = []
         if self.separate_user:
             parts.insert(0, "separate uid")
+        elif self.as_root:
+            missing.append("the process limit (root ignores RLIMIT_NPROC without a "
+                           "separate uid)")
         if self.mode == "bubblewrap":
             parts.insert(0, "bubblewrap (no network, writes only to its folder, project "
                             "hidden)")
-            return "sandbox: " + " + ".join(parts)
-        return ("sandbox: " + " + ".join(parts) + f"; NOT enforced: network and filesystem "
-                f"isolation ({self.unavailable})")
+        else:
+            missing.insert(0, f"network and filesystem isolation ({self.unavailable})")
+        line = "sandbox: " + " + ".join(parts)
+        return line + (f"; NOT enforced: {'; '.join(missing)}" if missing else "")
 
     # -- one kernel ---------------------------------------------------------------------------
     @contextlib.contextmanager
-    def session(self, workdir: Path) -> Iterator[SandboxSession]:
+    def session(self, workdir: Path, *, log_file: Path | None = None
+                ) -> Iterator[SandboxSession]:
         """Prepare a kernel whose only writable folder is ``workdir``; clean up afterwards.
 
         Kills whatever the kernel left running and gives the folder back to the grader.
+
+        Args:
+            workdir: an existing folder; the kernel's working and only writable folder.
+            log_file: where the kernel process's own stdout/stderr go (crash messages);
+                default: a file in the session's temporary folder.
         """
         workdir = Path(workdir).resolve()
         if not workdir.is_dir():
@@ -253,7 +285,7 @@ class Sandbox:
                              f"folder; got {str(workdir)!r}.")
         run_dir = Path(tempfile.mkdtemp(prefix="course-kernel-"))
         uid = _free_uid() if self.mode != "off" and self.separate_user else None
-        session = SandboxSession(self, workdir, run_dir, uid)
+        session = SandboxSession(self, workdir, run_dir, uid, log_file)
         try:
             session.write_kernelspec()
             yield session
@@ -349,12 +381,13 @@ class SandboxSession:
     ``NotebookClient`` (or nbgrader's ``Execute``), or use :attr:`kernel_manager_class`.
     """
 
-    def __init__(self, sandbox: Sandbox, workdir: Path, run_dir: Path, uid: int | None):
+    def __init__(self, sandbox: Sandbox, workdir: Path, run_dir: Path, uid: int | None,
+                 log_file: Path | None = None):
         self.sandbox, self.workdir, self.run_dir, self.uid = sandbox, workdir, run_dir, uid
         self.ipc_dir = run_dir / "ipc"
         self.spec_root = run_dir / "kernels"
         self.connection_file = self.ipc_dir / "kernel.json"
-        self.log_file = run_dir / "kernel.log"
+        self.log_file = Path(log_file).resolve() if log_file else run_dir / "kernel.log"
         self.kernel_name = KERNEL_NAME if sandbox.mode != "off" else "python3"
 
     @property
@@ -389,6 +422,7 @@ class SandboxSession:
         if self.uid is not None:
             _chown_tree(self.workdir, self.uid, self.uid)
             os.chown(self.ipc_dir, self.uid, self.uid)
+            os.chmod(self.run_dir, 0o711)    # the kernel reaches ipc/ (not the rest) by path
 
     @functools.cached_property
     def kernel_manager_class(self) -> type:

@@ -91,10 +91,13 @@ def main(argv: list[str] | None = None) -> None:
     command = config["command"] + kernel_args
     if config["mode"] == "bubblewrap":
         os.execve(command[0], command, config["env"])
-    # rlimits only: become the sandbox user here, start in the working folder.
+    # rlimits only: become the sandbox user here, start in the working folder (opened before
+    # the switch: the new user may not be allowed to walk the folders above it).
+    folder = os.open(config["workdir"], os.O_RDONLY | os.O_DIRECTORY)
     if uid is not None:
         drop_privileges(uid, gid)
-    os.chdir(config["workdir"])
+    os.fchdir(folder)
+    os.close(folder)
     os.execve(command[0], command, config["env"])
 
 

@@ -1,0 +1,1 @@
+"""Hostile submissions for `course grade` (see cases.py)."""

@@ -1,0 +1,182 @@
+"""The hostile corpus through ``course grade``: every case gets the status and score it must.
+
+One ``course grade ps1`` run (2 workers, sandbox on) over a folder holding every hostile
+student of ``tests/grading/hostile/cases.py`` plus three honest ones; then, per case, the row
+of ``grades.csv``; and for the run as a whole: the canary files, the project, the other
+student's files, the gradebook (``PRAGMA integrity_check``, one submission row per student),
+the loopback server (no connection), the feedback pages (no hidden-test text) and the graded
+notebooks (no ``ESCAPED`` line). A second run must reuse every result (same CSV, nothing
+regraded) and a third, after two results are deleted, must regrade only those two.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import html
+import re
+import secrets
+import shutil
+import socket
+import sqlite3
+import threading
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from course import paths
+from course.cli import main
+from course.sandbox import Sandbox
+from grading.hostile.cases import (CASES, HONEST, Context, expected_score, hidden_lines)
+
+ASSIGNMENT = "ps1"
+BLANK = paths.ASSIGNMENTS / ASSIGNMENT / "ps1_convolution.ipynb"
+MASTER = paths.SOLUTIONS / ASSIGNMENT / "ps1_convolution.ipynb"
+VICTIM = "honest_solved"
+GRADE_ARGS = ["--workers", "2", "--cell-timeout", "6", "--timeout", "90",
+              "--memory-limit", "1.5", "--no-progress"]
+
+pytestmark = pytest.mark.skipif(
+    Sandbox().mode != "bubblewrap",
+    reason="bubblewrap cannot create namespaces here: the corpus needs the full sandbox")
+
+
+def _digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest() if path.exists() else "absent"
+
+
+class LoopbackServer:
+    """A TCP server on 127.0.0.1 (the only address the corpus ever targets)."""
+
+    def __init__(self) -> None:
+        self.socket = socket.create_server(("127.0.0.1", 0))
+        self.socket.settimeout(0.2)
+        self.port = self.socket.getsockname()[1]
+        self.connections = 0
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self) -> None:
+        while not self.stop.is_set():
+            try:
+                connection, _ = self.socket.accept()
+            except OSError:
+                continue
+            self.connections += 1
+            connection.close()
+
+    def close(self) -> None:
+        self.stop.set()
+        self.thread.join()
+        self.socket.close()
+
+
+def _grade(context: Context, out: Path) -> dict[str, dict[str, str]]:
+    code = main(["grade", ASSIGNMENT, str(context.submissions), "--out", str(out),
+                 "--workspace", str(context.workspace), *GRADE_ARGS])
+    assert code == 0
+    with open(out / "grades.csv", newline="", encoding="utf-8") as file:
+        return {row["student_id"]: row for row in csv.DictReader(file)}
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory):
+    base = tmp_path_factory.mktemp("hostile")
+    token = secrets.token_hex(6)
+    paths.GRADING.mkdir(exist_ok=True)
+    context = Context(
+        blank=nbformat.read(BLANK, as_version=4), master=nbformat.read(MASTER, as_version=4),
+        notebook_name=BLANK.name, project_root=paths.ROOT, workspace=base / "workspace",
+        submissions=base / "submissions", victim=VICTIM, canary=base / "canary.txt",
+        project_canary=paths.GRADING / f"canary-{token}.txt", port=0, token=token)
+    server = LoopbackServer()
+    context = Context(**{**context.__dict__, "port": server.port})
+    context.canary.write_text(f"canary {token}\n")
+    context.project_canary.write_text(f"project canary {token}\n")
+    for case in CASES + HONEST:
+        folder = context.submissions / case.name
+        folder.mkdir(parents=True)
+        for name, content in case.make(context).items():
+            (folder / name).write_bytes(content)
+    before = {path: _digest(path) for path in (context.canary, context.project_canary,
+                                               context.submissions / VICTIM / BLANK.name)}
+    try:
+        rows = _grade(context, base / "out")
+        yield context, rows, before, server, base
+    finally:
+        server.close()
+        context.project_canary.unlink(missing_ok=True)
+        for leftover in paths.ROOT.rglob(f"pwned-{token}*"):
+            leftover.unlink()
+
+
+@pytest.mark.parametrize("case", CASES + HONEST, ids=lambda case: case.name)
+def test_case_outcome(run, case):
+    context, rows, *_ = run
+    row = rows[case.name]
+    assert row["status"] in case.statuses, row["message"]
+    assert float(row["score"]) == expected_score(case.score, context.blank), row["message"]
+    assert row["message"] or row["status"] == "graded"
+    assert float(row["max_score"]) == expected_score("full", context.blank)
+
+
+def test_one_row_per_student(run):
+    context, rows, *_ = run
+    assert sorted(rows) == sorted(case.name for case in CASES + HONEST)
+
+
+def test_nothing_outside_the_sandbox_changed(run):
+    context, rows, before, server, base = run
+    for path, digest in before.items():
+        assert _digest(path) == digest, f"{path} changed"
+    assert not list(paths.ROOT.rglob(f"pwned-{context.token}*"))
+    assert server.connections == 0
+
+
+def test_gradebook_intact(run):
+    context, rows, *_ = run
+    with sqlite3.connect(context.workspace / "gradebook.db") as db:
+        assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        students = [name for (name,) in db.execute(
+            "select student.id from submitted_assignment join student "
+            "on submitted_assignment.student_id = student.id")]
+    graded = [name for name, row in rows.items() if row["status"] not in ("missing", "invalid")]
+    assert sorted(students) == sorted(graded)
+
+
+def test_no_escape_and_no_hidden_test_in_feedback(run):
+    context, rows, before, server, base = run
+    for notebook in (context.workspace / "autograded").rglob("*.ipynb"):
+        outputs = nbformat.read(notebook, as_version=4)
+        text = "".join(str(cell.get("outputs", "")) for cell in outputs.cells)
+        assert "ESCAPED" not in text, notebook
+    hidden = [re.sub(r"\s+", " ", line) for line in hidden_lines(context.master, context.blank)]
+    assert hidden
+    pages = list((base / "out" / "feedback").rglob("*.html"))
+    assert len(pages) == len(rows)
+    for page in pages:
+        text = re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", "", page.read_text())))
+        leaked = [line for line in hidden if line in text]
+        assert not leaked, f"{page}: {leaked[:3]}"
+
+
+def test_regrading_is_idempotent_and_resumes(run):
+    context, rows, before, server, base = run
+    results = context.workspace / "results" / ASSIGNMENT
+    stamps = {path.name: path.stat().st_mtime_ns for path in results.glob("*.json")}
+    assert len(stamps) == len(rows)
+    first_csv = (base / "out" / "grades.csv").read_bytes()
+    assert _grade(context, base / "out") == rows
+    assert (base / "out" / "grades.csv").read_bytes() == first_csv
+    assert {path.name: path.stat().st_mtime_ns for path in results.glob("*.json")} == stamps
+    # an interrupted run: two students never finished, and their feedback pages are missing
+    for name in ("honest_partial", "sys_exit"):
+        (results / f"{name}.json").unlink()
+        shutil.rmtree(base / "out" / "feedback" / name)
+    assert _grade(context, base / "out") == rows
+    assert (base / "out" / "grades.csv").read_bytes() == first_csv
+    changed = {path.name for path in results.glob("*.json")
+               if path.stat().st_mtime_ns != stamps.get(path.name)}
+    assert changed == {"honest_partial.json", "sys_exit.json"}
