@@ -2,7 +2,7 @@
 papers' formulas (written out here), and each block's defining property checked numerically
 against an independent computation."""
 
-import helpers  # noqa: F401  (quiets TensorFlow before it is imported)
+import helpers  # noqa: F401  # isort: skip  (quiets TensorFlow before it is imported)
 
 import keras
 import numpy as np

@@ -1,0 +1,340 @@
+"""The course's ResNet, Xception and DenseNet are keras.applications' networks.
+
+For each of ResNet50/101/152, Xception and DenseNet121/169/201, keras.applications builds
+the reference (``weights=None``): at the default size (1000 classes) and at a small size with
+7 classes, the course's model has the same ``count_params()``, takes the reference's weights
+through ``transfer_weights`` and then gives the same outputs on random images. The other
+depths and families are checked against published parameter counts (torchvision's, which
+count trainable parameters), ResNet-50's plus the SE paper's formula for SE-ResNet-50.
+"""
+
+from __future__ import annotations
+
+import gc
+
+import helpers  # noqa: F401  # isort: skip  (quiets TensorFlow's import, so it comes first)
+import keras
+import numpy as np
+import pytest
+
+from helpers.models import (
+    build_densenet,
+    build_resnet,
+    build_resnext,
+    build_se_resnet,
+    build_xception,
+    pretrained,
+    transfer_weights,
+)
+
+APPS = keras.applications
+# keras.applications constructor, course builder with its options, default side, small side
+IDENTICAL = {
+    "ResNet50": (APPS.ResNet50, build_resnet, {"depth": 50}, 224, 32),
+    "ResNet101": (APPS.ResNet101, build_resnet, {"depth": 101}, 224, 32),
+    "ResNet152": (APPS.ResNet152, build_resnet, {"depth": 152}, 224, 32),
+    "Xception": (APPS.Xception, build_xception, {}, 299, 71),
+    "DenseNet121": (APPS.DenseNet121, build_densenet, {"depth": 121}, 224, 32),
+    "DenseNet169": (APPS.DenseNet169, build_densenet, {"depth": 169}, 224, 32),
+    "DenseNet201": (APPS.DenseNet201, build_densenet, {"depth": 201}, 224, 32),
+}
+SMALL_CLASSES = 7
+
+
+def randomize(model, rng):
+    """Random values in every weight (BN statistics included, variances positive), so that a
+    weight copied to the wrong place cannot go unnoticed."""
+    for layer in model.layers:
+        if not layer.weights:
+            continue
+        values = []
+        for weight in layer.weights:
+            shape, path = tuple(weight.shape), weight.path
+            if "moving_variance" in path:
+                values.append(rng.uniform(0.5, 1.5, shape))
+            elif "gamma" in path:
+                values.append(rng.uniform(0.5, 1.0, shape))
+            elif "kernel" in path:
+                values.append(np.asarray(weight) * rng.uniform(0.8, 1.2, shape))
+            else:  # biases, beta, moving mean
+                values.append(rng.normal(0.0, 0.1, shape))
+        layer.set_weights([value.astype("float32") for value in values])
+    return model
+
+
+def trainable_count(model) -> int:
+    return sum(int(np.prod(weight.shape)) for weight in model.trainable_weights)
+
+
+def assert_same_network(name, size, classes, rng, *, batch, outputs=True):
+    """Same parameter count, same weighted layers (transfer_weights checks class and shapes
+    pairwise) and, with ``outputs``, the same outputs once the weights are copied."""
+    application, builder, options, _, _ = IDENTICAL[name]
+    keras.utils.clear_session(free_memory=True)
+    reference = application(weights=None, input_shape=(size, size, 3), classes=classes,
+                            classifier_activation=None)
+    model = builder((size, size, 3), classes, classifier_activation=None, **options)
+    assert model.count_params() == reference.count_params()
+    assert model.output_shape == reference.output_shape == (None, classes)
+    if outputs:
+        randomize(reference, rng)
+    assert transfer_weights(reference, model) is model
+    if outputs:
+        x = rng.uniform(0.0, 1.0, size=(batch, size, size, 3)).astype("float32")
+        expected = reference(x, training=False).numpy()
+        assert np.isfinite(expected).all() and expected.std() > 1e-3
+        np.testing.assert_allclose(model(x, training=False).numpy(), expected, rtol=1e-5,
+                                   atol=1e-5 * np.abs(expected).max())
+    del reference, model
+    gc.collect()
+
+
+# forward passes at 224/299 are slow on a CPU: outputs are compared at the default size for
+# ResNet50 (and for every network at the small size)
+DEFAULT_SIZE_OUTPUTS = {"ResNet50"}
+
+
+@pytest.mark.parametrize("name", IDENTICAL)
+def test_identical_to_keras_applications_at_default_size(name):
+    """Default size and 1000 classes: same parameter count and weighted layers."""
+    assert_same_network(name, IDENTICAL[name][3], 1000, np.random.default_rng(1), batch=1,
+                        outputs=name in DEFAULT_SIZE_OUTPUTS)
+
+
+@pytest.mark.parametrize("name", IDENTICAL)
+def test_identical_to_keras_applications_at_small_size(name):
+    """A small input and another class count: same parameter count, same outputs."""
+    assert_same_network(name, IDENTICAL[name][4], SMALL_CLASSES, np.random.default_rng(2),
+                        batch=3)
+
+
+def test_course_layer_names_are_hierarchical():
+    model = build_resnet((32, 32, 3), 5, depth=18)
+    names = {layer.name for layer in model.layers}
+    assert {"stem_conv", "stem_pool", "stage2_block1_1_conv", "stage3_block1_shortcut_conv",
+            "stage5_block2_out", "avg_pool", "predictions"} <= names
+
+
+# ---------------------------------------------------------------------------- published counts
+# Conv channels of ResNet-18 (= its conv biases): stem 64, then per stage 2 units x 2 convs,
+# plus a projection in stages 3-5.
+RESNET18_CONV_CHANNELS = 64 + 4 * 64 + (4 + 1) * 128 + (4 + 1) * 256 + (4 + 1) * 512
+
+
+def se_extra_params(channels_and_blocks, ratio=16):
+    """SE paper, section 4: each block adds 2C^2/r weights (+ C/r + C biases)."""
+    return sum(blocks * (2 * c * (c // ratio) + c // ratio + c)
+               for c, blocks in channels_and_blocks)
+
+
+@pytest.mark.parametrize("builder, options, published", [
+    # torchvision's resnet18 / resnet34 / resnet50 / resnext50_32x4d (no conv biases)
+    (build_resnet, {"depth": 18}, 11_689_512),
+    (build_resnet, {"depth": 34}, 21_797_672),
+    (build_resnet, {"depth": 50, "use_bias": False}, 25_557_032),
+    (build_resnext, {"depth": 50, "cardinality": 32, "bottleneck_width": 4}, 25_028_904),
+    # keras convention for ResNet-18: the published count plus one bias per conv channel
+    (build_resnet, {"depth": 18, "use_bias": True}, 11_689_512 + RESNET18_CONV_CHANNELS),
+    # SE-ResNet-50 (28.09M in the SE paper's table 2): ResNet-50 + the SE blocks' formula
+    (build_se_resnet, {"depth": 50},
+     25_557_032 + se_extra_params([(256, 3), (512, 4), (1024, 6), (2048, 3)])),
+], ids=["resnet18", "resnet34", "resnet50-nobias", "resnext50_32x4d", "resnet18-bias",
+        "se_resnet50"])
+def test_published_parameter_counts(builder, options, published):
+    keras.utils.clear_session(free_memory=True)
+    model = builder(**options)
+    assert trainable_count(model) == published
+    assert model.output_shape == (None, 1000)
+
+
+def test_se_resnet50_count_is_the_published_28_09_million():
+    assert 25_557_032 + se_extra_params([(256, 3), (512, 4), (1024, 6), (2048, 3)]) \
+        == 28_088_024
+
+
+@pytest.mark.parametrize("builder, options, shape", [
+    (build_resnet, {"depth": 34}, (32, 32, 1)),
+    (build_se_resnet, {"depth": 18}, (64, 48, 3)),
+    (build_xception, {"middle_blocks": 2}, (71, 80, 1)),
+])
+def test_small_inputs_and_feature_extractors(builder, options, shape):
+    """Grey, non-square and small images; ResNeXt and DenseNet at 32x32 are in the catalog."""
+    keras.utils.clear_session(free_memory=True)
+    model = builder(shape, include_top=False, pooling="max", **options)
+    features = model(np.zeros((1, *shape), "float32"))
+    assert features.shape[0] == 1 and len(features.shape) == 2
+    assert model.output_shape == (None, features.shape[1])
+
+
+# ---------------------------------------------------------------------------- bad input
+@pytest.mark.parametrize("call, match", [
+    (lambda: build_resnet(depth=20),
+     r"'depth' parameter of build_resnet must be one of \(18, 34, 50, 101, 152\); got 20"),
+    (lambda: build_se_resnet(depth=200), r"'depth' parameter of build_se_resnet must be one of"),
+    (lambda: build_resnext(depth=152),
+     r"'depth' parameter of build_resnext must be one of \(50, 101\); got 152"),
+    (lambda: build_densenet(depth=100),
+     r"'depth' parameter of build_densenet must be one of \(121, 169, 201\); got 100"),
+    (lambda: build_resnet((16, 16, 3), depth=18),
+     r"'input_shape' parameter of build_resnet needs height and width of at least 32"),
+    (lambda: build_densenet((224, 31, 3)),
+     r"'input_shape' parameter of build_densenet needs height and width of at least 32"),
+    (lambda: build_xception((64, 64, 3)),
+     r"'input_shape' parameter of build_xception needs height and width of at least 71"),
+    (lambda: build_resnet((32, 32), depth=18),
+     r"'input_shape' parameter of build_resnet must be \(height, width, channels\)"),
+    (lambda: build_resnet((32, 32, 3), 0, depth=18),
+     r"'num_classes' parameter of build_resnet must be an int >= 1; got 0"),
+    (lambda: build_xception(num_classes=2.5),
+     r"'num_classes' parameter of build_xception must be an int >= 1; got 2.5"),
+    (lambda: build_densenet(include_top=False, pooling="mean"),
+     r"'pooling' parameter of build_densenet must be one of \(None, 'avg', 'max'\); "
+     r"got 'mean'"),
+    (lambda: build_resnext(cardinality=0),
+     r"'cardinality' parameter of build_resnext must be an int >= 1; got 0"),
+    (lambda: build_se_resnet(se_ratio=0),
+     r"'se_ratio' parameter of build_se_resnet must be an int >= 1; got 0"),
+    (lambda: build_densenet(reduction=0),
+     r"'reduction' parameter of build_densenet must be a number in \(0, 1\]; got 0"),
+    (lambda: build_xception(middle_blocks=0),
+     r"'middle_blocks' parameter of build_xception must be an int >= 1; got 0"),
+])
+def test_impossible_options_raise_value_error(call, match):
+    with pytest.raises(ValueError, match=match):
+        call()
+
+
+def test_include_top_must_be_a_bool():
+    with pytest.raises(TypeError, match=r"'include_top' parameter of build_resnet must be a bool"):
+        build_resnet(include_top="yes")
+
+
+# ---------------------------------------------------------------------------- transfer_weights
+def tiny(filters, *, extra=False, dense=False):
+    layers = [keras.Input((6, 6, 2)), keras.layers.Conv2D(3, 3, name="a"),
+              keras.layers.BatchNormalization(name="b")]
+    layers.append(keras.layers.Dense(filters, name="c") if dense
+                  else keras.layers.Conv2D(filters, 1, name="c"))
+    if extra:
+        layers.append(keras.layers.Conv2D(2, 1, name="d"))
+    return keras.Sequential(layers)
+
+
+def test_transfer_weights_copies_everything():
+    rng = np.random.default_rng(3)
+    source, target = randomize(tiny(4), rng), tiny(4)
+    transfer_weights(source, target)
+    for a, b in zip(source.weights, target.weights):
+        np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
+
+
+@pytest.mark.parametrize("target_kwargs, match", [
+    ({"filters": 5}, r"layer with weights number 3: source 'c' \(Conv2D, weight shapes "
+                     r"\[\(1, 1, 3, 4\), \(4,\)\]\) vs target 'c' \(Conv2D, weight shapes "
+                     r"\[\(1, 1, 3, 5\), \(5,\)\]\)"),
+    ({"filters": 4, "dense": True}, r"number 3: source 'c' \(Conv2D.* vs target 'c' \(Dense"),
+    ({"filters": 4, "extra": True}, r"the source has 3 layers with weights and the target 4; "
+                                    r"the first unpaired one is target 'd' \(Conv2D"),
+])
+def test_transfer_weights_names_the_first_mismatch_and_copies_nothing(target_kwargs, match):
+    source, target = randomize(tiny(4), np.random.default_rng(4)), tiny(**target_kwargs)
+    before = [np.asarray(w).copy() for w in target.weights]
+    with pytest.raises(ValueError, match=match):
+        transfer_weights(source, target)
+    for old, weight in zip(before, target.weights):
+        np.testing.assert_array_equal(old, np.asarray(weight))
+
+
+def test_transfer_weights_between_resnet_depths_names_the_layers():
+    keras.utils.clear_session(free_memory=True)
+    resnet18 = build_resnet((32, 32, 3), 10, depth=18)
+    resnet34 = build_resnet((32, 32, 3), 10, depth=34)
+    with pytest.raises(ValueError, match=r"number 11: source 'stage3_block1_1_conv' \(Conv2D, "
+                                         r"weight shapes \[\(3, 3, 64, 128\)\]\) vs target "
+                                         r"'stage2_block3_1_conv' \(Conv2D, weight shapes "
+                                         r"\[\(3, 3, 64, 64\)\]\)"):
+        transfer_weights(resnet18, resnet34)
+
+
+def test_transfer_weights_needs_models():
+    with pytest.raises(TypeError, match=r"'target' parameter of transfer_weights must be a "
+                                        r"Keras model; got list"):
+        transfer_weights(tiny(4), [])
+
+
+# ---------------------------------------------------------------------------- pretrained
+XCEPTION_SMALL = {"input_shape": (71, 71, 3), "include_top": False, "pooling": "avg"}
+
+
+@pytest.fixture
+def failing_download(monkeypatch):
+    """Every Keras download fails as it does offline (whether or not the weights are cached
+    on this machine): keras.applications fetch weights through file_utils.get_file, which
+    turns a network error into this exception."""
+    from keras.src.utils import file_utils
+
+    calls = []
+
+    def get_file(fname, origin=None, **kwargs):
+        calls.append(origin)
+        message = f"URL fetch failure on {origin}: None -- [Errno -2] Name or service not known"
+        raise Exception(message)  # noqa: TRY002  (what Keras raises)
+
+    monkeypatch.setattr(file_utils, "get_file", get_file)
+    return calls
+
+
+def test_pretrained_offline_fast_profile_warns_and_returns_random_weights(failing_download):
+    keras.utils.clear_session(free_memory=True)
+    with pytest.warns(UserWarning, match=r"could not download the ImageNet weights of "
+                                         r"'xception' \(offline\?\); the fast profile"):
+        model = pretrained("xception", profile="fast", **XCEPTION_SMALL)
+    assert failing_download and "xception" in failing_download[0]
+    assert model.name == "xception" and model.output_shape == (None, 2048)
+    assert model.get_layer("entry2_sepconv1_conv") is not None
+
+
+def test_pretrained_offline_full_profile_says_how_to_fix(failing_download):
+    keras.utils.clear_session(free_memory=True)
+    with pytest.raises(ConnectionError, match=r"could not download the ImageNet weights of "
+                                              r"'xception' \(URL fetch failure on https://.*"
+                                              r"xception.*\)\. Connect to the internet.*"
+                                              r"pre-seed the Keras cache"):
+        pretrained("xception", profile="full", **XCEPTION_SMALL)
+
+
+def test_pretrained_puts_the_applications_weights_into_the_course_model(monkeypatch):
+    """pretrained builds keras.applications' model with weights="imagenet" and copies its
+    weights: here the application is replaced by a randomly initialised one."""
+    keras.utils.clear_session(free_memory=True)
+    rng, calls, made = np.random.default_rng(5), [], []
+    original = keras.applications.Xception
+
+    def fake_xception(*, weights, **kwargs):
+        calls.append(weights)
+        made.append(randomize(original(weights=None, **kwargs), rng))
+        return made[-1]
+
+    monkeypatch.setattr(keras.applications, "Xception", fake_xception)
+    model = pretrained("xception", profile="full", **XCEPTION_SMALL)
+    assert calls == ["imagenet"]
+    x = rng.uniform(0, 1, size=(2, 71, 71, 3)).astype("float32")
+    np.testing.assert_allclose(model(x).numpy(), made[0](x).numpy(), rtol=1e-5, atol=1e-6)
+    assert model.get_layer("exit2_sepconv2_conv") is not None
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    ({"name": "resnet18"}, r"'name' parameter of pretrained must be one of \('resnet50', "
+                           r"'resnet101', .*'vgg19'\); got 'resnet18'"),
+    ({"name": "resnet50", "num_classes": 10},
+     r"'num_classes' parameter of pretrained must be 1000 with include_top=True"),
+    ({"name": "xception", "input_shape": (71, 71, 3)},
+     r"'input_shape' parameter of pretrained must be \(299, 299, 3\) for 'xception' with "
+     r"include_top=True"),
+    ({"name": "densenet121", "input_shape": (64, 64, 1), "include_top": False},
+     r"'input_shape' parameter of pretrained must be \(height, width, 3\)"),
+    ({"name": "vgg16", "profile": "slow"}, r"must be one of \('fast', 'full', 'auto'\)"),
+])
+def test_pretrained_bad_options(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        pretrained(**kwargs)
