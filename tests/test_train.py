@@ -199,6 +199,20 @@ def test_fit_defaults_come_from_the_profile():
     assert model.steps_per_execution == -(-40 // settings.batch_size)
 
 
+def test_fit_takes_a_dict_of_arrays_for_several_inputs():
+    left, right = keras.Input((4,), name="left"), keras.Input((4,), name="right")
+    joined = keras.layers.Concatenate()([left, right])
+    model = keras.Model({"left": left, "right": right}, keras.layers.Dense(1)(joined))
+    model.compile(keras.optimizers.SGD(0.1), "mse")
+    rng = np.random.default_rng(0)
+    x = {"left": rng.normal(size=(64, 4)), "right": rng.normal(size=(64, 4))}
+    y = x["left"][:, :1] - x["right"][:, 1:2]  # linear: SGD drives the loss down
+    history = fit(model, x, y, epochs=3, batch_size=16, verbose=0)
+    assert history.history["loss"][-1] < 0.5 * history.history["loss"][0]
+    with pytest.raises(ValueError, match="same number of examples"):
+        fit(model, {"left": x["left"], "right": x["right"][:10]}, y)
+
+
 def test_fit_keeps_a_steps_per_execution_the_model_was_compiled_with():
     model = small_model(steps_per_execution=3)
     x, y = toy_problem(160)
