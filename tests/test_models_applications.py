@@ -176,11 +176,14 @@ def test_small_inputs_and_feature_extractors(builder, options, shape):
     (lambda: build_densenet(depth=100),
      r"'depth' parameter of build_densenet must be one of \(121, 169, 201\); got 100"),
     (lambda: build_resnet((16, 16, 3), depth=18),
-     r"'input_shape' parameter of build_resnet needs height and width of at least 32"),
+     r"'input_shape' parameter of build_resnet must be \(height, width, channels\) of positive "
+     r"ints with height and width >= 32 .*; got \(16, 16, 3\)\. ResNet halves the image 5 "
+     r"times"),
     (lambda: build_densenet((224, 31, 3)),
-     r"'input_shape' parameter of build_densenet needs height and width of at least 32"),
+     r"'input_shape' parameter of build_densenet must be .* >= 32 .*; got \(224, 31, 3\)\. "
+     r"DenseNet halves"),
     (lambda: build_xception((64, 64, 3)),
-     r"'input_shape' parameter of build_xception needs height and width of at least 71"),
+     r"'input_shape' parameter of build_xception must be .* >= 71 .*at least 71x71"),
     (lambda: build_resnet((32, 32), depth=18),
      r"'input_shape' parameter of build_resnet must be \(height, width, channels\)"),
     (lambda: build_resnet((32, 32, 3), 0, depth=18),
@@ -202,6 +205,11 @@ def test_small_inputs_and_feature_extractors(builder, options, shape):
 def test_impossible_options_raise_value_error(call, match):
     with pytest.raises(ValueError, match=match):
         call()
+
+
+def test_numpy_integers_are_accepted():
+    model = build_resnet((np.int64(32), 32, 3), np.int64(4) + 1, depth=18)
+    assert model.output_shape == (None, 5)
 
 
 def test_include_top_must_be_a_bool():

@@ -20,11 +20,13 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from numbers import Integral
 from typing import Any
 
 import keras  # noqa: F401  (the examples in the docstrings use it)
 from keras import layers
+
+from helpers.models._checks import check_choice, check_input_shape, check_num_classes
 
 __all__ = [
     "BN_EPSILON",
@@ -47,17 +49,10 @@ POOLINGS = (None, "avg", "max")
 
 # --------------------------------------------------------------------------- validation
 def _check_int(value: Any, parameter: str, owner: str, *, minimum: int = 1) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+    if isinstance(value, bool) or not isinstance(value, Integral) or value < minimum:
         raise ValueError(f"The '{parameter}' parameter of {owner} must be an int >= {minimum}; "
                          f"got {value!r}.")
-    return value
-
-
-def _check_choice(value: Any, parameter: str, owner: str, allowed: Sequence[Any]) -> Any:
-    if value not in allowed:
-        raise ValueError(f"The '{parameter}' parameter of {owner} must be one of "
-                         f"{tuple(allowed)}; got {value!r}.")
-    return value
+    return int(value)
 
 
 def _check_name(name: Any, owner: str) -> str:
@@ -106,7 +101,7 @@ def conv_bn_act(x: Any, filters: int, kernel_size: int | tuple[int, int], *, str
     _check_name(name, owner)
     _check_int(filters, "filters", owner)
     _check_int(strides, "strides", owner)
-    _check_choice(padding, "padding", owner, PADDINGS)
+    check_choice(padding, param="padding", builder=owner, allowed=PADDINGS)
     _check_int(groups, "groups", owner)
     if filters % groups or _channels(x) % groups:
         raise ValueError(f"The 'groups' parameter of conv_bn_act must divide both 'filters' "
@@ -190,9 +185,11 @@ def residual_unit(x: Any, filters: int, *, kind: str = "basic", strides: int = 1
     owner = "residual_unit"
     _check_name(name, owner)
     _check_int(filters, "filters", owner)
-    _check_choice(kind, "kind", owner, RESIDUAL_KINDS)
+    check_choice(kind, param="kind", builder=owner, allowed=RESIDUAL_KINDS)
     _check_int(strides, "strides", owner)
-    _check_choice(projection, "projection", owner, (None, True, False))
+    if projection is not None and not isinstance(projection, bool):
+        raise ValueError(f"The 'projection' parameter of residual_unit must be one of (None, "
+                         f"True, False); got {projection!r}.")
     if se_ratio is not None:
         _check_int(se_ratio, "se_ratio", owner)
     if kind == "basic" and groups != 1:
@@ -428,23 +425,14 @@ def classifier_head(x: Any, num_classes: int, *, include_top: bool = True,
 
 
 def _check_builder(owner: str, input_shape: Any, num_classes: Any, include_top: Any,
-                   pooling: Any, *, min_size: int, downsamplings: str) -> tuple:
-    """Validate the options every classifier builder shares; return ``input_shape``."""
-    if (not isinstance(input_shape, (tuple, list)) or len(input_shape) != 3
-            or any(d is not None and (isinstance(d, bool) or not isinstance(d, int) or d < 1)
-                   for d in input_shape) or input_shape[2] is None):
-        raise ValueError(f"The 'input_shape' parameter of {owner} must be (height, width, "
-                         f"channels) with positive ints; got {input_shape!r}.")
-    small = [d for d in input_shape[:2] if d is not None and d < min_size]
-    if small:
-        raise ValueError(f"The 'input_shape' parameter of {owner} needs height and width of at "
-                         f"least {min_size} ({downsamplings}); got {tuple(input_shape)!r}. "
-                         "Resize the images (e.g. keras.layers.Resizing) or pick a smaller "
-                         "network.")
+                   pooling: Any, *, min_size: int, hint: str) -> tuple[tuple[int, int, int], Any]:
+    """Validate the options every classifier builder shares; return the input shape and the
+    number of classes as Python ints (NumPy integers are accepted)."""
+    shape = check_input_shape(input_shape, builder=owner, min_size=min_size, hint=f" {hint}")
     if not isinstance(include_top, bool):
         raise TypeError(f"The 'include_top' parameter of {owner} must be a bool; "
                         f"got {include_top!r}.")
     if include_top:
-        _check_int(num_classes, "num_classes", owner)
-    _check_choice(pooling, "pooling", owner, POOLINGS)
-    return tuple(input_shape)
+        num_classes = check_num_classes(num_classes, builder=owner)
+    check_choice(pooling, param="pooling", builder=owner, allowed=POOLINGS)
+    return shape, num_classes

@@ -18,10 +18,10 @@ from __future__ import annotations
 import keras
 from keras import layers
 
+from helpers.models._checks import check_choice
 from helpers.models.blocks import (
     BN_EPSILON,
     _check_builder,
-    _check_choice,
     _check_fraction,
     _check_int,
     classifier_head,
@@ -39,10 +39,11 @@ DENSENET_VARIANTS: dict[int, tuple[int, int, int, int]] = {
     201: (6, 12, 48, 32),
 }
 MIN_SIZE = 32
-DOWNSAMPLINGS = "5 downsamplings by 2: stem convolution, stem pooling, 3 transition layers"
+SIZE_HINT = ("DenseNet halves the image 5 times (stem convolution and pooling, 3 transition "
+             "layers); resize the images to at least 32x32 (keras.layers.Resizing).")
 
 
-def build_densenet(input_shape: tuple[int | None, int | None, int] = (224, 224, 3),
+def build_densenet(input_shape: tuple[int, int, int] = (224, 224, 3),
                    num_classes: int = 1000, *, depth: int = 121, growth_rate: int = 32,
                    reduction: float = 0.5, include_top: bool = True, pooling: str | None = None,
                    classifier_activation: str | None = "softmax",
@@ -75,11 +76,12 @@ def build_densenet(input_shape: tuple[int | None, int | None, int] = (224, 224, 
         8062504
     """
     owner = "build_densenet"
-    blocks = DENSENET_VARIANTS[_check_choice(depth, "depth", owner, tuple(DENSENET_VARIANTS))]
+    check_choice(depth, param="depth", builder=owner, allowed=tuple(DENSENET_VARIANTS))
+    blocks = DENSENET_VARIANTS[depth]
     _check_int(growth_rate, "growth_rate", owner)
     _check_fraction(reduction, "reduction", owner)
-    input_shape = _check_builder(owner, input_shape, num_classes, include_top, pooling,
-                                 min_size=MIN_SIZE, downsamplings=DOWNSAMPLINGS)
+    input_shape, num_classes = _check_builder(owner, input_shape, num_classes, include_top,
+                                              pooling, min_size=MIN_SIZE, hint=SIZE_HINT)
     inputs = keras.Input(input_shape, name="input")
     x = layers.ZeroPadding2D(3, name="stem_pad")(inputs)                    # 230 x 230 x 3
     x = conv_bn_act(x, 2 * growth_rate, 7, strides=2, padding="valid",

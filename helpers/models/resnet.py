@@ -29,9 +29,9 @@ from typing import Any
 import keras
 from keras import layers
 
+from helpers.models._checks import check_choice
 from helpers.models.blocks import (
     _check_builder,
-    _check_choice,
     _check_int,
     classifier_head,
     conv_bn_act,
@@ -59,7 +59,8 @@ RESNET_VARIANTS: dict[int, tuple[str, tuple[int, int, int, int]]] = {
 RESNEXT_VARIANTS: dict[int, tuple[int, int, int, int]] = {50: (3, 4, 6, 3), 101: (3, 4, 23, 3)}
 STAGE_FILTERS = (64, 128, 256, 512)  # width of the 3x3 convolutions in conv2_x ... conv5_x
 MIN_SIZE = 32
-DOWNSAMPLINGS = "5 downsamplings by 2: stem convolution, stem pooling, stages 3, 4 and 5"
+SIZE_HINT = ("ResNet halves the image 5 times (stem convolution and pooling, stages 3 to 5); "
+             "resize the images to at least 32x32 (keras.layers.Resizing).")
 
 Unit = Callable[[Any, int, int, str], Any]  # (x, stage index 0..3, strides, name) -> x
 
@@ -68,8 +69,8 @@ def _resnet(owner: str, input_shape: Any, num_classes: int, blocks: tuple[int, .
             unit: Unit, *, include_top: bool, pooling: str | None,
             classifier_activation: str | None, use_bias: bool, name: str) -> keras.Model:
     """The skeleton every variant shares: stem, four stages of units, classifier head."""
-    input_shape = _check_builder(owner, input_shape, num_classes, include_top, pooling,
-                                 min_size=MIN_SIZE, downsamplings=DOWNSAMPLINGS)
+    input_shape, num_classes = _check_builder(owner, input_shape, num_classes, include_top,
+                                              pooling, min_size=MIN_SIZE, hint=SIZE_HINT)
     inputs = keras.Input(input_shape, name="input")
     # conv1: padded explicitly (3 pixels each side) as keras.applications does, so that the
     # outputs match exactly ("same" padding would put 2 pixels on top and 3 below)
@@ -89,10 +90,10 @@ def _resnet(owner: str, input_shape: Any, num_classes: int, blocks: tuple[int, .
 
 
 def _check_depth(depth: Any, owner: str, variants: dict) -> int:
-    return _check_choice(depth, "depth", owner, tuple(variants))
+    return check_choice(depth, param="depth", builder=owner, allowed=tuple(variants))
 
 
-def build_resnet(input_shape: tuple[int | None, int | None, int] = (224, 224, 3),
+def build_resnet(input_shape: tuple[int, int, int] = (224, 224, 3),
                  num_classes: int = 1000, *, depth: int = 50, include_top: bool = True,
                  pooling: str | None = None, classifier_activation: str | None = "softmax",
                  use_bias: bool | None = None, name: str | None = None) -> keras.Model:
@@ -136,7 +137,7 @@ def build_resnet(input_shape: tuple[int | None, int | None, int] = (224, 224, 3)
                    use_bias=bias, name=name or f"resnet{depth}")
 
 
-def build_se_resnet(input_shape: tuple[int | None, int | None, int] = (224, 224, 3),
+def build_se_resnet(input_shape: tuple[int, int, int] = (224, 224, 3),
                     num_classes: int = 1000, *, depth: int = 50, se_ratio: int = 16,
                     include_top: bool = True, pooling: str | None = None,
                     classifier_activation: str | None = "softmax", use_bias: bool = False,
@@ -166,7 +167,7 @@ def build_se_resnet(input_shape: tuple[int | None, int | None, int] = (224, 224,
                    use_bias=use_bias, name=name or f"se_resnet{depth}")
 
 
-def build_resnext(input_shape: tuple[int | None, int | None, int] = (224, 224, 3),
+def build_resnext(input_shape: tuple[int, int, int] = (224, 224, 3),
                   num_classes: int = 1000, *, depth: int = 50, cardinality: int = 32,
                   bottleneck_width: int = 4, se_ratio: int | None = None,
                   include_top: bool = True, pooling: str | None = None,

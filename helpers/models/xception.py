@@ -25,8 +25,8 @@ __all__ = ["build_xception"]
 
 BN_EPSILON = 1e-3  # Keras' default, used by keras.applications.Xception
 MIN_SIZE = 71
-DOWNSAMPLINGS = "a 3x3 valid convolution with stride 2, another 3x3 valid convolution, then " \
-                "4 max poolings by 2, as keras.applications.Xception"
+SIZE_HINT = ("Xception shrinks the image with two valid 3x3 convolutions, then halves it 4 "
+             "times; resize the images to at least 71x71 (keras.layers.Resizing).")
 ENTRY_FILTERS = (128, 256, 728)  # the three residual modules of the entry flow
 
 
@@ -57,7 +57,7 @@ def _middle_module(x: Any, *, name: str) -> Any:
     return layers.Add(name=f"{name}_add")([x, shortcut])
 
 
-def build_xception(input_shape: tuple[int | None, int | None, int] = (299, 299, 3),
+def build_xception(input_shape: tuple[int, int, int] = (299, 299, 3),
                    num_classes: int = 1000, *, middle_blocks: int = 8, include_top: bool = True,
                    pooling: str | None = None, classifier_activation: str | None = "softmax",
                    name: str = "xception") -> keras.Model:
@@ -87,8 +87,8 @@ def build_xception(input_shape: tuple[int | None, int | None, int] = (299, 299, 
         (None, 2048)
     """
     owner = "build_xception"
-    input_shape = _check_builder(owner, input_shape, num_classes, include_top, pooling,
-                                 min_size=MIN_SIZE, downsamplings=DOWNSAMPLINGS)
+    input_shape, num_classes = _check_builder(owner, input_shape, num_classes, include_top,
+                                              pooling, min_size=MIN_SIZE, hint=SIZE_HINT)
     _check_int(middle_blocks, "middle_blocks", owner)
     inputs = keras.Input(input_shape, name="input")
     # entry flow                                                          # 299 x 299 x 3
