@@ -47,8 +47,17 @@ from typing import Any, Protocol
 
 from course.nbgrader_config import Workspace, nbgrader_config, quiet_nbgrader
 
-__all__ = ["STATUSES", "Outcome", "Execution", "Executor", "KernelSettings", "KernelExecutor",
-           "grade_submission", "assignment_notebook", "max_score"]
+__all__ = [
+    "STATUSES",
+    "Execution",
+    "Executor",
+    "KernelExecutor",
+    "KernelSettings",
+    "Outcome",
+    "assignment_notebook",
+    "grade_submission",
+    "max_score",
+]
 
 #: Every status an outcome can have. ``graded``: the notebook ran (its score may be 0);
 #: ``missing``: no notebook in the student's folder; ``invalid``: not a readable notebook;

@@ -35,8 +35,15 @@ from course.grade import Job, run_jobs
 from course.nbgrader_config import Workspace, master_notebook, resolve_assignments
 from course.submissions import Submission
 
-__all__ = ["HALF_DONE_RULE", "CheckResult", "half_done", "check_assignments", "format_table",
-           "check_command", "add_arguments"]
+__all__ = [
+    "HALF_DONE_RULE",
+    "CheckResult",
+    "add_arguments",
+    "check_assignments",
+    "check_command",
+    "format_table",
+    "half_done",
+]
 
 HALF_DONE_RULE = ("the 1st, 3rd, 5th ... solution cells keep the solution; the 2nd, 4th ... "
                   "get the student stub")

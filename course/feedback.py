@@ -25,7 +25,7 @@ from typing import Any
 from course.autograde import Outcome, assignment_notebook
 from course.nbgrader_config import Workspace, nbgrader_config, quiet_nbgrader
 
-__all__ = ["HIDDEN_NOTE", "hide_hidden_tests", "write_feedback", "atomic_write_text"]
+__all__ = ["HIDDEN_NOTE", "atomic_write_text", "hide_hidden_tests", "write_feedback"]
 
 BEGIN, END = "BEGIN HIDDEN TESTS", "END HIDDEN TESTS"
 HIDDEN_NOTE = "# (hidden tests ran here; their code is not shown)"

@@ -50,9 +50,20 @@ from course.nbgrader_config import Workspace, master_notebook, resolve_assignmen
 from course.sandbox import GiB, Limits
 from course.submissions import Submission, open_submissions
 
-__all__ = ["CSV_COLUMNS", "Job", "run_job", "run_jobs", "grade_assignment", "export_grades",
-           "write_grades_csv", "summary_table", "grade_command", "feedback_command",
-           "export_command", "add_arguments"]
+__all__ = [
+    "CSV_COLUMNS",
+    "Job",
+    "add_arguments",
+    "export_command",
+    "export_grades",
+    "feedback_command",
+    "grade_assignment",
+    "grade_command",
+    "run_job",
+    "run_jobs",
+    "summary_table",
+    "write_grades_csv",
+]
 
 CSV_COLUMNS = ("student_id", "assignment", "score", "max_score", "status", "message")
 

@@ -50,10 +50,10 @@ __all__ = [
     "IGNORED_STDERR",
     "Workspace",
     "known_assignments",
-    "resolve_assignments",
     "master_notebook",
     "nbgrader_config",
     "quiet_nbgrader",
+    "resolve_assignments",
 ]
 
 COURSE_ID = "cnn-course"
@@ -81,7 +81,7 @@ class Workspace:
     root: Path
 
     @classmethod
-    def default(cls) -> "Workspace":
+    def default(cls) -> Workspace:
         """The project's git-ignored workspace, ``.grading/``."""
         return cls(paths.GRADING)
 

@@ -25,8 +25,14 @@ from pathlib import Path
 from course import colab, paths
 from course.nbgrader_config import Workspace, quiet_nbgrader, resolve_assignments
 
-__all__ = ["ReleaseError", "generate_assignment", "normalise_notebook", "release_assignment",
-           "release_command", "add_arguments"]
+__all__ = [
+    "ReleaseError",
+    "add_arguments",
+    "generate_assignment",
+    "normalise_notebook",
+    "release_assignment",
+    "release_command",
+]
 
 BADGE_PATTERN = re.compile(r"\[!\[Open In Colab\]\([^)]*\)\]\([^)]*\)")
 # Notebook-level metadata kept in the student version (the rest is editor state).

@@ -30,7 +30,7 @@ from pathlib import Path
 
 from course.errors import CourseError
 
-__all__ = ["Submission", "open_submissions", "find_notebook"]
+__all__ = ["Submission", "find_notebook", "open_submissions"]
 
 IGNORED = ("__MACOSX", ".ipynb_checkpoints", "__pycache__")
 LAYOUT = "expected SUBMISSIONS/<student_id>/<notebook>.ipynb, or a .zip of that"
