@@ -169,8 +169,8 @@ def _is_dataset(value: Any) -> bool:
     return isinstance(value, tf.data.Dataset)
 
 
-def _arrays(x: Any, y: Any, sample_weight: Any, name: str) -> tuple:
-    """Validate ``(x, y[, sample_weight])`` given as arrays; return them as a tuple."""
+def _arrays(x: Any, y: Any, sample_weight: Any, name: str) -> tuple[tuple, int]:
+    """Validate ``(x, y[, sample_weight])`` given as arrays; return them and their length."""
     import tensorflow as tf
 
     if y is None:
@@ -186,10 +186,11 @@ def _arrays(x: Any, y: Any, sample_weight: Any, name: str) -> tuple:
                          f"examples; got lengths {lengths}.")
     if counts == {0}:
         raise ValueError(f"The arrays passed to fit as {name!r} hold no examples.")
-    return parts
+    return parts, counts.pop()
 
 
-def _array_pipeline(parts: tuple, batch_size: int, *, shuffle: bool, seed: int) -> Any:
+def _array_pipeline(parts: tuple, count: int, batch_size: int, *, shuffle: bool,
+                    seed: int) -> Any:
     """Batches of ``parts`` gathered by (reshuffled) indices: one copy of the data in memory.
 
     The arrays are already in memory, so instead of copying them into a cache and a shuffle
@@ -198,7 +199,6 @@ def _array_pipeline(parts: tuple, batch_size: int, *, shuffle: bool, seed: int) 
     import tensorflow as tf
 
     tensors = tuple(tf.nest.map_structure(tf.convert_to_tensor, part) for part in parts)
-    count = len(tf.nest.flatten(parts[0])[0])
     order = tf.data.Dataset.range(count)
     if shuffle:
         order = order.shuffle(count, seed=seed, reshuffle_each_iteration=True)
@@ -339,7 +339,7 @@ def fit(model: Any, x: Any, y: Any = None, *, validation_data: Any = None,
         train = _dataset_pipeline(x, model, batch_size, name="x", shuffle=shuffle, seed=seed,
                                   cache=cache)
     else:
-        parts = _arrays(x, y, sample_weight, "x")
+        parts, count = _arrays(x, y, sample_weight, "x")
         if not 0.0 <= validation_split < 1.0:
             raise ValueError("The 'validation_split' parameter of fit must be in [0, 1); "
                              f"got {validation_split!r}.")
@@ -347,11 +347,13 @@ def fit(model: Any, x: Any, y: Any = None, *, validation_data: Any = None,
             # Like Keras: the last fraction of the arrays, taken before shuffling.
             import tensorflow as tf
 
-            count = len(tf.nest.flatten(parts[0])[0])
             cut = int(count * (1.0 - validation_split))
+            if not 0 < cut < count:
+                raise ValueError(f"The 'validation_split' parameter of fit ({validation_split}"
+                                 f") leaves no training or no validation example of {count}.")
             validation_data = tuple(tf.nest.map_structure(lambda a: a[cut:], p) for p in parts)
-            parts = tuple(tf.nest.map_structure(lambda a: a[:cut], p) for p in parts)
-        train = _array_pipeline(parts, batch_size, shuffle=shuffle, seed=seed)
+            parts, count = tuple(tf.nest.map_structure(lambda a: a[:cut], p) for p in parts), cut
+        train = _array_pipeline(parts, count, batch_size, shuffle=shuffle, seed=seed)
     validation = _validation_pipeline(validation_data, model, validation_batch_size, cache)
 
     if model.dtype_policy.name.startswith("mixed"):
@@ -374,9 +376,8 @@ def fit(model: Any, x: Any, y: Any = None, *, validation_data: Any = None,
 
 
 def _replicated_off_tpu(model: Any) -> bool:
-    """True under MirroredStrategy-like strategies, where Keras 3.15 cannot run several steps
-    per call (its multi-step loop fails with "You must feed a value for placeholder tensor",
-    plain ``model.fit`` included), so ``fit`` keeps one step per call there."""
+    """Under MirroredStrategy-like strategies Keras 3.15 fails with several steps per call
+    ("You must feed a value for placeholder tensor", plain ``model.fit`` included)."""
     import tensorflow as tf
 
     strategy = model.distribute_strategy
@@ -395,7 +396,6 @@ def _validation_pipeline(validation_data: Any, model: Any, batch_size: int,
         raise TypeError("The 'validation_data' parameter of fit must be a tuple (x_val, "
                         "y_val[, sample_weight]) or a tf.data.Dataset; got "
                         f"{type(validation_data).__name__}.")
-    parts = _arrays(validation_data[0], validation_data[1],
-                    validation_data[2] if len(validation_data) == 3 else None,
-                    "validation_data")
-    return _array_pipeline(parts, batch_size, shuffle=False, seed=0)
+    parts, count = _arrays(*validation_data[:2], validation_data[2] if len(
+        validation_data) == 3 else None, "validation_data")
+    return _array_pipeline(parts, count, batch_size, shuffle=False, seed=0)

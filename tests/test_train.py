@@ -271,6 +271,12 @@ def test_fit_rejects_bad_options(kwargs, message):
         fit(small_model(), X, Y, **kwargs)
 
 
+def test_fit_rejects_a_validation_split_that_leaves_nothing():
+    with pytest.raises(ValueError, match=r"validation_split' parameter of fit \(0.999\) leaves "
+                                         "no training or no validation example of 32"):
+        fit(small_model(), X, Y, validation_split=0.999)
+
+
 def test_fit_requires_y_for_arrays():
     with pytest.raises(ValueError, match="The 'y' parameter of fit is required when 'x' "
                                          "holds arrays; got None"):
