@@ -264,6 +264,17 @@ def test_transfer_weights_between_resnet_depths_names_the_layers():
         transfer_weights(resnet18, resnet34)
 
 
+def test_transfer_weights_pairs_layers_inside_nested_models():
+    """A feature extractor wrapped in a bigger model (transfer learning) still pairs up."""
+    source = randomize(tiny(4), np.random.default_rng(6))
+    base = keras.Sequential([keras.Input((6, 6, 2)), keras.layers.Conv2D(3, 3),
+                             keras.layers.BatchNormalization()])
+    target = keras.Sequential([keras.Input((6, 6, 2)), base, keras.layers.Conv2D(4, 1)])
+    transfer_weights(source, target)
+    x = np.random.default_rng(7).normal(size=(2, 6, 6, 2)).astype("float32")
+    np.testing.assert_allclose(target(x).numpy(), source(x).numpy(), rtol=1e-6, atol=1e-6)
+
+
 def test_transfer_weights_needs_models():
     with pytest.raises(TypeError, match=r"'target' parameter of transfer_weights must be a "
                                         r"Keras model; got list"):
@@ -311,24 +322,31 @@ def test_pretrained_offline_full_profile_says_how_to_fix(failing_download):
         pretrained("xception", profile="full", **XCEPTION_SMALL)
 
 
-def test_pretrained_puts_the_applications_weights_into_the_course_model(monkeypatch):
+@pytest.mark.parametrize("name, application, side, layer", [
+    ("xception", "Xception", 71, "exit2_sepconv2_conv"),
+    ("vgg16", "VGG16", 32, "block5_conv3"),  # build_vgg comes from helpers/models/vgg.py
+])
+def test_pretrained_puts_the_applications_weights_into_the_course_model(monkeypatch, name,
+                                                                        application, side,
+                                                                        layer):
     """pretrained builds keras.applications' model with weights="imagenet" and copies its
     weights: here the application is replaced by a randomly initialised one."""
     keras.utils.clear_session(free_memory=True)
     rng, calls, made = np.random.default_rng(5), [], []
-    original = keras.applications.Xception
+    original = getattr(keras.applications, application)
 
-    def fake_xception(*, weights, **kwargs):
+    def fake_application(*, weights, **kwargs):
         calls.append(weights)
         made.append(randomize(original(weights=None, **kwargs), rng))
         return made[-1]
 
-    monkeypatch.setattr(keras.applications, "Xception", fake_xception)
-    model = pretrained("xception", profile="full", **XCEPTION_SMALL)
+    monkeypatch.setattr(keras.applications, application, fake_application)
+    model = pretrained(name, profile="full", input_shape=(side, side, 3), include_top=False,
+                       pooling="avg")
     assert calls == ["imagenet"]
-    x = rng.uniform(0, 1, size=(2, 71, 71, 3)).astype("float32")
+    assert model.name == name and model.get_layer(layer) is not None
+    x = rng.uniform(0, 1, size=(2, side, side, 3)).astype("float32")
     np.testing.assert_allclose(model(x).numpy(), made[0](x).numpy(), rtol=1e-5, atol=1e-6)
-    assert model.get_layer("exit2_sepconv2_conv") is not None
 
 
 @pytest.mark.parametrize("kwargs, match", [
