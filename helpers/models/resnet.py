@@ -11,7 +11,9 @@ Conventions (they decide the parameter counts):
   so the official ImageNet weights copy into them one to one (``helpers.models.pretrained``).
 - ResNet-18/34, SE-ResNet and ResNeXt follow torchvision (convolutions without bias, which is
   redundant before batch norm), whose parameter counts are the published ones:
-  ResNet-18 11,689,512, ResNet-34 21,797,672, ResNeXt-50 32x4d 25,028,904.
+  ResNet-18 11,689,512, ResNet-34 21,797,672, ResNeXt-50 32x4d 25,028,904 trainable
+  parameters. Keras' ``count_params()`` adds the batch-norm moving means and variances
+  (torchvision's "buffers"): 2 per batch-norm channel, e.g. 11,699,112 for ResNet-18.
   ``use_bias=`` switches any depth to the other convention.
 
 Example:
@@ -146,8 +148,10 @@ def build_se_resnet(input_shape: tuple[int, int, int] = (224, 224, 3),
     squeeze-and-excitation block before the addition (Hu, Shen, Sun: "Squeeze-and-Excitation
     Networks", CVPR 2018, arXiv:1709.01507, figure 3).
 
-    Same options as :func:`build_resnet`, plus ``se_ratio`` (the reduction ratio r, 16 in the
-    paper). Convolutions have no bias by default (SE-ResNet-50: 28,088,024 parameters).
+    Same options and units as :func:`build_resnet` (stride on the first 1x1 convolution, as
+    in the authors' Caffe models), plus ``se_ratio`` (the reduction ratio r, 16 in the
+    paper). Convolutions have no bias by default (SE-ResNet-50: 28,088,024 trainable
+    parameters, the paper's 28.1M).
 
     Example:
         >>> model = build_se_resnet((32, 32, 3), 10, depth=18)
@@ -177,7 +181,7 @@ def build_resnext(input_shape: tuple[int, int, int] = (224, 224, 3),
     Neural Networks", CVPR 2017, arXiv:1611.05431): ResNet whose bottleneck 3x3 convolution
     is split into ``cardinality`` paths of ``bottleneck_width`` channels (a grouped
     convolution). Widths double every stage: ResNeXt-50 32x4d has 32 paths of 4, 8, 16 and
-    32 channels in conv2_x ... conv5_x and 25,028,904 parameters.
+    32 channels in conv2_x ... conv5_x and 25,028,904 trainable parameters.
 
     Args:
         input_shape, num_classes, include_top, pooling, classifier_activation, use_bias:
