@@ -110,7 +110,7 @@ def _is_download_failure(error: BaseException) -> bool:
             or "Incomplete or corrupted file" in message)
 
 
-def pretrained(name: str, *, input_shape: tuple[int | None, int | None, int] | None = None,
+def pretrained(name: str, *, input_shape: tuple[int, int, int] | None = None,
                num_classes: int = IMAGENET_CLASSES, include_top: bool = True,
                pooling: str | None = None, profile: str | None = None) -> keras.Model:
     """The course's own model with the official ImageNet weights of keras.applications.
