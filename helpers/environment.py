@@ -65,7 +65,6 @@ def quiet_tensorflow() -> None:
     nbgrader scores a test cell that writes to stderr as failed, so this matters.
     """
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
     os.environ.setdefault("KERAS_BACKEND", "tensorflow")
     os.environ.setdefault("GRPC_VERBOSITY", "ERROR")
     if "tensorflow" not in sys.modules and not any(
@@ -110,12 +109,13 @@ def setup(profile: str | None = None, seed: int = 42, *, verbose: bool = True) -
     from helpers.data import describe_data_source
     from helpers.devices import accelerator_kind, describe_devices
     from helpers.plots import use_course_style
-    from helpers.train import set_seed
+    from helpers.train import set_seed, use_mixed_precision
 
     kind = accelerator_kind()
     settings = get_settings(profile, seed=seed, device=describe_devices(),
                             has_accelerator=kind != "CPU").with_(data_source=describe_data_source())
     set_seed(seed)
+    precision = use_mixed_precision()
     use_course_style()
     warnings.filterwarnings("ignore", category=DeprecationWarning)
     _current = settings
@@ -123,7 +123,7 @@ def setup(profile: str | None = None, seed: int = 42, *, verbose: bool = True) -
         sizes = "all data" if settings.n_train is None else f"n_train={settings.n_train}"
         print(f"Python {platform.python_version()} | TensorFlow {tf.__version__} | "
               f"Keras {keras.__version__}")
-        print(f"Device: {settings.device}")
+        print(f"Device: {settings.device} | precision: {precision}")
         print(f"Profile: {settings.profile} ({sizes}, epochs={settings.epochs}, "
               f"batch_size={settings.batch_size}) | seed={seed}")
         print(f"Data: {settings.data_source}")
