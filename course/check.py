@@ -8,7 +8,8 @@ For each assignment three submissions are autograded, exactly as ``course grade`
   3rd, 5th ... solution cells (in notebook order) keep the solution, the 2nd, 4th ... get the
   student stub (``raise NotImplementedError()``); it must score strictly between.
 
-The check runs in its own workspace (``.grading/check/`` unless ``--workspace``), so its three
+The notebooks run exactly as ``course grade`` runs them (in its sandbox unless
+``--no-sandbox``). The check runs in its own workspace (``.grading/check/`` unless ``--workspace``), so its three
 pretend students never appear in a real gradebook. It prints one table row per assignment and
 exits 1 when any assignment fails.
 
@@ -30,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from course import paths
-from course.autograde import Executor, KernelExecutor, Outcome
+from course.autograde import Executor, Outcome
 from course.grade import Job, run_jobs
 from course.nbgrader_config import Workspace, master_notebook, resolve_assignments
 from course.submissions import Submission
@@ -133,9 +134,12 @@ def _write_versions(assignment: str, workspace: Workspace, folder: Path,
 def check_assignments(assignments: Sequence[str], *, workspace: Workspace | None = None,
                       workers: int = 1, executor: Executor | None = None,
                       solutions: Path | None = None, progress: bool = True) -> list[CheckResult]:
-    """Grade the solution, blank and half-done versions of each assignment."""
+    """Grade the solution, blank and half-done versions of each assignment, with the
+    executor ``course grade`` uses by default (the sandbox) unless ``executor`` is given."""
+    from course.execution import SandboxExecutor
+
     workspace = workspace or Workspace(paths.GRADING / "check")
-    executor = executor or KernelExecutor()
+    executor = executor or SandboxExecutor()
     with tempfile.TemporaryDirectory(prefix="course-check-") as temporary:
         folder = Path(temporary)
         jobs = []
@@ -170,6 +174,8 @@ def add_arguments(name: str, parser: argparse.ArgumentParser) -> None:
                         help="nbgrader workspace for the check (default: .grading/check/)")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1,
                         help="parallel worker processes (default: the number of CPUs)")
+    parser.add_argument("--no-sandbox", action="store_true",
+                        help="run the notebooks without the sandbox of `course grade`")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
 
 
@@ -179,9 +185,13 @@ def check_command(args: argparse.Namespace) -> int:
     names = resolve_assignments(args.assignments, command="course check")
     if args.workers < 1:
         raise CourseError(f"The '--workers' parameter must be at least 1; got {args.workers}.")
+    from course.execution import SandboxExecutor, SandboxSettings
+
     workspace = Workspace(args.workspace) if args.workspace else None
+    executor = SandboxExecutor(SandboxSettings(sandbox=not args.no_sandbox))
+    print(executor.sandbox.status_line, flush=True)
     results = check_assignments(names, workspace=workspace, workers=args.workers,
-                                progress=not args.no_progress)
+                                executor=executor, progress=not args.no_progress)
     print(format_table(results))
     print(f"half-done rule: {HALF_DONE_RULE}")
     return 0 if all(result.ok for result in results) else 1
