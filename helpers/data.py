@@ -48,6 +48,7 @@ from helpers.datafiles import (
     mirror_dir,
     search,
 )
+from helpers.idx import read_idx
 from helpers.profiles import resolve_profile
 from helpers.shapes import SHAPE_CLASSES, make_shapes
 
@@ -56,9 +57,12 @@ __all__ = [
     "DATASETS",
     "DATA_FILES",
     "ENV_VAR",
+    "SHAPE_CLASSES",
     "STAND_INS",
     "describe_data_source",
     "load_dataset",
+    "make_shapes",
+    "read_idx",
 ]
 
 DATASETS = ("mnist", "fashion_mnist", "cifar10", "digits", "shapes")
