@@ -1,57 +1,324 @@
-"""``course build``: execute every lecture into build/ and write build/index.html."""
+"""``course build`` (what ``make build`` runs): the whole course, built and checked.
+
+1. Executes every lecture notebook (``lectures/*.ipynb``), ``--jobs`` at a time, each in its
+   own worker process with a ``--timeout`` (:mod:`course.build_worker`), into
+   ``build/lectures/`` as an executed ``.ipynb`` and HTML with figures inline, recording
+   runtime, the kernel's peak memory, key results and status.
+2. Releases every assignment into ``build/assignments/`` (the committed ``assignments/`` is
+   never touched) and compares it with ``assignments/``: a difference means someone edited
+   ``solutions/`` without running ``course release``, and fails the step.
+3. Runs ``course check`` (solution = full marks, blank = zero, half-done between).
+4. Writes ``build/index.html`` (:mod:`course.site`): the outline (lecture -> decks, topics),
+   the lectures' results with links, and each assignment's release and check status.
+
+It is incremental: ``build/manifest.json`` (written atomically after every step) stores a
+hash of each notebook, of ``helpers/`` and of the profile (``COURSE_PROFILE``); a notebook
+whose hash did not change is not executed again (nor an assignment whose master, ``helpers/``
+and ``course/`` did not change checked again), unless ``--force``. A notebook that timed out
+or crashed is always retried. The exit code is 1 when any step failed, 0 otherwise.
+
+Example:
+    $ course build --jobs 2
+    course build: 2 lecture notebooks (0 up to date), 2 jobs, profile fast, timeout 1800 s
+    [1/2] ok        01_convolution_arithmetic   23.4 s   0.81 GB
+    ...
+"""
 
 from __future__ import annotations
 
 import argparse
-import html
+import hashlib
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import threading
 import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
+from typing import Any
 
 from course import paths
+from course.errors import CourseError
+
+__all__ = ["add_arguments", "build", "build_command", "file_digest", "load_manifest",
+           "notebook_key", "succeeded", "write_manifest"]
+
+MANIFEST = "manifest.json"
+MANIFEST_FORMAT = 1
+REUSABLE = ("ok", "failed")  # a timeout or a crash may be the machine's fault: retried
+GRACE_SECONDS = 60  # beyond the notebook's own timeout, before its worker is killed
+
+
+def file_digest(*folders_or_files: Path, pattern: str = "**/*.py") -> str:
+    """SHA-256 over the files (and the ``pattern`` files inside folders), with their names."""
+    digest = hashlib.sha256()
+    for item in folders_or_files:
+        files = sorted(item.glob(pattern)) if item.is_dir() else [item]
+        for path in files:
+            if path.is_file() and "__pycache__" not in path.parts:
+                name = path.relative_to(item).as_posix() if item.is_dir() else path.name
+                digest.update(name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def notebook_key(notebook: Path, helpers_digest: str, profile: str) -> str:
+    """The hash that decides whether ``notebook`` must be executed again."""
+    return hashlib.sha256(b"\0".join([notebook.read_bytes(), helpers_digest.encode(),
+                                      profile.encode()])).hexdigest()
+
+
+def load_manifest(out: Path) -> dict[str, Any]:
+    """The manifest of the last build in ``out`` (an empty one when absent or unreadable)."""
+    try:
+        manifest = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        manifest = {}
+    if manifest.get("format") != MANIFEST_FORMAT:
+        manifest = {}
+    manifest.setdefault("format", MANIFEST_FORMAT)
+    manifest.setdefault("notebooks", {})
+    manifest.setdefault("assignments", {})
+    return manifest
+
+
+def write_manifest(out: Path, manifest: dict[str, Any]) -> None:
+    """Write ``out/manifest.json`` atomically (a temporary file, then ``os.replace``)."""
+    out.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=".manifest.", suffix=".json", dir=out)
+    with os.fdopen(handle, "w", encoding="utf-8") as stream:
+        json.dump(manifest, stream, indent=1, sort_keys=True)
+        stream.write("\n")
+    os.replace(temporary, out / MANIFEST)
+
+
+def _kill_tree(process: subprocess.Popen) -> None:
+    """Kill a worker and its kernel (which runs in a session of its own)."""
+    import psutil
+
+    try:
+        family = psutil.Process(process.pid).children(recursive=True)
+    except psutil.NoSuchProcess:
+        family = []
+    for member in [*family]:
+        try:
+            member.kill()
+        except psutil.NoSuchProcess:
+            pass
+    process.kill()
+    process.wait()
+
+
+def _run_worker(source: Path, folder: Path, timeout: float) -> dict[str, Any]:
+    """Execute one notebook in a worker process; return its result as a dict."""
+    log = folder / f"{source.stem}.log"
+    result_file = folder / f".{source.stem}.result.json"
+    result_file.unlink(missing_ok=True)
+    command = [sys.executable, "-m", "course.build_worker", str(source), str(folder),
+               "--timeout", str(timeout), "--result", str(result_file)]
+    start = time.monotonic()
+    with open(log, "w", encoding="utf-8") as stream:
+        process = subprocess.Popen(command, stdout=stream, stderr=subprocess.STDOUT,
+                                   stdin=subprocess.DEVNULL, cwd=folder)
+        try:
+            process.wait(timeout=timeout + GRACE_SECONDS)
+        except subprocess.TimeoutExpired:
+            _kill_tree(process)
+            return {"status": "timeout", "seconds": round(time.monotonic() - start, 2),
+                    "message": f"the worker did not stop {GRACE_SECONDS} s after the "
+                               f"{timeout:g} s timeout and was killed"}
+    try:
+        result = json.loads(result_file.read_text(encoding="utf-8"))
+        result_file.unlink()
+        return result
+    except (OSError, ValueError):
+        lines = [line for line in log.read_text(encoding="utf-8").splitlines() if line.strip()]
+        last = lines[-1].strip()[:300] if lines else "no output"
+        return {"status": "crashed", "seconds": round(time.monotonic() - start, 2),
+                "message": f"the worker exited with code {process.returncode}: {last} "
+                           f"(log: {log.name})"}
+
+
+def _format_memory(size: int | None) -> str:
+    return "—" if size is None else f"{size / 2**30:.2f} GB"
+
+
+def _run_lectures(notebooks: list[Path], out: Path, manifest: dict[str, Any], *,
+                  helpers_digest: str, profile: str, jobs: int, timeout: float, force: bool,
+                  say: Callable[[str], None]) -> None:
+    folder = out / "lectures"
+    folder.mkdir(parents=True, exist_ok=True)
+    entries = manifest["notebooks"]
+    for name in list(entries):
+        if name not in {notebook.name for notebook in notebooks}:
+            del entries[name]  # a lecture that no longer exists
+    keys = {notebook.name: notebook_key(notebook, helpers_digest, profile)
+            for notebook in notebooks}
+    todo = [notebook for notebook in notebooks
+            if force or entries.get(notebook.name, {}).get("hash") != keys[notebook.name]
+            or entries[notebook.name].get("status") not in REUSABLE
+            or not (folder / notebook.name).is_file()
+            or not (folder / f"{notebook.stem}.html").is_file()]
+    width = max((len(notebook.stem) for notebook in notebooks), default=0)
+    say(f"course build: {len(notebooks)} lecture notebooks ({len(notebooks) - len(todo)} up to "
+        f"date), {jobs} jobs, profile {profile}, timeout {timeout:g} s")
+    done = 0
+    for notebook in notebooks:
+        if notebook not in todo:
+            done += 1
+            entry = entries[notebook.name]
+            say(f"[{done}/{len(notebooks)}] {'up to date':<11}{notebook.stem:<{width}}  "
+                f"({entry['status']}, {entry['seconds']:.1f} s)")
+    lock = threading.Lock()
+
+    def run(notebook: Path) -> tuple[Path, dict[str, Any]]:
+        say(f"      running    {notebook.stem}")
+        return notebook, _run_worker(notebook.resolve(), folder, timeout)
+
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        for future in as_completed([pool.submit(run, notebook) for notebook in todo]):
+            notebook, result = future.result()
+            with lock:
+                done += 1
+                entries[notebook.name] = {"hash": keys[notebook.name], **result}
+                write_manifest(out, manifest)
+            message = f"  {result['message']}" if result["status"] != "ok" else ""
+            say(f"[{done}/{len(notebooks)}] {result['status']:<11}{notebook.stem:<{width}}  "
+                f"{result['seconds']:6.1f} s  {_format_memory(result.get('peak_memory'))}"
+                f"{message}")
+
+
+def _same_files(first: Path, second: Path) -> bool:
+    def files(folder: Path) -> dict[str, bytes]:
+        return {path.relative_to(folder).as_posix(): path.read_bytes()
+                for path in sorted(folder.rglob("*")) if path.is_file()} if folder.is_dir() else {}
+    return files(first) == files(second)
+
+
+def _run_assignments(out: Path, manifest: dict[str, Any], *, helpers_digest: str,
+                     profile: str, jobs: int, force: bool, say: Callable[[str], None]) -> None:
+    from course.check import check_assignments
+    from course.nbgrader_config import known_assignments
+    from course.release import ReleaseError, release_assignment
+
+    names = known_assignments()
+    entries = manifest["assignments"]
+    for name in list(entries):
+        if name not in names:
+            del entries[name]
+    course_digest = file_digest(Path(__file__).resolve().parent)
+    to_check = []
+    for name in names:
+        key = hashlib.sha256("\0".join([file_digest(paths.SOLUTIONS / name, pattern="**/*"),
+                                        helpers_digest, course_digest, profile]).encode())
+        entry = entries.get(name, {})
+        if entry.get("hash") != key.hexdigest() or force or "check" not in entry:
+            entry = {"hash": key.hexdigest()}
+            to_check.append(name)
+        try:
+            written = release_assignment(name, out=out / "assignments")
+        except ReleaseError as error:
+            entry.update(release="failed", release_message=str(error),
+                         check={"ok": False, "problems": ["not checked: the release failed"]})
+            if name in to_check:
+                to_check.remove(name)
+        else:
+            entry["notebook"] = written.name
+            in_sync = _same_files(out / "assignments" / name, paths.ASSIGNMENTS / name)
+            entry.update(release="in sync" if in_sync else "out of date",
+                         release_message="" if in_sync else
+                         f"assignments/{name} differs from a fresh release: run "
+                         f"`course release {name}` and commit the result")
+        say(f"release {name}: {entry['release']} {entry['release_message']}".rstrip())
+        entries[name] = entry
+    write_manifest(out, manifest)
+    say(f"course check: {len(names) - len(to_check)} of {len(names)} assignments up to date")
+    if not to_check:
+        return
+    try:
+        results = check_assignments(to_check, workers=jobs)
+    except Exception as error:  # noqa: BLE001 - reported in the index, not raised
+        for name in to_check:
+            entries[name]["check"] = {"ok": False, "problems": [f"course check failed: {error}"]}
+    else:
+        for result in results:
+            entries[result.assignment]["check"] = {
+                "solution": result.solution.score, "blank": result.blank.score,
+                "half_done": result.half_done.score, "max": result.solution.max_score,
+                "ok": result.ok, "problems": result.problems}
+            say(f"check {result.assignment}: {'ok' if result.ok else 'FAILED'} "
+                f"{'; '.join(result.problems)}".rstrip())
+    write_manifest(out, manifest)
+
+
+def succeeded(manifest: dict[str, Any]) -> bool:
+    """True when every lecture ran ``ok`` and every assignment is in sync and checks out."""
+    return (all(entry["status"] == "ok" for entry in manifest["notebooks"].values())
+            and all(entry.get("release") == "in sync" and entry.get("check", {}).get("ok")
+                    for entry in manifest["assignments"].values()))
+
+
+def build(*, out: Path, lectures: Path, helpers: Path, jobs: int, timeout: float,
+          force: bool = False, assignments: bool = True,
+          say: Callable[[str], None] = lambda line: print(line, flush=True)) -> bool:
+    """Build the course into ``out``; return True when every step succeeded.
+
+    Args:
+        out: the build folder (``build/``).
+        lectures: the folder of lecture notebooks.
+        helpers: the ``helpers`` package folder (its sources are part of each notebook's hash).
+        jobs: notebooks executed at the same time (and ``course check`` workers).
+        timeout: seconds allowed for each notebook.
+        force: execute and check everything, even what is up to date.
+        assignments: release and check the assignments too.
+        say: where progress lines go.
+    """
+    from course.site import write_index
+
+    profile = os.environ.get("COURSE_PROFILE", "auto").strip().lower() or "auto"
+    notebooks = sorted(path for path in lectures.glob("*.ipynb") if not path.name.startswith("."))
+    helpers_digest = file_digest(helpers)
+    manifest = load_manifest(out)
+    manifest["profile"] = profile
+    _run_lectures(notebooks, out, manifest, helpers_digest=helpers_digest, profile=profile,
+                  jobs=jobs, timeout=timeout, force=force, say=say)
+    if assignments:
+        _run_assignments(out, manifest, helpers_digest=helpers_digest, profile=profile,
+                         jobs=jobs, force=force, say=say)
+    else:
+        manifest["assignments"] = {}
+    manifest["built"] = time.strftime("%Y-%m-%d %H:%M:%S")
+    write_manifest(out, manifest)
+    write_index(out, manifest)
+    ok = succeeded(manifest)
+    say(f"wrote {out / 'index.html'}: {'all steps ok' if ok else 'some steps FAILED'}")
+    return ok
 
 
 def add_arguments(name: str, parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--out", type=Path, default=paths.BUILD, help="output folder")
-
-
-def execute_notebook(source: Path, out_dir: Path, timeout: int = 600) -> tuple[str, float, str]:
-    """Execute one notebook into ``out_dir`` (ipynb + HTML); return (status, seconds, message)."""
-    import nbformat
-    from nbclient import NotebookClient
-    from nbconvert import HTMLExporter
-
-    notebook = nbformat.read(source, as_version=4)
-    start = time.perf_counter()
-    status, message = "ok", ""
-    try:
-        NotebookClient(notebook, timeout=timeout, kernel_name="python3",
-                       resources={"metadata": {"path": str(source.parent)}}).execute()
-    except Exception as error:  # noqa: BLE001 - any failure is reported, not raised
-        status, message = "failed", str(error).strip().splitlines()[-1][:300]
-    seconds = time.perf_counter() - start
-    out_dir.mkdir(parents=True, exist_ok=True)
-    nbformat.write(notebook, out_dir / source.name)
-    body, _ = HTMLExporter().from_notebook_node(notebook)
-    (out_dir / source.with_suffix(".html").name).write_text(body, encoding="utf-8")
-    return status, seconds, message
+    parser.add_argument("--out", type=Path, default=None, help="output folder (default: build/)")
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
+                        help="notebooks executed at the same time (default: the number of CPUs)")
+    parser.add_argument("--timeout", type=float, default=1800,
+                        help="seconds allowed for each notebook (default: 1800)")
+    parser.add_argument("--force", action="store_true",
+                        help="execute every notebook and check every assignment again")
+    parser.add_argument("--skip-assignments", action="store_true",
+                        help="only the lectures: no release, no check")
 
 
 def build_command(args: argparse.Namespace) -> int:
-    out = Path(args.out)
-    rows = []
-    lectures = sorted(paths.LECTURES.glob("*.ipynb"))
-    for number, source in enumerate(lectures, 1):
-        print(f"[{number}/{len(lectures)}] {source.name}", flush=True)
-        rows.append((source, *execute_notebook(source, out / "lectures")))
-    out.mkdir(parents=True, exist_ok=True)
-    table = "\n".join(
-        f"<tr><td><a href='lectures/{s.with_suffix('.html').name}'>{html.escape(s.stem)}</a></td>"
-        f"<td>{t:.1f} s</td><td>{st}</td><td>{html.escape(m)}</td></tr>"
-        for s, st, t, m in rows
-    ) or "<tr><td colspan=4>No lecture notebooks yet.</td></tr>"
-    (out / "index.html").write_text(
-        "<!doctype html><meta charset=utf-8><title>CNN course</title><h1>CNN course</h1>"
-        "<table><tr><th>notebook</th><th>runtime</th><th>status</th><th>message</th></tr>"
-        f"{table}</table>\n", encoding="utf-8")
-    print(f"wrote {out / 'index.html'}")
-    return 0 if all(st == "ok" for _, st, _, _ in rows) else 1
+    if args.jobs < 1:
+        raise CourseError(f"The '--jobs' parameter of course build must be at least 1; "
+                          f"got {args.jobs}.")
+    if not args.timeout > 0:
+        raise CourseError(f"The '--timeout' parameter of course build must be a positive "
+                          f"number of seconds; got {args.timeout:g}.")
+    if not paths.LECTURES.is_dir():
+        raise CourseError(f"The lectures folder {paths.LECTURES} does not exist.")
+    ok = build(out=Path(args.out or paths.BUILD), lectures=paths.LECTURES,
+               helpers=paths.ROOT / "helpers", jobs=args.jobs, timeout=args.timeout,
+               force=args.force, assignments=not args.skip_assignments)
+    return 0 if ok else 1

@@ -1,0 +1,177 @@
+"""One lecture notebook executed in its own process (``python -m course.build_worker``).
+
+``course build`` starts one worker per notebook. The worker executes the notebook with
+nbclient, writes the executed ``.ipynb`` and its HTML (figures inline) into the output
+folder, and writes a JSON result: status, runtime, the kernel's peak memory and the key
+results.
+
+* **Timeout**: the whole notebook gets ``timeout`` seconds; each cell may use what is left of
+  them, so the cell that runs out is interrupted and named in the message.
+* **Peak memory**: the kernel is this process's only child; once it has exited,
+  ``resource.getrusage(RUSAGE_CHILDREN).ru_maxrss`` is its peak resident set size (exact,
+  not sampled).
+* **Key results**: the text output of every code cell tagged ``key-result`` (cell tags are
+  editable in JupyterLab's property inspector), labelled with the cell's last line — tag a
+  cell ending in ``test_accuracy`` and the course site shows ``test_accuracy: 0.912``.
+
+Statuses: ``ok``; ``failed`` (a cell raised); ``timeout``; ``crashed`` (the kernel died or
+the notebook could not be read or executed).
+
+Example:
+    $ python -m course.build_worker lectures/01_convolution_arithmetic.ipynb build/lectures \\
+        --timeout 600 --result /tmp/01.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import sys
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+__all__ = ["KEY_RESULT_TAG", "NotebookResult", "execute_notebook", "key_results", "main"]
+
+KEY_RESULT_TAG = "key-result"
+MAX_VALUE_CHARS = 200
+
+
+@dataclass
+class NotebookResult:
+    """What one execution produced (``course build`` stores it in ``build/manifest.json``)."""
+
+    status: str
+    seconds: float
+    peak_memory: int | None = None  # bytes, of the kernel process
+    message: str = ""
+    key_results: list[list[str]] = field(default_factory=list)  # [label, value] pairs
+
+
+def _output_text(output: Any) -> str:
+    if output.get("output_type") == "stream" and output.get("name") == "stdout":
+        return output.get("text", "")
+    if output.get("output_type") in ("execute_result", "display_data"):
+        return output.get("data", {}).get("text/plain", "")
+    return ""
+
+
+def key_results(notebook: Any) -> list[list[str]]:
+    """``[label, value]`` for each executed code cell tagged ``key-result``.
+
+    The label is the cell's last non-empty line; the value is the cell's text output
+    (its result, else what it printed), shortened to 200 characters.
+
+    Example:
+        >>> import nbformat
+        >>> cell = nbformat.v4.new_code_cell("accuracy = 0.9\\naccuracy",
+        ...                                  metadata={"tags": ["key-result"]})
+        >>> cell.outputs = [nbformat.v4.new_output("execute_result", {"text/plain": "0.9"})]
+        >>> key_results(nbformat.v4.new_notebook(cells=[cell]))
+        [['accuracy', '0.9']]
+    """
+    found = []
+    for cell in notebook.cells:
+        if cell.cell_type != "code" or KEY_RESULT_TAG not in cell.metadata.get("tags", []):
+            continue
+        lines = [line.strip() for line in cell.source.splitlines() if line.strip()]
+        label = lines[-1] if lines else "(empty cell)"
+        results = [_output_text(o) for o in cell.outputs if o.output_type == "execute_result"]
+        texts = results or [_output_text(output) for output in cell.outputs]
+        value = " ".join("".join(texts).split())
+        if len(value) > MAX_VALUE_CHARS:
+            value = value[:MAX_VALUE_CHARS - 1] + "…"
+        found.append([label, value or "(no output)"])
+    return found
+
+
+def _kernel_peak_memory() -> int:
+    """Peak RSS in bytes of this process's largest finished child (the kernel)."""
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return peak if sys.platform == "darwin" else peak * 1024
+
+
+def _error_message(notebook: Any) -> str:
+    for index, cell in enumerate(notebook.cells):
+        for output in cell.get("outputs", []):
+            if output.output_type == "error":
+                return f"cell {index}: {output.ename}: {output.evalue}"[:300]
+    return ""
+
+
+def _last_line(error: BaseException) -> str:
+    lines = [line.strip() for line in str(error).strip().splitlines() if line.strip()]
+    return (lines[-1] if lines else type(error).__name__)[:300]
+
+
+def execute_notebook(source: Path, out_dir: Path, *, timeout: float) -> NotebookResult:
+    """Execute ``source`` with ``out_dir`` as working folder; write the executed notebook and
+    its HTML there.
+
+    Args:
+        source: the notebook to execute (never modified).
+        out_dir: where ``<name>.ipynb`` and ``<name>.html`` are written.
+        timeout: seconds for the whole notebook.
+
+    Returns:
+        The :class:`NotebookResult` (the notebook and HTML are written whatever the status).
+    """
+    import nbformat
+    from nbclient import NotebookClient
+    from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
+    from nbconvert import HTMLExporter
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    start = time.monotonic()
+    deadline = start + timeout
+    current = {"index": -1}
+    try:
+        notebook = nbformat.read(source, as_version=4)
+    except Exception as error:  # noqa: BLE001 - an unreadable notebook is a result
+        return NotebookResult("crashed", 0.0, message=f"cannot read notebook: {_last_line(error)}")
+    client = NotebookClient(
+        notebook,
+        timeout_func=lambda cell: max(1, int(deadline - time.monotonic())),
+        resources={"metadata": {"path": str(out_dir)}},
+        on_cell_start=lambda cell, cell_index: current.update(index=cell_index),
+    )
+    status, message = "ok", ""
+    try:
+        client.execute()
+    except CellExecutionError as error:
+        status, message = "failed", _error_message(notebook) or _last_line(error)
+    except CellTimeoutError:
+        status = "timeout"
+        message = f"cell {current['index']} was still running when the notebook's " \
+                  f"{timeout:g} s ran out"
+    except DeadKernelError as error:
+        status, message = "crashed", f"the kernel died in cell {current['index']}: " \
+                                     f"{_last_line(error)}"
+    except Exception as error:  # noqa: BLE001 - any other failure is reported, not raised
+        status, message = "crashed", _last_line(error)
+    seconds = time.monotonic() - start
+    nbformat.write(notebook, out_dir / source.name)
+    exporter = HTMLExporter(embed_images=True)
+    body, _ = exporter.from_notebook_node(notebook, resources={"metadata": {"name": source.stem}})
+    (out_dir / f"{source.stem}.html").write_text(body, encoding="utf-8")
+    return NotebookResult(status, round(seconds, 2), _kernel_peak_memory(), message,
+                          key_results(notebook))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m course.build_worker",
+                                     description=__doc__.split("\n")[0])
+    parser.add_argument("source", type=Path, help="the notebook to execute")
+    parser.add_argument("out_dir", type=Path, help="folder of the executed notebook and HTML")
+    parser.add_argument("--timeout", type=float, required=True, help="seconds for the notebook")
+    parser.add_argument("--result", type=Path, required=True, help="where to write the JSON")
+    args = parser.parse_args(argv)
+    result = execute_notebook(args.source, args.out_dir, timeout=args.timeout)
+    args.result.write_text(json.dumps(asdict(result)), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,256 @@
+"""``course build``: execution into build/, the manifest, incrementality, the index, errors.
+
+The lecture notebooks here are tiny (no TensorFlow) and live in a temporary folder that
+replaces ``lectures/``; the build goes to a temporary folder too.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from course import build as build_module
+from course import paths
+from course.build_worker import key_results
+from course.errors import CourseError
+
+ALLOCATED = 300 * 2**20  # bytes the "good" notebook holds at once
+
+GOOD = [
+    nbformat.v4.new_markdown_cell("# A good lecture"),
+    nbformat.v4.new_code_cell(f"import numpy as np\nblock = np.ones({ALLOCATED // 8})\n"
+                              "float(block.sum())"),
+    nbformat.v4.new_code_cell("import matplotlib.pyplot as plt\nplt.plot([0, 1], [1, 0])\n"
+                              "plt.show()"),
+    nbformat.v4.new_code_cell("answer = 6 * 7\nanswer", metadata={"tags": ["key-result"]}),
+]
+BAD = [nbformat.v4.new_code_cell("x = 1"),
+       nbformat.v4.new_code_cell("raise ValueError('the slide says 28, we got 27')")]
+
+
+def write_notebook(path: Path, cells: list) -> Path:
+    notebook = nbformat.v4.new_notebook(cells=cells)
+    notebook.metadata.kernelspec = {"name": "python3", "display_name": "Python 3",
+                                    "language": "python"}
+    nbformat.write(notebook, path)
+    return path
+
+
+def parse(*argv: str) -> argparse.Namespace:
+    parser = argparse.ArgumentParser()
+    build_module.add_arguments("build", parser)
+    return parser.parse_args(list(argv))
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A temporary lectures/ with a good and a failing notebook; build/ beside it."""
+    lectures = tmp_path / "lectures"
+    lectures.mkdir()
+    write_notebook(lectures / "01_good.ipynb", GOOD)
+    write_notebook(lectures / "02_bad.ipynb", BAD)
+    monkeypatch.setattr(paths, "LECTURES", lectures)
+    monkeypatch.setattr(paths, "BUILD", tmp_path / "build")
+    monkeypatch.setenv("COURSE_PROFILE", "fast")
+    return tmp_path
+
+
+def run_build(capsys: pytest.CaptureFixture, *argv: str) -> tuple[int, str]:
+    code = build_module.build_command(parse("--jobs", "2", "--timeout", "120",
+                                            "--skip-assignments", *argv))
+    return code, capsys.readouterr().out
+
+
+def stamps(folder: Path) -> dict[str, int]:
+    return {path.name: path.stat().st_mtime_ns for path in folder.iterdir()}
+
+
+def test_build_executes_records_and_is_incremental(project: Path, capsys) -> None:
+    build = project / "build"
+    code, out = run_build(capsys)
+    assert code == 1, out  # one notebook fails, so the build fails
+    assert "running    01_good" in out and "running    02_bad" in out
+
+    manifest = json.loads((build / "manifest.json").read_text())
+    good, bad = manifest["notebooks"]["01_good.ipynb"], manifest["notebooks"]["02_bad.ipynb"]
+    assert good["status"] == "ok" and good["seconds"] > 0
+    assert bad["status"] == "failed"
+    assert bad["message"] == "cell 1: ValueError: the slide says 28, we got 27"
+    # peak memory is the kernel's: it held the 300 MB array, the other kernel did not
+    assert ALLOCATED < good["peak_memory"] < ALLOCATED + 2**30
+    assert bad["peak_memory"] < good["peak_memory"] - ALLOCATED // 2
+    assert good["key_results"] == [["answer", "42"]]
+
+    executed = nbformat.read(build / "lectures" / "01_good.ipynb", as_version=4)
+    assert executed.cells[3].outputs[0]["data"]["text/plain"] == "42"
+    page = (build / "lectures" / "01_good.html").read_text()
+    assert "data:image/png;base64," in page  # the figure is inline
+    failed = nbformat.read(build / "lectures" / "02_bad.ipynb", as_version=4)
+    assert failed.cells[1].outputs[0].output_type == "error"
+
+    index = (build / "index.html").read_text()
+    assert "lectures/01_good.html" in index and "lectures/02_bad.html" in index
+    assert "answer: <b>42</b>" in index
+    assert "the slide says 28, we got 27" in index
+    assert index.count("<span class='ok'>ok</span>") == 1
+    assert index.count("<span class='bad'>failed</span>") == 1
+    assert "Convolution arithmetic" in index  # the outline, with its missing lectures
+    assert "not written yet" in index
+
+    # second run: nothing executed, the same outputs, still failing
+    before = stamps(build / "lectures")
+    code, out = run_build(capsys)
+    assert code == 1
+    assert "running " not in out and out.count("] up to date ") == 2, out
+    assert stamps(build / "lectures") == before
+    assert json.loads((build / "manifest.json").read_text())["notebooks"] == manifest["notebooks"]
+
+    # fix the failing notebook: only it runs again, and the build succeeds
+    write_notebook(paths.LECTURES / "02_bad.ipynb", BAD[:1])
+    code, out = run_build(capsys)
+    assert code == 0, out
+    assert "running    02_bad" in out and "running    01_good" not in out
+    after = stamps(build / "lectures")
+    assert after["01_good.ipynb"] == before["01_good.ipynb"]
+    assert after["02_bad.ipynb"] != before["02_bad.ipynb"]
+    assert json.loads((build / "manifest.json").read_text())["notebooks"]["02_bad.ipynb"][
+        "status"] == "ok"
+
+    # a deleted lecture leaves the manifest and the index
+    (paths.LECTURES / "02_bad.ipynb").unlink()
+    code, out = run_build(capsys)
+    assert code == 0 and "02_bad" not in (build / "index.html").read_text()
+
+
+def test_timeout_and_crash_are_reported_and_retried(tmp_path: Path, monkeypatch) -> None:
+    lectures = tmp_path / "lectures"
+    lectures.mkdir()
+    write_notebook(lectures / "slow.ipynb", [nbformat.v4.new_code_cell("1 + 1"),
+                                             nbformat.v4.new_code_cell("import time\n"
+                                                                       "time.sleep(600)")])
+    write_notebook(lectures / "dies.ipynb", [nbformat.v4.new_code_cell("import os\nos._exit(3)")])
+    lines: list[str] = []
+    ok = build_module.build(out=tmp_path / "build", lectures=lectures, helpers=tmp_path,
+                            jobs=2, timeout=4, assignments=False, say=lines.append)
+    assert not ok
+    notebooks = json.loads((tmp_path / "build" / "manifest.json").read_text())["notebooks"]
+    assert notebooks["slow.ipynb"]["status"] == "timeout"
+    assert notebooks["slow.ipynb"]["message"].startswith("cell 1 was still running")
+    assert notebooks["slow.ipynb"]["seconds"] < 60
+    assert notebooks["dies.ipynb"]["status"] == "crashed"
+    assert "kernel died in cell 0" in notebooks["dies.ipynb"]["message"]
+    # neither result is kept: the next build tries both again
+    retried = []
+    monkeypatch.setattr(build_module, "_run_worker", lambda source, folder, timeout: (
+        retried.append(source.name) or {"status": "ok", "seconds": 1.0}))
+    assert build_module.build(out=tmp_path / "build", lectures=lectures, helpers=tmp_path,
+                              jobs=1, timeout=4, assignments=False, say=lines.append)
+    assert sorted(retried) == ["dies.ipynb", "slow.ipynb"]
+
+
+def test_notebook_key_follows_notebook_helpers_and_profile(tmp_path: Path) -> None:
+    helpers = tmp_path / "helpers"
+    (helpers / "models").mkdir(parents=True)
+    (helpers / "models" / "vgg.py").write_text("FILTERS = 64\n")
+    notebook = write_notebook(tmp_path / "01.ipynb", GOOD)
+    digest = build_module.file_digest(helpers)
+    key = build_module.notebook_key(notebook, digest, "fast")
+    assert build_module.notebook_key(notebook, digest, "fast") == key
+    assert build_module.notebook_key(notebook, digest, "full") != key
+    (helpers / "models" / "vgg.py").write_text("FILTERS = 32\n")
+    assert build_module.file_digest(helpers) != digest
+    (helpers / "models" / "vgg.py").write_text("FILTERS = 64\n")
+    (helpers / "README.txt").write_text("not a source file")
+    assert build_module.file_digest(helpers) == digest
+    write_notebook(notebook, GOOD[:2])
+    assert build_module.notebook_key(notebook, digest, "fast") != key
+
+
+def test_manifest_is_written_atomically_and_bad_manifest_starts_afresh(tmp_path: Path) -> None:
+    (tmp_path / "manifest.json").write_text("{ half written")
+    assert build_module.load_manifest(tmp_path)["notebooks"] == {}
+    manifest = build_module.load_manifest(tmp_path)
+    manifest["notebooks"]["a.ipynb"] = {"status": "ok"}
+    build_module.write_manifest(tmp_path, manifest)
+    assert [path.name for path in tmp_path.iterdir()] == ["manifest.json"]
+    assert build_module.load_manifest(tmp_path)["notebooks"] == {"a.ipynb": {"status": "ok"}}
+
+
+def test_key_results_label_value_and_missing_output() -> None:
+    tagged = {"tags": ["key-result"]}
+    printed = nbformat.v4.new_code_cell("print('accuracy', 0.91)", metadata=tagged)
+    printed.outputs = [nbformat.v4.new_output("stream", name="stdout", text="accuracy 0.91\n")]
+    silent = nbformat.v4.new_code_cell("x = 1\n\n", metadata=tagged)
+    untagged = nbformat.v4.new_code_cell("y")
+    untagged.outputs = [nbformat.v4.new_output("execute_result", {"text/plain": "2"})]
+    notebook = nbformat.v4.new_notebook(cells=[printed, silent, untagged])
+    assert key_results(notebook) == [["print('accuracy', 0.91)", "accuracy 0.91"],
+                                     ["x = 1", "(no output)"]]
+
+
+def test_assignment_step_release_in_sync_check_cached(project: Path, capsys,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """The real release of ps1 into build/ equals the committed assignments/ps1; the check
+    results (stubbed here: course check has its own tests) are shown and cached."""
+    from course import check
+    from course import nbgrader_config
+    from course.autograde import Outcome
+
+    monkeypatch.setattr(paths, "GRADING", project / "grading")
+    monkeypatch.setattr(nbgrader_config, "known_assignments", lambda: ["ps1"])
+    for notebook in paths.LECTURES.iterdir():
+        notebook.unlink()  # this test is about the assignments
+    calls = []
+
+    def fake_check(names, *, workers):
+        calls.append(list(names))
+        return [check.CheckResult(name, Outcome("solution", name, 13, 13, "graded"),
+                                  Outcome("blank", name, 0, 13, "graded"),
+                                  Outcome("half-done", name, 6, 13, "graded"))
+                for name in names]
+
+    monkeypatch.setattr(check, "check_assignments", fake_check)
+    code = build_module.build_command(parse("--jobs", "2", "--timeout", "120"))
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert "release ps1: in sync" in out and calls == [["ps1"]]
+    released = project / "build" / "assignments" / "ps1" / "ps1_convolution.ipynb"
+    assert released.read_bytes() == (paths.ASSIGNMENTS / "ps1" / released.name).read_bytes()
+    index = (project / "build" / "index.html").read_text()
+    assert "assignments/ps1/ps1_convolution.ipynb" in index
+    assert "<span class='ok'>in sync</span>" in index
+    assert "<td class='number'>13</td><td class='number'>0</td><td class='number'>6</td>" in index
+
+    # a stale committed student version fails the build; the check is not run again
+    stale = project / "assignments"
+    shutil.copytree(paths.ASSIGNMENTS, stale)
+    student = stale / "ps1" / released.name
+    student.write_text(student.read_text().replace("Problem set 1", "Problem set one"))
+    monkeypatch.setattr(paths, "ASSIGNMENTS", stale)
+    code = build_module.build_command(parse("--jobs", "2", "--timeout", "120"))
+    out = capsys.readouterr().out
+    assert code == 1
+    assert "release ps1: out of date assignments/ps1 differs" in out
+    assert "course check: 1 of 1 assignments up to date" in out and calls == [["ps1"]]
+    assert "run `course release ps1`" in (project / "build" / "index.html").read_text()
+
+
+@pytest.mark.parametrize("argv, match", [
+    (("--jobs", "0"), r"The '--jobs' parameter of course build must be at least 1; got 0\."),
+    (("--timeout", "0"), r"The '--timeout' parameter of course build must be a positive "
+                         r"number of seconds; got 0\."),
+])
+def test_bad_options_are_errors(argv, match) -> None:
+    with pytest.raises(CourseError, match=match):
+        build_module.build_command(parse(*argv))
+
+
+def test_missing_lectures_folder_is_an_error(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setattr(paths, "LECTURES", tmp_path / "nowhere")
+    with pytest.raises(CourseError, match=r"The lectures folder .*nowhere does not exist\."):
+        build_module.build_command(parse())
