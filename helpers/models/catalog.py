@@ -30,7 +30,7 @@ CATALOG: tuple[CatalogEntry, ...] = (
     CatalogEntry("resnet18", "build_resnet", dict(input_shape=(32, 32, 3), num_classes=10, depth=18)),
     CatalogEntry("resnet50", "build_resnet", dict(input_shape=(32, 32, 3), num_classes=10, depth=50)),
     CatalogEntry("se_resnet18", "build_se_resnet", dict(input_shape=(32, 32, 3), num_classes=10, depth=18)),
-    CatalogEntry("resnext50", "build_resnext", dict(input_shape=(32, 32, 3), num_classes=10, depth=50)),
+    CatalogEntry("resnext50", "build_resnext", dict(input_shape=(32, 32, 3), num_classes=10, depth=50, cardinality=8)),
     CatalogEntry("xception", "build_xception", dict(input_shape=(71, 71, 3), num_classes=10)),
     CatalogEntry("densenet121", "build_densenet", dict(input_shape=(32, 32, 3), num_classes=10, depth=121)),
     CatalogEntry("fashion_cnn", "build_fashion_cnn", dict(input_shape=(28, 28, 1), num_classes=10)),
