@@ -144,11 +144,11 @@ def execute_notebook(source: Path, out_dir: Path, *, timeout: float) -> Notebook
         status, message = "failed", _error_message(notebook) or _last_line(error)
     except CellTimeoutError:
         status = "timeout"
-        message = f"cell {current['index']} was still running when the notebook's " \
-                  f"{timeout:g} s ran out"
+        message = (f"cell {current['index']} was still running when the notebook's "
+                   f"{timeout:g} s ran out")
     except DeadKernelError as error:
-        status, message = "crashed", f"the kernel died in cell {current['index']}: " \
-                                     f"{_last_line(error)}"
+        status = "crashed"
+        message = f"the kernel died in cell {current['index']}: {_last_line(error)}"
     except Exception as error:  # noqa: BLE001 - any other failure is reported, not raised
         status, message = "crashed", _last_line(error)
     seconds = time.monotonic() - start

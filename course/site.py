@@ -31,6 +31,17 @@ th { background: #f4f4f4 } td.number { text-align: right; white-space: nowrap }
 .missing { color: #888 } .topics { color: #555; font-size: 90% } .message { font-size: 85% }
 code { background: #f4f4f4; padding: 0 .2em }
 """
+LECTURE_HEADER = ("<table><tr><th>#</th><th>lecture</th><th>slide decks</th><th>topics</th>"
+                  "<th>runtime</th><th>peak memory</th><th>key results</th><th>status</th></tr>")
+ASSIGNMENTS_NOTE = ("<p>Released into <code>build/assignments/</code> and compared with the "
+                    "committed <code>assignments/</code>; <code>course check</code> grades the "
+                    "solution (full marks), the blank student version (zero) and a half-done "
+                    "version (between).</p>")
+ASSIGNMENT_HEADER = ("<table><tr><th>assignment</th><th>release</th><th>solution</th>"
+                     "<th>blank</th><th>half-done</th><th>max</th><th>check</th></tr>")
+FOOTER = ("<p class='topics'>Peak memory is the kernel's peak resident set size. Key results "
+          "are the outputs of cells tagged <code>key-result</code>. Rebuild with <code>make "
+          "build</code> (only what changed runs again).</p>")
 
 
 def _status(status: str, message: str = "") -> str:
@@ -111,8 +122,7 @@ def render_index(manifest: dict[str, Any]) -> str:
         "<title>CNN course — build</title>", f"<style>{STYLE}</style></head><body>",
         "<h1>Convolutional neural networks — the course, built</h1>", f"<p>{summary}</p>",
         "<h2>Lectures</h2>",
-        "<table><tr><th>#</th><th>lecture</th><th>slide decks</th><th>topics</th>"
-        "<th>runtime</th><th>peak memory</th><th>key results</th><th>status</th></tr>",
+        LECTURE_HEADER,
         *_lecture_rows(notebooks), "</table>",
         "<p class='topics'>Slide decks: " + "; ".join(
             f"<b>{code}</b> {escape(title)}" for code, title in DECKS.items()) + ".</p>",
@@ -120,16 +130,10 @@ def render_index(manifest: dict[str, Any]) -> str:
     if manifest.get("assignments"):
         parts += [
             "<h2>Assignments</h2>",
-            "<p>Released into <code>build/assignments/</code> and compared with the committed "
-            "<code>assignments/</code>; <code>course check</code> grades the solution (full "
-            "marks), the blank student version (zero) and a half-done version (between).</p>",
-            "<table><tr><th>assignment</th><th>release</th><th>solution</th><th>blank</th>"
-            "<th>half-done</th><th>max</th><th>check</th></tr>",
+            ASSIGNMENTS_NOTE, ASSIGNMENT_HEADER,
             *_assignment_rows(manifest["assignments"]), "</table>",
         ]
-    parts += ["<p class='topics'>Peak memory is the kernel's peak resident set size. Key "
-              "results are the outputs of cells tagged <code>key-result</code>. Rebuild with "
-              "<code>make build</code> (only what changed runs again).</p>", "</body></html>"]
+    parts += [FOOTER, "</body></html>"]
     return "\n".join(parts) + "\n"
 
 

@@ -197,8 +197,7 @@ def test_assignment_step_release_in_sync_check_cached(project: Path, capsys,
                                                        monkeypatch: pytest.MonkeyPatch) -> None:
     """The real release of ps1 into build/ equals the committed assignments/ps1; the check
     results (stubbed here: course check has its own tests) are shown and cached."""
-    from course import check
-    from course import nbgrader_config
+    from course import check, nbgrader_config
     from course.autograde import Outcome
 
     monkeypatch.setattr(paths, "GRADING", project / "grading")
@@ -242,8 +241,8 @@ def test_assignment_step_release_in_sync_check_cached(project: Path, capsys,
 
 @pytest.mark.parametrize("argv, match", [
     (("--jobs", "0"), r"The '--jobs' parameter of course build must be at least 1; got 0\."),
-    (("--timeout", "0"), r"The '--timeout' parameter of course build must be a positive "
-                         r"number of seconds; got 0\."),
+    (("--timeout", "0"), (r"The '--timeout' parameter of course build must be a positive "
+                          r"number of seconds; got 0\.")),
 ])
 def test_bad_options_are_errors(argv, match) -> None:
     with pytest.raises(CourseError, match=match):
