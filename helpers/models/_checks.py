@@ -10,7 +10,10 @@ from collections.abc import Collection
 from numbers import Integral, Real
 from typing import Any
 
-__all__ = ["check_choice", "check_input_shape", "check_num_classes", "check_rate"]
+__all__ = [
+    "check_choice", "check_input_shape", "check_int", "check_num_classes", "check_rate",
+    "check_sizes",
+]
 
 
 def _is_int(value: Any) -> bool:
@@ -71,3 +74,24 @@ def check_rate(value: Any, *, param: str, builder: str) -> float:
             f"The '{param}' parameter of {builder} must be a number in [0, 1); got {value!r}."
         )
     return float(value)
+
+
+def check_int(value: Any, *, param: str, builder: str, minimum: int = 1) -> int:
+    """Return ``value`` as an int when it is an int >= ``minimum``, else raise ValueError."""
+    if not _is_int(value) or value < minimum:
+        raise ValueError(
+            f"The '{param}' parameter of {builder} must be an int >= {minimum}; got {value!r}."
+        )
+    return int(value)
+
+
+def check_sizes(values: Any, *, param: str, builder: str) -> tuple[int, ...]:
+    """Return a non-empty sequence of positive ints (layer widths, filter counts) as a tuple."""
+    try:
+        sizes = tuple(values)
+    except TypeError:
+        sizes = ()
+    if not sizes or not all(_is_int(v) and v > 0 for v in sizes):
+        raise ValueError(f"The '{param}' parameter of {builder} must be a non-empty sequence of "
+                         f"positive ints; got {values!r}.")
+    return tuple(int(v) for v in sizes)

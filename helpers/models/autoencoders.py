@@ -27,7 +27,7 @@ from typing import Any
 import keras
 from keras import layers
 
-from helpers.models._checks import check_choice
+from helpers.models._checks import check_choice, check_int, check_sizes
 
 __all__ = ["Autoencoder", "build_autoencoder"]
 
@@ -120,9 +120,9 @@ def build_autoencoder(
     check_choice(kind, param="kind", builder=owner, allowed=KINDS)
     check_choice(noise, param="noise", builder=owner, allowed=NOISES)
     shape = _check_shape(input_shape, owner, conv=kind == "conv")
-    _check_positive_int(latent_dim, "latent_dim", owner)
-    sizes = _check_sizes(units if kind == "dense" else filters,
-                         "units" if kind == "dense" else "filters", owner)
+    check_int(latent_dim, param="latent_dim", builder=owner)
+    sizes = check_sizes(units if kind == "dense" else filters,
+                        param="units" if kind == "dense" else "filters", builder=owner)
     noise_level = _check_noise_level(noise, noise_level, owner)
     if kind == "conv":
         factor = 2 ** len(sizes)
@@ -207,25 +207,6 @@ def _check_shape(input_shape: Any, owner: str, *, conv: bool) -> tuple[int, ...]
             f"got {input_shape!r}."
         )
     return shape
-
-
-def _check_positive_int(value: Any, param: str, owner: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"The '{param}' parameter of {owner} must be an int >= 1; "
-                         f"got {value!r}.")
-    return value
-
-
-def _check_sizes(values: Any, param: str, owner: str) -> tuple[int, ...]:
-    try:
-        sizes = tuple(values)
-    except TypeError:
-        sizes = ()
-    if not sizes or not all(isinstance(v, int) and not isinstance(v, bool) and v > 0
-                            for v in sizes):
-        raise ValueError(f"The '{param}' parameter of {owner} must be a non-empty sequence of "
-                         f"positive ints; got {values!r}.")
-    return sizes
 
 
 def _check_noise_level(noise: str | None, level: Any, owner: str) -> float | None:

@@ -20,13 +20,17 @@ Example:
 
 from __future__ import annotations
 
-from numbers import Integral
 from typing import Any
 
 import keras  # noqa: F401  (the examples in the docstrings use it)
 from keras import layers
 
-from helpers.models._checks import check_choice, check_input_shape, check_num_classes
+from helpers.models._checks import (
+    check_choice,
+    check_input_shape,
+    check_int,
+    check_num_classes,
+)
 
 __all__ = [
     "BN_EPSILON",
@@ -48,13 +52,6 @@ POOLINGS = (None, "avg", "max")
 
 
 # --------------------------------------------------------------------------- validation
-def _check_int(value: Any, parameter: str, owner: str, *, minimum: int = 1) -> int:
-    if isinstance(value, bool) or not isinstance(value, Integral) or value < minimum:
-        raise ValueError(f"The '{parameter}' parameter of {owner} must be an int >= {minimum}; "
-                         f"got {value!r}.")
-    return int(value)
-
-
 def _check_name(name: Any, owner: str) -> str:
     if not isinstance(name, str) or not name:
         raise ValueError(f"The 'name' parameter of {owner} must be a non-empty str (the prefix "
@@ -99,10 +96,10 @@ def conv_bn_act(x: Any, filters: int, kernel_size: int | tuple[int, int], *, str
     """
     owner = "conv_bn_act"
     _check_name(name, owner)
-    _check_int(filters, "filters", owner)
-    _check_int(strides, "strides", owner)
+    check_int(filters, param="filters", builder=owner)
+    check_int(strides, param="strides", builder=owner)
     check_choice(padding, param="padding", builder=owner, allowed=PADDINGS)
-    _check_int(groups, "groups", owner)
+    check_int(groups, param="groups", builder=owner)
     if filters % groups or _channels(x) % groups:
         raise ValueError(f"The 'groups' parameter of conv_bn_act must divide both 'filters' "
                          f"({filters}) and the input channels ({_channels(x)}); got {groups}.")
@@ -148,7 +145,7 @@ def squeeze_excite(x: Any, *, ratio: int = 16, name: str) -> Any:
         (None, 8, 8, 64)
     """
     _check_name(name, "squeeze_excite")
-    _check_int(ratio, "ratio", "squeeze_excite")
+    check_int(ratio, param="ratio", builder="squeeze_excite")
     channels = _channels(x)
     gate = layers.GlobalAveragePooling2D(keepdims=True, name=f"{name}_squeeze")(x)
     gate = layers.Dense(max(1, channels // ratio), activation="relu", name=f"{name}_reduce")(gate)
@@ -184,14 +181,14 @@ def residual_unit(x: Any, filters: int, *, kind: str = "basic", strides: int = 1
     """
     owner = "residual_unit"
     _check_name(name, owner)
-    _check_int(filters, "filters", owner)
+    check_int(filters, param="filters", builder=owner)
     check_choice(kind, param="kind", builder=owner, allowed=RESIDUAL_KINDS)
-    _check_int(strides, "strides", owner)
+    check_int(strides, param="strides", builder=owner)
     if projection is not None and not isinstance(projection, bool):
         raise ValueError(f"The 'projection' parameter of residual_unit must be one of (None, "
                          f"True, False); got {projection!r}.")
     if se_ratio is not None:
-        _check_int(se_ratio, "se_ratio", owner)
+        check_int(se_ratio, param="se_ratio", builder=owner)
     if kind == "basic" and groups != 1:
         raise ValueError(f"The 'groups' parameter of residual_unit must be 1 for kind='basic'; "
                          f"got {groups!r}.")
@@ -237,10 +234,10 @@ def resnext_block(x: Any, filters: int, *, cardinality: int = 32, bottleneck_wid
     """
     owner = "resnext_block"
     _check_name(name, owner)
-    _check_int(filters, "filters", owner)
-    _check_int(cardinality, "cardinality", owner)
-    _check_int(bottleneck_width, "bottleneck_width", owner)
-    _check_int(strides, "strides", owner)
+    check_int(filters, param="filters", builder=owner)
+    check_int(cardinality, param="cardinality", builder=owner)
+    check_int(bottleneck_width, param="bottleneck_width", builder=owner)
+    check_int(strides, param="strides", builder=owner)
     width = cardinality * bottleneck_width
     shortcut = _shortcut(x, filters, strides, None, use_bias, name)
     y = conv_bn_act(x, width, 1, use_bias=use_bias, name=f"{name}_1")
@@ -285,7 +282,7 @@ def inception_module(x: Any, *, filters_1x1: int, filters_3x3_reduce: int, filte
              "filters_3x3": filters_3x3, "filters_5x5_reduce": filters_5x5_reduce,
              "filters_5x5": filters_5x5, "filters_pool_proj": filters_pool_proj}
     for parameter, value in sizes.items():
-        _check_int(value, parameter, owner)
+        check_int(value, param=parameter, builder=owner)
 
     def conv(tensor: Any, filters: int, kernel_size: int, suffix: str) -> Any:
         if batch_norm:
@@ -329,7 +326,7 @@ def separable_conv_block(x: Any, filters: int, *, kernel_size: int = 3,
     """
     owner = "separable_conv_block"
     _check_name(name, owner)
-    _check_int(filters, "filters", owner)
+    check_int(filters, param="filters", builder=owner)
     if activation is not None:
         x = layers.Activation(activation, name=f"{name}_act")(x)
     x = layers.SeparableConv2D(filters, kernel_size, padding="same", use_bias=False,
@@ -362,8 +359,8 @@ def dense_block(x: Any, num_layers: int, *, growth_rate: int, bottleneck: bool =
     """
     owner = "dense_block"
     _check_name(name, owner)
-    _check_int(num_layers, "num_layers", owner)
-    _check_int(growth_rate, "growth_rate", owner)
+    check_int(num_layers, param="num_layers", builder=owner)
+    check_int(growth_rate, param="growth_rate", builder=owner)
     for i in range(1, num_layers + 1):
         prefix = f"{name}_layer{i}"
         y = x

@@ -18,12 +18,11 @@ from __future__ import annotations
 import keras
 from keras import layers
 
-from helpers.models._checks import check_choice
+from helpers.models._checks import check_choice, check_int
 from helpers.models.blocks import (
     BN_EPSILON,
     _check_builder,
     _check_fraction,
-    _check_int,
     classifier_head,
     conv_bn_act,
     dense_block,
@@ -78,7 +77,7 @@ def build_densenet(input_shape: tuple[int, int, int] = (224, 224, 3),
     owner = "build_densenet"
     check_choice(depth, param="depth", builder=owner, allowed=tuple(DENSENET_VARIANTS))
     blocks = DENSENET_VARIANTS[depth]
-    _check_int(growth_rate, "growth_rate", owner)
+    check_int(growth_rate, param="growth_rate", builder=owner)
     _check_fraction(reduction, "reduction", owner)
     input_shape, num_classes = _check_builder(owner, input_shape, num_classes, include_top,
                                               pooling, min_size=MIN_SIZE, hint=SIZE_HINT)

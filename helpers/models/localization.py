@@ -22,7 +22,7 @@ from collections.abc import Sequence
 import keras
 from keras import layers
 
-from helpers.models._checks import check_choice, check_input_shape, check_num_classes
+from helpers.models._checks import check_choice, check_input_shape, check_num_classes, check_sizes
 
 __all__ = ["build_localizer"]
 
@@ -102,14 +102,7 @@ def build_localizer(
                 f"The 'backbone' parameter of {owner} must be one of {BACKBONES!r} or a "
                 f"keras.Model; got {backbone!r}."
             )
-        try:
-            filters = tuple(filters)
-        except TypeError:
-            filters = ()
-        if not filters or not all(isinstance(f, int) and not isinstance(f, bool) and f > 0
-                                  for f in filters):
-            raise ValueError(f"The 'filters' parameter of {owner} must be a non-empty "
-                             f"sequence of positive ints; got {filters!r}.")
+        filters = check_sizes(filters, param="filters", builder=owner)
         shape = check_input_shape(input_shape, builder=owner, min_size=2 ** len(filters))
         inputs = keras.Input(shape, name="image")
         x = inputs

@@ -31,10 +31,9 @@ from typing import Any
 import keras
 from keras import layers
 
-from helpers.models._checks import check_choice
+from helpers.models._checks import check_choice, check_int
 from helpers.models.blocks import (
     _check_builder,
-    _check_int,
     classifier_head,
     conv_bn_act,
     residual_unit,
@@ -160,7 +159,7 @@ def build_se_resnet(input_shape: tuple[int, int, int] = (224, 224, 3),
     """
     owner = "build_se_resnet"
     kind, blocks = RESNET_VARIANTS[_check_depth(depth, owner, RESNET_VARIANTS)]
-    _check_int(se_ratio, "se_ratio", owner)
+    check_int(se_ratio, param="se_ratio", builder=owner)
 
     def unit(x: Any, stage: int, strides: int, block_name: str) -> Any:
         return residual_unit(x, STAGE_FILTERS[stage], kind=kind, strides=strides,
@@ -199,8 +198,8 @@ def build_resnext(input_shape: tuple[int, int, int] = (224, 224, 3),
     """
     owner = "build_resnext"
     blocks = RESNEXT_VARIANTS[_check_depth(depth, owner, RESNEXT_VARIANTS)]
-    _check_int(cardinality, "cardinality", owner)
-    _check_int(bottleneck_width, "bottleneck_width", owner)
+    check_int(cardinality, param="cardinality", builder=owner)
+    check_int(bottleneck_width, param="bottleneck_width", builder=owner)
 
     def unit(x: Any, stage: int, strides: int, block_name: str) -> Any:
         return resnext_block(x, 4 * STAGE_FILTERS[stage], cardinality=cardinality,

@@ -29,7 +29,7 @@ from typing import Any
 import keras
 from keras import layers
 
-from helpers.models._checks import check_num_classes
+from helpers.models._checks import check_int, check_num_classes, check_sizes
 
 __all__ = ["build_fcn", "build_unet", "fcn_output_size"]
 
@@ -81,8 +81,8 @@ def build_unet(
         ['up1_concat', 'up1_conv1', 'up1_conv2', 'predictions']
     """
     owner = "build_unet"
-    _check_int(base_filters, "base_filters", owner)
-    _check_int(depth, "depth", owner)
+    check_int(base_filters, param="base_filters", builder=owner)
+    check_int(depth, param="depth", builder=owner)
     shape = _check_image_shape(input_shape, owner)
     check_num_classes(num_classes, builder=owner)
     factor = 2**depth
@@ -173,15 +173,8 @@ def build_fcn(
     owner = "build_fcn"
     shape = _check_image_shape(input_shape, owner)
     check_num_classes(num_classes, builder=owner)
-    _check_int(units, "units", owner)
-    try:
-        filters = tuple(filters)
-    except TypeError:
-        filters = ()
-    if not filters or not all(isinstance(f, int) and not isinstance(f, bool) and f > 0
-                              for f in filters):
-        raise ValueError(f"The 'filters' parameter of {owner} must be a non-empty sequence of "
-                         f"positive ints; got {filters!r}.")
+    check_int(units, param="units", builder=owner)
+    filters = check_sizes(filters, param="filters", builder=owner)
     if window_size is None:
         if shape[0] is None or shape[1] is None or shape[0] != shape[1]:
             raise ValueError(
@@ -189,7 +182,7 @@ def build_fcn(
                 f"has equal, known height and width; got None with input_shape {shape!r}."
             )
         window_size = shape[0]
-    _check_int(window_size, "window_size", owner)
+    check_int(window_size, param="window_size", builder=owner)
     kernel = _feature_side(window_size, len(filters))
     if kernel < 1:
         smallest = next(s for s in range(1, 10_000) if _feature_side(s, len(filters)) >= 1)
@@ -233,13 +226,6 @@ def _feature_side(side: int, stages: int) -> int:
     for _ in range(stages):
         side = (side - 2) // 2
     return side
-
-
-def _check_int(value: Any, param: str, owner: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"The '{param}' parameter of {owner} must be an int >= 1; "
-                         f"got {value!r}.")
-    return value
 
 
 def _check_image_shape(input_shape: Any, owner: str) -> tuple[int | None, int | None, int]:

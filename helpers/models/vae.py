@@ -31,8 +31,8 @@ from typing import Any
 import keras
 from keras import layers, ops
 
-from helpers.models._checks import check_choice
-from helpers.models.autoencoders import Autoencoder, _check_positive_int, _check_shape, _check_sizes
+from helpers.models._checks import check_choice, check_int, check_sizes
+from helpers.models.autoencoders import Autoencoder, _check_shape
 
 __all__ = ["Sampling", "VariationalAutoencoder", "build_vae"]
 
@@ -174,12 +174,12 @@ def build_vae(
     owner = "build_vae"
     check_choice(kind, param="kind", builder=owner, allowed=KINDS)
     shape = _check_shape(input_shape, owner, conv=kind == "conv")
-    _check_positive_int(latent_dim, "latent_dim", owner)
+    check_int(latent_dim, param="latent_dim", builder=owner)
     if units is None:
         units = (512,) if kind == "dense" else (16,)
-    units = _check_sizes(units, "units", owner)
+    units = check_sizes(units, param="units", builder=owner)
     if kind == "conv":
-        filters = _check_sizes(filters, "filters", owner)
+        filters = check_sizes(filters, param="filters", builder=owner)
         factor = 2 ** len(filters)
         if shape[0] % factor or shape[1] % factor:
             raise ValueError(

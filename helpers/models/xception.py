@@ -19,7 +19,8 @@ from typing import Any
 import keras
 from keras import layers
 
-from helpers.models.blocks import _check_builder, _check_int, classifier_head, separable_conv_block
+from helpers.models._checks import check_int
+from helpers.models.blocks import _check_builder, classifier_head, separable_conv_block
 
 __all__ = ["build_xception"]
 
@@ -89,7 +90,7 @@ def build_xception(input_shape: tuple[int, int, int] = (299, 299, 3),
     owner = "build_xception"
     input_shape, num_classes = _check_builder(owner, input_shape, num_classes, include_top,
                                               pooling, min_size=MIN_SIZE, hint=SIZE_HINT)
-    _check_int(middle_blocks, "middle_blocks", owner)
+    check_int(middle_blocks, param="middle_blocks", builder=owner)
     inputs = keras.Input(input_shape, name="input")
     # entry flow                                                          # 299 x 299 x 3
     x = layers.Conv2D(32, 3, strides=2, use_bias=False, name="entry1_conv1_conv")(inputs)
