@@ -102,6 +102,8 @@ class GuardedExecute(Execute):
     max_total_output_bytes = Integer(32 * MIB, help="Output a whole submission may send "
                                      "before it is stopped.").tag(config=True)
     guard = Bool(True, help="Run the integrity guard around tests.").tag(config=True)
+    template = Bool(True, help="Fork kernels from a pre-imported template when the sandbox "
+                    "keeps them isolated (see course.kernel_template).").tag(config=True)
     report_file = Unicode("", help="Write the outcome as JSON here.").tag(config=True)
     workdir_root = Unicode("", help="Where the kernels' working folders are made."
                            ).tag(config=True)
@@ -119,6 +121,8 @@ class GuardedExecute(Execute):
         NotebookClient.__init__(self, nb, km)
         self.reset_execution_trackers()
         self._check_assign_resources(resources)
+        # The kernel's state is thrown away: killing it is immediate (a polite shutdown
+        # request costs a second or two per submission).
         self.shutdown_kernel = "immediate"
         self.interrupt_on_timeout = True
         self.raise_on_iopub_timeout = True
@@ -128,8 +132,11 @@ class GuardedExecute(Execute):
         repairs = list(self.nb.metadata.pop(REPAIRS_KEY, []) or [])
         self._start_state(repairs)
         started = time.monotonic()
+        # Kernels fork from a template that has imported what the tests import (if the
+        # sandbox can keep each of them isolated); their folders must live under its root.
+        root = sandbox.work_root(self._preload()) if self.template else None
         workdir = Path(tempfile.mkdtemp(prefix="course-work-",
-                                        dir=self.workdir_root or None))
+                                        dir=root or self.workdir_root or None))
         try:
             _copy_without_notebooks(source_dir, workdir)
             with sandbox.session(workdir, log_file=self.kernel_log or None) as session:
@@ -172,7 +179,8 @@ class GuardedExecute(Execute):
         self._restored: list[str] = []
         self._tampered: list[str] = []
         self._repairs = repairs
-        self._flood = False
+        self._flood: str | bool = False
+        self._current_label = ""
         self._total_bytes = 0
         self._cell_bytes = 0
         self._cell_truncated = False
@@ -220,9 +228,10 @@ class GuardedExecute(Execute):
             return
         self.timeout = max(1, math.ceil(min(self.cell_timeout, remaining)))
         role = cell_role(cell)
+        self._current_label = label
         self._cell_bytes, self._cell_truncated = 0, False
         self._last_reply, self._cell_timeout_hit = None, False
-        if self.guard and role in ("test", "locked", "master"):
+        if self.guard and role in ("locked", "master"):
             await self._guard("before_master")
         if self.guard and role == "test":
             restored = await self._guard("before_test")
@@ -234,15 +243,20 @@ class GuardedExecute(Execute):
         try:
             await self.async_execute_cell(cell, index, store_history=True)
         except DeadKernelError:
-            reason = (f"output flood: more than {self.max_total_output_bytes // MIB} MiB"
-                      if self._flood else f"the kernel died ({self._death_reason()})")
-            self._end = ("crashed", f"{reason} while running {label}")
+            if self._flood:
+                self._end = ("crashed", self._flood_message())
+            else:
+                self._end = ("crashed", f"the kernel died ({self._death_reason()}) while "
+                                        f"running {label}")
             self._mark_not_run(cell)
             return
         except CellTimeoutError:
             self._end = ("timeout", f"{label} ran past {self.timeout} s and did not stop "
                                     "when interrupted")
             self._mark_not_run(cell)
+            return
+        if self._flood:                 # killed while its last outputs were on their way
+            self._end = ("crashed", self._flood_message())
             return
         if self._cell_timeout_hit:
             if time.monotonic() >= deadline - 1:
@@ -258,12 +272,17 @@ class GuardedExecute(Execute):
                     "error", ename="IntegrityError",
                     evalue=f"the checking functions were changed while the test ran ({what})",
                     traceback=[f"IntegrityError: changed while the test ran: {what}"]))
-        if self.guard and role in ("test", "locked", "master"):
+        if self.guard and role in ("locked", "master"):
             await self._guard("after_master")
         if role == "test":
             status = (self._last_reply or {}).get("content", {}).get("status")
             sanitize_test_outputs(cell, status)
         redact_hidden_tests(cell, self._hidden)
+
+    def _flood_message(self) -> str:
+        where = self._flood if isinstance(self._flood, str) else "a cell"
+        return (f"output flood: more than {self.max_total_output_bytes // MIB} MiB of output "
+                f"(in {where}); the kernel was stopped")
 
     def _mark_not_run(self, cell) -> None:
         if cell.cell_type != "code":
@@ -289,7 +308,7 @@ class GuardedExecute(Execute):
         if self._flood:
             return None
         if self._total_bytes > self.max_total_output_bytes:
-            self._flood = True
+            self._flood = self._current_label or True
             asyncio.ensure_future(self._kill_kernel())
             return None
         if self._cell_bytes > self.max_output_bytes:
@@ -306,10 +325,14 @@ class GuardedExecute(Execute):
             await ensure_async(self.km.shutdown_kernel(now=True))
 
     # -- the guard ----------------------------------------------------------------------------
-    async def _install_guard(self) -> bool:
+    def _preload(self) -> tuple[str, ...]:
+        """Modules the instructor's cells (tests included) import, sorted."""
         sources = [c.source for c in self.nb.cells
                    if c.cell_type == "code" and cell_role(c) in ("test", "locked", "master")]
-        code = guard_source(self._guard_key, imported_modules(sources))
+        return tuple(sorted(imported_modules(sources)))
+
+    async def _install_guard(self) -> bool:
+        code = guard_source(self._guard_key, self._preload())
         report = await self._silent(code, {"report": f"__import__('sys').modules"
                                                      f"[{self._guard_key!r}].report"})
         return report is not None and report.startswith("installed|")
@@ -429,9 +452,11 @@ class SandboxSettings:
             output caps and the integrity guard stay on.
         limits: the kernel's resource limits.
         cell_timeout / submission_timeout: seconds per cell and per notebook.
-        interrupt_grace: seconds an interrupted cell has to stop before the kernel is killed.
+        interrupt_grace: seconds an interrupted cell has to stop before the kernel is killed
+            (``None``: a third of ``cell_timeout``, between 2 and 5 s).
         max_output_bytes / max_total_output_bytes: output caps per cell and per submission.
         guard: run the integrity guard around tests.
+        template: fork kernels from a pre-imported template (``course.kernel_template``).
         env: environment variables of the kernel (the profile, log levels, hash seed).
     """
 
@@ -439,10 +464,11 @@ class SandboxSettings:
     limits: Limits = dataclasses.field(default_factory=Limits)
     cell_timeout: float = 120.0
     submission_timeout: float = 600.0
-    interrupt_grace: float = 5.0
+    interrupt_grace: float | None = None
     max_output_bytes: int = 1 * MIB
     max_total_output_bytes: int = 32 * MIB
     guard: bool = True
+    template: bool = True
     env: Mapping[str, str] = dataclasses.field(default_factory=_default_env)
 
 
@@ -490,7 +516,9 @@ class SandboxExecutor:
         preprocessor = GuardedExecute(
             sandbox=self.sandbox, cell_timeout=max(1, math.ceil(settings.cell_timeout)),
             submission_timeout=max(1, math.ceil(settings.submission_timeout)),
-            interrupt_grace=settings.interrupt_grace, guard=settings.guard,
+            interrupt_grace=(settings.interrupt_grace if settings.interrupt_grace is not None
+                             else min(5.0, max(2.0, settings.cell_timeout / 3))),
+            guard=settings.guard, template=settings.template,
             max_output_bytes=settings.max_output_bytes,
             max_total_output_bytes=settings.max_total_output_bytes,
             kernel_log=str(log_path))

@@ -328,6 +328,27 @@ def summary_table(outcomes: Sequence[Outcome]) -> str:
     return "\n".join(lines)
 
 
+def _release_once(assignment: str, workspace: Workspace, solutions: Path | None,
+                  generate: Any) -> None:
+    """Record the assignment in the workspace, unless it already holds this very version
+    (same master files, same project configuration): releasing takes seconds."""
+    from course import paths
+
+    digest = hashlib.sha256()
+    origin = (solutions or paths.SOLUTIONS) / assignment
+    for path in sorted([*origin.rglob("*"), paths.ROOT / "pyproject.toml"]):
+        if path.is_file() and ".ipynb_checkpoints" not in path.parts:
+            digest.update(str(path.relative_to(origin) if path.is_relative_to(origin)
+                              else path.name).encode() + b"\0" + path.read_bytes())
+    stamp = workspace.root / "release" / f".{assignment}.sha256"
+    released = list(workspace.release(assignment).glob("*.ipynb"))
+    if (released and workspace.db_path.is_file() and stamp.is_file()
+            and stamp.read_text() == digest.hexdigest()):
+        return
+    generate(assignment, workspace, solutions=solutions)
+    atomic_write_text(stamp, digest.hexdigest())
+
+
 def grade_assignment(assignment: str, submissions: Path, out: Path, *, workers: int = 1,
                      workspace: Workspace | None = None, executor: Executor | None = None,
                      solutions: Path | None = None, progress: bool = True,
@@ -348,7 +369,7 @@ def grade_assignment(assignment: str, submissions: Path, out: Path, *, workers: 
     executor = executor or SandboxExecutor()
     notebook_name = master_notebook(assignment, solutions=solutions).name
     with open_submissions(submissions, notebook_name=notebook_name) as found:
-        generate_assignment(assignment, workspace, solutions=solutions)
+        _release_once(assignment, workspace, solutions, generate_assignment)
         jobs = [Job(assignment, submission, workspace.root, out / "feedback", executor, regrade)
                 for submission in found]
         outcomes = run_jobs(jobs, workers=workers, progress=progress,

@@ -464,13 +464,15 @@ def _kernel_guard(key, imports, prefixes):  # pragma: no cover - runs inside the
 
     def run(step, token):
         changed = []
-        if step == "before_test":
+        if step == "before_test":       # an instructor cell that tests
+            before_master()
             changed = check(restore=True)
             wrap_answers()
         elif step == "after_test":
             unwrap_answers()
             # The test cell itself rebinds instructor names (x, rng ...): not tampering.
             changed = check(restore=True, names=False)
+            after_master()
         elif step == "before_master":
             before_master()
         elif step == "after_master":

@@ -42,6 +42,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
@@ -156,6 +157,18 @@ def _free_uid() -> int:
                 return uid
 
 
+def _live_processes(uid: int) -> list[int]:
+    """Processes of ``uid`` that are not yet dead (zombies are left to their reaper)."""
+    found = []
+    for entry in os.scandir("/proc"):
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError):
+                if entry.stat().st_uid == uid and Path(entry.path, "stat").read_text(
+                        ).rsplit(")", 1)[1].split()[0] != "Z":
+                    found.append(int(entry.name))
+    return found
+
+
 def _closed_to_others(paths: Sequence[Path]) -> str:
     """The first folder on the way to ``paths`` that other users cannot enter, or ''."""
     for path in paths:
@@ -195,7 +208,7 @@ class Sandbox:
     def __init__(self, *, limits: Limits | None = None, enabled: bool = True,
                  packages: Sequence[str] = ("helpers",), readonly_paths: Sequence[Path] = (),
                  bubblewrap: str | None = None, env: Mapping[str, str] | None = None,
-                 separate_user: bool = True) -> None:
+                 separate_user: bool = True, template: bool = True) -> None:
         if limits is not None and not isinstance(limits, Limits):
             raise TypeError(f"The 'limits' parameter of Sandbox must be a Limits; "
                             f"got {type(limits).__name__}.")
@@ -208,6 +221,9 @@ class Sandbox:
         self.as_root = os.geteuid() == 0
         self.separate_user = bool(separate_user) and self.as_root
         self.bubblewrap = bubblewrap if bubblewrap is not None else shutil.which("bwrap")
+        self.template = bool(template)
+        self.template_problem = ""
+        self._template = None
         self.unavailable = ""
         if self.enabled:
             if not self.bubblewrap:
@@ -266,6 +282,42 @@ class Sandbox:
         line = "sandbox: " + " + ".join(parts)
         return line + (f"; NOT enforced: {'; '.join(missing)}" if missing else "")
 
+    # -- the kernel template ------------------------------------------------------------------
+    @property
+    def uses_template(self) -> bool:
+        """Whether kernels are forked from a pre-imported template (see
+        :mod:`course.kernel_template`): where that keeps every layer, i.e. always but with
+        bubblewrap as a normal user (forked kernels could not get their own namespaces)."""
+        return self.template and not self.template_problem and (
+            self.mode != "bubblewrap" or self.as_root)
+
+    def work_root(self, preload: Sequence[str] = ()) -> Path | None:
+        """The folder under which a session's working folder must be made to use the kernel
+        template for ``preload`` (started or restarted here); ``None`` without a template."""
+        if not self.uses_template:
+            return None
+        from course.kernel_template import KernelTemplate, TemplateError
+
+        wanted = tuple(preload)
+        current = self._template
+        if current is not None and current.alive() and current.requested == wanted:
+            return current.root
+        if current is not None:
+            current.close()
+            self._template = None
+        try:
+            self._template = KernelTemplate(self, wanted)
+        except (TemplateError, OSError) as error:
+            self.template_problem = str(error)
+            return None
+        return self._template.root
+
+    def close(self) -> None:
+        """Stop the kernel template, if one runs."""
+        if self._template is not None:
+            self._template.close()
+            self._template = None
+
     # -- one kernel ---------------------------------------------------------------------------
     @contextlib.contextmanager
     def session(self, workdir: Path, *, log_file: Path | None = None
@@ -283,9 +335,12 @@ class Sandbox:
         if not workdir.is_dir():
             raise ValueError(f"The 'workdir' parameter of Sandbox.session must be an existing "
                              f"folder; got {str(workdir)!r}.")
-        run_dir = Path(tempfile.mkdtemp(prefix="course-kernel-"))
+        template = self._template if (self._template is not None and self._template.alive()
+                                      and workdir.is_relative_to(self._template.root)) else None
+        run_dir = Path(tempfile.mkdtemp(prefix="course-kernel-",
+                                        dir=template.root if template else None))
         uid = _free_uid() if self.mode != "off" and self.separate_user else None
-        session = SandboxSession(self, workdir, run_dir, uid, log_file)
+        session = SandboxSession(self, workdir, run_dir, uid, log_file, template)
         try:
             session.write_kernelspec()
             yield session
@@ -335,6 +390,14 @@ class Sandbox:
         return unique
 
     def _bwrap_args(self, workdir: Path, ipc_dir: Path) -> list[str]:
+        return self._bwrap_base([workdir, ipc_dir], chdir=workdir)
+
+    def template_bwrap_args(self, root: Path) -> list[str]:
+        """bubblewrap arguments of a kernel template: ``root`` (where every submission's
+        folder is made) writable; each forked kernel then hides all but its own."""
+        return self._bwrap_base([root], chdir=root)
+
+    def _bwrap_base(self, writable: list[Path], *, chdir: Path) -> list[str]:
         args = ["--die-with-parent", "--unshare-pid", "--unshare-net", "--unshare-ipc",
                 "--unshare-uts", "--unshare-cgroup-try", "--hostname", "sandbox"]
         if not self.as_root:
@@ -354,7 +417,7 @@ class Sandbox:
                  "--perms", "1777", "--size", str(self.limits.tmp_bytes), "--tmpfs", "/dev/shm"]
         readonly = self._readonly_mounts()
         # bwrap copies the modes of the host's parent folders (/root is 0700): open them.
-        parents = sorted({parent for mount in [*readonly, workdir, ipc_dir]
+        parents = sorted({parent for mount in [*readonly, *writable]
                           for parent in mount.parents if parent != Path("/")},
                          key=lambda p: len(p.parts))
         for parent in parents:
@@ -363,8 +426,9 @@ class Sandbox:
                 args += ["--perms", "0755", "--dir", str(parent)]
         for mount in readonly:
             args += ["--ro-bind", str(mount), str(mount)]
-        args += ["--bind", str(workdir), str(workdir), "--bind", str(ipc_dir), str(ipc_dir),
-                 "--remount-ro", "/", "--chdir", str(workdir)]
+        for mount in writable:
+            args += ["--bind", str(mount), str(mount)]
+        args += ["--remount-ro", "/", "--chdir", str(chdir)]
         return args
 
 
@@ -382,13 +446,17 @@ class SandboxSession:
     """
 
     def __init__(self, sandbox: Sandbox, workdir: Path, run_dir: Path, uid: int | None,
-                 log_file: Path | None = None):
+                 log_file: Path | None = None, template=None):
         self.sandbox, self.workdir, self.run_dir, self.uid = sandbox, workdir, run_dir, uid
+        self.template = template
         self.ipc_dir = run_dir / "ipc"
         self.spec_root = run_dir / "kernels"
         self.connection_file = self.ipc_dir / "kernel.json"
         self.log_file = Path(log_file).resolve() if log_file else run_dir / "kernel.log"
-        self.kernel_name = KERNEL_NAME if sandbox.mode != "off" else "python3"
+        self.kernel_name = (KERNEL_NAME if sandbox.mode != "off" or template is not None
+                            else "python3")
+        # A forked kernel writes its log inside its own IPC folder (all it can see).
+        self.kernel_output = self.ipc_dir / "kernel.log" if template else self.log_file
 
     @property
     def enforced(self) -> tuple[str, ...]:
@@ -401,10 +469,40 @@ class SandboxSession:
     def write_kernelspec(self) -> None:
         """Write ``kernels/course-sandbox/kernel.json`` and the launcher's configuration."""
         self.ipc_dir.mkdir(parents=True)
-        if self.sandbox.mode == "off":
+        if self.kernel_name == "python3":
             return
         sandbox = self.sandbox
         home = "/tmp" if sandbox.mode == "bubblewrap" else str(self.workdir)
+        if self.template is not None:
+            argv = self._template_request(home)
+        else:
+            argv = self._launcher_config(home)
+        spec_dir = self.spec_root / KERNEL_NAME
+        spec_dir.mkdir(parents=True)
+        spec = {"argv": argv, "display_name": "Python 3 (course sandbox)", "language": "python",
+                "interrupt_mode": "message", "env": {}, "metadata": {"debugger": False}}
+        (spec_dir / "kernel.json").write_text(json.dumps(spec, indent=1), encoding="utf-8")
+        if self.uid is not None:
+            _chown_tree(self.workdir, self.uid, self.uid)
+            os.chown(self.ipc_dir, self.uid, self.uid)
+            os.chmod(self.run_dir, 0o711)    # the kernel reaches ipc/ (not the rest) by path
+
+    def _template_request(self, home: str) -> list[str]:
+        sandbox = self.sandbox
+        request = {"workdir": str(self.workdir), "ipc_dir": str(self.ipc_dir),
+                   "log": str(self.kernel_output), "uid": self.uid,
+                   "limits": sandbox.limits.rlimits() if sandbox.mode != "off" else {},
+                   "processes_relative": self.uid is None and sandbox.mode != "off",
+                   "env": sandbox.kernel_env(home if self.template.isolate
+                                             else str(self.workdir)),
+                   "isolate": self.template.isolate, "tmp_bytes": sandbox.limits.tmp_bytes}
+        path = self.run_dir / "request.json"
+        path.write_text(json.dumps(request, indent=1), encoding="utf-8")
+        return [sys.executable, "-m", "course.kernel_template",
+                str(self.template.socket_path), str(path), "-f", "{connection_file}"]
+
+    def _launcher_config(self, home: str) -> list[str]:
+        sandbox = self.sandbox
         config = {"mode": sandbox.mode, "limits": sandbox.limits.rlimits(),
                   "uid": self.uid, "gid": self.uid, "workdir": str(self.workdir),
                   "log": str(self.log_file),
@@ -412,17 +510,8 @@ class SandboxSession:
                   "command": sandbox.kernel_command(self.workdir, self.ipc_dir, self.uid)}
         config_path = self.run_dir / "sandbox.json"
         config_path.write_text(json.dumps(config, indent=1), encoding="utf-8")
-        spec_dir = self.spec_root / KERNEL_NAME
-        spec_dir.mkdir(parents=True)
-        spec = {"argv": [sys.executable, "-m", "course.sandbox_kernel", str(config_path),
-                         "-f", "{connection_file}"],
-                "display_name": "Python 3 (course sandbox)", "language": "python",
-                "interrupt_mode": "message", "env": {}, "metadata": {"debugger": False}}
-        (spec_dir / "kernel.json").write_text(json.dumps(spec, indent=1), encoding="utf-8")
-        if self.uid is not None:
-            _chown_tree(self.workdir, self.uid, self.uid)
-            os.chown(self.ipc_dir, self.uid, self.uid)
-            os.chmod(self.run_dir, 0o711)    # the kernel reaches ipc/ (not the rest) by path
+        return [sys.executable, "-m", "course.sandbox_kernel", str(config_path),
+                "-f", "{connection_file}"]
 
     @functools.cached_property
     def kernel_manager_class(self) -> type:
@@ -435,7 +524,7 @@ class SandboxSession:
         class SandboxedKernelManager(AsyncKernelManager):
             def __init__(self, **kwargs):
                 kwargs["kernel_name"] = session.kernel_name
-                if session.sandbox.mode != "off":
+                if session.kernel_name != "python3":
                     kwargs["kernel_spec_manager"] = KernelSpecManager(
                         kernel_dirs=[str(session.spec_root)])
                 # IPC sockets in every mode: no TCP port, nothing reachable from outside.
@@ -454,7 +543,7 @@ class SandboxSession:
     def kernel_log(self, max_chars: int = 2000) -> str:
         """The end of what the kernel process wrote outside the notebook (crash messages)."""
         try:
-            with open(self.log_file, "rb") as log:
+            with open(self.kernel_output, "rb") as log:
                 log.seek(max(0, log.seek(0, os.SEEK_END) - max_chars))
                 return log.read().decode("utf-8", "replace")
         except OSError:
@@ -462,10 +551,18 @@ class SandboxSession:
 
     def close(self) -> None:
         """Kill every process left under the sandbox's uid; give the folder back."""
+        if self.template is not None and self.kernel_output.is_file():
+            with contextlib.suppress(OSError), open(self.log_file, "ab") as log:
+                log.write(self.kernel_output.read_bytes()[-65536:])
         if self.uid is None:
             return
-        with contextlib.suppress(OSError, subprocess.SubprocessError):
-            # kill(-1) as the sandbox user reaches exactly that user's processes.
-            subprocess.run(["kill", "-KILL", "-1"], user=self.uid, group=self.uid,
-                           extra_groups=[], capture_output=True, timeout=10)
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline:
+            with contextlib.suppress(OSError, subprocess.SubprocessError):
+                # kill(-1) as the sandbox user reaches exactly that user's processes.
+                subprocess.run(["kill", "-KILL", "-1"], user=self.uid, group=self.uid,
+                               extra_groups=[], capture_output=True, timeout=10, check=False)
+            if not _live_processes(self.uid):
+                break
+            time.sleep(0.05)
         _chown_tree(self.workdir, os.getuid(), os.getgid())
