@@ -305,9 +305,17 @@ def _fresh(folder: Path) -> Path:
     return folder
 
 
+MAX_NOTEBOOK_BYTES = 64 * 1024**2   # a bigger notebook is refused before it is read
+
+
 def _read_notebook(path: Path) -> tuple[Any, str]:
     """The notebook at ``path`` (nbformat 4), or ``None`` and why it cannot be graded."""
     import nbformat
+
+    size = path.stat().st_size
+    if size > MAX_NOTEBOOK_BYTES:
+        return None, (f"the notebook is {size / 1024**2:.0f} MiB; notebooks over "
+                      f"{MAX_NOTEBOOK_BYTES // 1024**2} MiB are not graded (clear its outputs)")
 
     try:
         notebook = nbformat.read(path, as_version=4)

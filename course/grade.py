@@ -44,7 +44,7 @@ from typing import Any
 
 from course.autograde import Executor, KernelSettings, Outcome, grade_submission
 from course.errors import CourseError
-from course.execution import SandboxExecutor, SandboxSettings
+from course.sandbox_executor import SandboxExecutor, SandboxSettings
 from course.feedback import atomic_write_text, write_feedback
 from course.nbgrader_config import Workspace, master_notebook, resolve_assignments
 from course.sandbox import GiB, Limits
@@ -356,7 +356,7 @@ def grade_assignment(assignment: str, submissions: Path, out: Path, *, workers: 
     """Autograde every student folder of ``submissions``; write ``out/grades.csv`` and
     ``out/feedback/``. Returns the outcomes, sorted by student id.
 
-    ``executor`` defaults to a sandboxed one (:class:`course.execution.SandboxExecutor`).
+    ``executor`` defaults to a sandboxed one (:class:`course.sandbox_executor.SandboxExecutor`).
     Results of an earlier identical grading are reused unless ``regrade``.
 
     Raises:

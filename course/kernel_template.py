@@ -26,7 +26,9 @@ Example:
 from __future__ import annotations
 
 import atexit
+import contextlib
 import json
+import multiprocessing.util
 import os
 import shutil
 import socket
@@ -39,6 +41,7 @@ from pathlib import Path
 __all__ = ["KernelTemplate", "TemplateError", "main"]
 
 _SERVER = Path(__file__).with_name("template_server.py")
+_PREFIX = "course-template-"
 _BASE_PRELOAD = ("ipykernel.kernelapp", "ipykernel.ipkernel", "IPython", "helpers")
 
 
@@ -59,8 +62,10 @@ class KernelTemplate:
         self.sandbox = sandbox
         self.requested = tuple(preload)
         self.preload = tuple(dict.fromkeys([*_BASE_PRELOAD, *preload]))
-        self.root = Path(tempfile.mkdtemp(prefix="course-template-"))
+        _remove_stale_roots()
+        self.root = Path(tempfile.mkdtemp(prefix=_PREFIX))
         os.chmod(self.root, 0o755)
+        (self.root / "owner.pid").write_text(str(os.getpid()))
         self.socket_path = self.root / "template.sock"
         self.isolate = sandbox.mode == "bubblewrap"
         self.log = self.root / "template.log"
@@ -75,6 +80,9 @@ class KernelTemplate:
                                             stdin=subprocess.DEVNULL, env=env,
                                             cwd=self.root, start_new_session=True)
         atexit.register(self.close)
+        # Pool workers leave through os._exit (no atexit); multiprocessing's finalizers run.
+        self._finalizer = multiprocessing.util.Finalize(self, KernelTemplate.close,
+                                                        args=(self,), exitpriority=10)
         line = _read_line(self.process, startup_timeout)
         if line != "ready":
             self.close()
@@ -95,6 +103,27 @@ class KernelTemplate:
             self.process.stdout.close()
         shutil.rmtree(self.root, ignore_errors=True)
         atexit.unregister(self.close)
+
+
+def _remove_stale_roots(max_age: float = 600.0) -> None:
+    """Remove folders of templates whose owner process is gone (killed before it could
+    clean up), or that name no owner and are older than ``max_age`` seconds."""
+    import time
+
+    for root in Path(tempfile.gettempdir()).glob(f"{_PREFIX}*"):
+        try:
+            owner = int((root / "owner.pid").read_text())
+        except (OSError, ValueError):
+            with contextlib.suppress(OSError):
+                if time.time() - root.stat().st_mtime > max_age:
+                    shutil.rmtree(root, ignore_errors=True)
+            continue
+        try:
+            os.kill(owner, 0)
+        except ProcessLookupError:
+            shutil.rmtree(root, ignore_errors=True)
+        except OSError:
+            pass
 
 
 def _read_line(process: subprocess.Popen, timeout: float) -> str:

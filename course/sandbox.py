@@ -33,23 +33,21 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import functools
 import importlib.util
-import json
 import os
-import secrets
 import shutil
-import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
-__all__ = ["Limits", "Sandbox", "SandboxSession", "KIB", "MIB", "GiB", "KERNEL_NAME"]
+from course.bubblewrap import bwrap_arguments, probe_bubblewrap
+from course.sandbox_kernel import DROP_PRIVILEGES_CODE
+from course.sandbox_session import KERNEL_NAME, SandboxSession, free_uid
+
+__all__ = ["KERNEL_NAME", "KIB", "MIB", "GiB", "Limits", "Sandbox", "SandboxSession"]
 
 KIB, MIB, GiB = 1024, 1024**2, 1024**3
-KERNEL_NAME = "course-sandbox"
 
 # Environment variables a kernel may inherit from the grader (everything else is cleared).
 _PASS_ENV = ("COURSE_PROFILE", "COURSE_DATA_DIR", "KERAS_BACKEND", "TF_CPP_MIN_LOG_LEVEL",
@@ -57,9 +55,6 @@ _PASS_ENV = ("COURSE_PROFILE", "COURSE_DATA_DIR", "KERAS_BACKEND", "TF_CPP_MIN_L
              "TF_NUM_INTEROP_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
              "PYTHONHASHSEED", "LANG", "LC_ALL", "TZ")
 # Files of /etc the Python stack reads (the rest of /etc stays out of the sandbox).
-_ETC = ("ld.so.cache", "ld.so.conf", "ld.so.conf.d", "localtime", "timezone", "nsswitch.conf",
-        "passwd", "group", "hosts", "host.conf", "fonts", "mime.types", "ssl", "alternatives")
-_SANDBOX_UIDS = (1_900_000_000, 2_000_000_000)  # fresh uids are drawn from this range
 
 
 def _positive_int(owner: str, name: str, value: object) -> None:
@@ -108,24 +103,6 @@ class Limits:
                 f"{self.processes} processes, files {self.file_bytes // MIB} MiB")
 
 
-@functools.lru_cache(maxsize=8)
-def _probe_bubblewrap(bwrap: str, as_root: bool) -> str:
-    """'' when bubblewrap can build our namespaces here, else the reason it cannot."""
-    args = [bwrap, "--ro-bind", "/", "/", "--proc", "/proc", "--dev", "/dev",
-            "--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts",
-            "--die-with-parent"]
-    if not as_root:
-        args.append("--unshare-user")
-    try:
-        done = subprocess.run([*args, "true"], capture_output=True, text=True, timeout=30)
-    except (OSError, subprocess.SubprocessError) as error:
-        return f"{bwrap} does not run ({error})"
-    if done.returncode != 0:
-        reason = (done.stderr.strip().splitlines() or ["no message"])[-1]
-        return f"{bwrap} cannot create namespaces here ({reason})"
-    return ""
-
-
 def _package_dirs(names: Sequence[str]) -> list[Path]:
     """Folders of importable packages (the editable ``helpers`` lives in the project)."""
     found = []
@@ -139,36 +116,6 @@ def _package_dirs(names: Sequence[str]) -> list[Path]:
     return found
 
 
-def _free_uid() -> int:
-    """A uid no account and no running process uses."""
-    import pwd
-
-    used = set()
-    for entry in os.scandir("/proc"):
-        if entry.name.isdigit():
-            with contextlib.suppress(OSError):
-                used.add(entry.stat().st_uid)
-    while True:
-        uid = _SANDBOX_UIDS[0] + secrets.randbelow(_SANDBOX_UIDS[1] - _SANDBOX_UIDS[0])
-        try:
-            pwd.getpwuid(uid)
-        except KeyError:
-            if uid not in used:
-                return uid
-
-
-def _live_processes(uid: int) -> list[int]:
-    """Processes of ``uid`` that are not yet dead (zombies are left to their reaper)."""
-    found = []
-    for entry in os.scandir("/proc"):
-        if entry.name.isdigit():
-            with contextlib.suppress(OSError):
-                if entry.stat().st_uid == uid and Path(entry.path, "stat").read_text(
-                        ).rsplit(")", 1)[1].split()[0] != "Z":
-                    found.append(int(entry.name))
-    return found
-
-
 def _closed_to_others(paths: Sequence[Path]) -> str:
     """The first folder on the way to ``paths`` that other users cannot enter, or ''."""
     for path in paths:
@@ -177,14 +124,6 @@ def _closed_to_others(paths: Sequence[Path]) -> str:
             if folder.is_dir() and not folder.stat().st_mode & 0o001:
                 return str(folder)
     return ""
-
-
-def _chown_tree(root: Path, uid: int, gid: int) -> None:
-    os.chown(root, uid, gid, follow_symlinks=False)
-    for folder, dirs, files in os.walk(root):
-        for name in dirs + files:
-            with contextlib.suppress(FileNotFoundError):
-                os.chown(os.path.join(folder, name), uid, gid, follow_symlinks=False)
 
 
 class Sandbox:
@@ -229,7 +168,7 @@ class Sandbox:
             if not self.bubblewrap:
                 self.unavailable = "bubblewrap (bwrap) is not installed"
             else:
-                self.unavailable = _probe_bubblewrap(self.bubblewrap, self.as_root)
+                self.unavailable = probe_bubblewrap(self.bubblewrap, self.as_root)
         if self.separate_user and self.unavailable:
             # Without bubblewrap the kernel sees the host's folders: another user must be
             # able to reach the interpreter (a Python under /root is out of its reach).
@@ -339,7 +278,7 @@ class Sandbox:
                                       and workdir.is_relative_to(self._template.root)) else None
         run_dir = Path(tempfile.mkdtemp(prefix="course-kernel-",
                                         dir=template.root if template else None))
-        uid = _free_uid() if self.mode != "off" and self.separate_user else None
+        uid = free_uid() if self.mode != "off" and self.separate_user else None
         session = SandboxSession(self, workdir, run_dir, uid, log_file, template)
         try:
             session.write_kernelspec()
@@ -354,7 +293,7 @@ class Sandbox:
         if self.mode != "bubblewrap":
             return kernel
         if uid is not None:
-            kernel = [self.python, "-c", _drop_code(), str(uid), str(uid),
+            kernel = [self.python, "-c", DROP_PRIVILEGES_CODE, str(uid), str(uid),
                       "-m", "ipykernel_launcher"]
         return [self.bubblewrap, *self._bwrap_args(workdir, ipc_dir), "--", *kernel]
 
@@ -390,179 +329,11 @@ class Sandbox:
         return unique
 
     def _bwrap_args(self, workdir: Path, ipc_dir: Path) -> list[str]:
-        return self._bwrap_base([workdir, ipc_dir], chdir=workdir)
+        return bwrap_arguments(self._readonly_mounts(), [workdir, ipc_dir], chdir=workdir,
+                               tmp_bytes=self.limits.tmp_bytes, as_root=self.as_root)
 
     def template_bwrap_args(self, root: Path) -> list[str]:
         """bubblewrap arguments of a kernel template: ``root`` (where every submission's
         folder is made) writable; each forked kernel then hides all but its own."""
-        return self._bwrap_base([root], chdir=root)
-
-    def _bwrap_base(self, writable: list[Path], *, chdir: Path) -> list[str]:
-        args = ["--die-with-parent", "--unshare-pid", "--unshare-net", "--unshare-ipc",
-                "--unshare-uts", "--unshare-cgroup-try", "--hostname", "sandbox"]
-        if not self.as_root:
-            args.append("--unshare-user")
-        args += ["--ro-bind", "/usr", "/usr"]
-        for name in ("bin", "sbin", "lib", "lib32", "lib64", "libx32"):
-            path = Path("/", name)
-            if path.is_symlink():
-                args += ["--symlink", os.readlink(path), str(path)]
-            elif path.is_dir():
-                args += ["--ro-bind", str(path), str(path)]
-        for name in _ETC:
-            args += ["--ro-bind-try", f"/etc/{name}", f"/etc/{name}"]
-        args += ["--ro-bind-try", "/sys/devices/system/cpu", "/sys/devices/system/cpu",
-                 "--proc", "/proc", "--dev", "/dev",
-                 "--perms", "1777", "--size", str(self.limits.tmp_bytes), "--tmpfs", "/tmp",
-                 "--perms", "1777", "--size", str(self.limits.tmp_bytes), "--tmpfs", "/dev/shm"]
-        readonly = self._readonly_mounts()
-        # bwrap copies the modes of the host's parent folders (/root is 0700): open them.
-        parents = sorted({parent for mount in [*readonly, *writable]
-                          for parent in mount.parents if parent != Path("/")},
-                         key=lambda p: len(p.parts))
-        for parent in parents:
-            if parent not in (Path("/tmp"), Path("/dev"), Path("/usr")) and not any(
-                    parent.is_relative_to(mount) for mount in readonly):
-                args += ["--perms", "0755", "--dir", str(parent)]
-        for mount in readonly:
-            args += ["--ro-bind", str(mount), str(mount)]
-        for mount in writable:
-            args += ["--bind", str(mount), str(mount)]
-        args += ["--remount-ro", "/", "--chdir", str(chdir)]
-        return args
-
-
-def _drop_code() -> str:
-    from course.sandbox_kernel import DROP_PRIVILEGES_CODE
-
-    return DROP_PRIVILEGES_CODE
-
-
-class SandboxSession:
-    """One prepared kernel: its kernelspec, IPC folder and kernel-manager class.
-
-    Created by :meth:`Sandbox.session`; hand :meth:`client_options` to nbclient's
-    ``NotebookClient`` (or nbgrader's ``Execute``), or use :attr:`kernel_manager_class`.
-    """
-
-    def __init__(self, sandbox: Sandbox, workdir: Path, run_dir: Path, uid: int | None,
-                 log_file: Path | None = None, template=None):
-        self.sandbox, self.workdir, self.run_dir, self.uid = sandbox, workdir, run_dir, uid
-        self.template = template
-        self.ipc_dir = run_dir / "ipc"
-        self.spec_root = run_dir / "kernels"
-        self.connection_file = self.ipc_dir / "kernel.json"
-        self.log_file = Path(log_file).resolve() if log_file else run_dir / "kernel.log"
-        self.kernel_name = (KERNEL_NAME if sandbox.mode != "off" or template is not None
-                            else "python3")
-        # A forked kernel writes its log inside its own IPC folder (all it can see).
-        self.kernel_output = self.ipc_dir / "kernel.log" if template else self.log_file
-
-    @property
-    def enforced(self) -> tuple[str, ...]:
-        return self.sandbox.enforced
-
-    @property
-    def status_line(self) -> str:
-        return self.sandbox.status_line
-
-    def write_kernelspec(self) -> None:
-        """Write ``kernels/course-sandbox/kernel.json`` and the launcher's configuration."""
-        self.ipc_dir.mkdir(parents=True)
-        if self.kernel_name == "python3":
-            return
-        sandbox = self.sandbox
-        home = "/tmp" if sandbox.mode == "bubblewrap" else str(self.workdir)
-        if self.template is not None:
-            argv = self._template_request(home)
-        else:
-            argv = self._launcher_config(home)
-        spec_dir = self.spec_root / KERNEL_NAME
-        spec_dir.mkdir(parents=True)
-        spec = {"argv": argv, "display_name": "Python 3 (course sandbox)", "language": "python",
-                "interrupt_mode": "message", "env": {}, "metadata": {"debugger": False}}
-        (spec_dir / "kernel.json").write_text(json.dumps(spec, indent=1), encoding="utf-8")
-        if self.uid is not None:
-            _chown_tree(self.workdir, self.uid, self.uid)
-            os.chown(self.ipc_dir, self.uid, self.uid)
-            os.chmod(self.run_dir, 0o711)    # the kernel reaches ipc/ (not the rest) by path
-
-    def _template_request(self, home: str) -> list[str]:
-        sandbox = self.sandbox
-        request = {"workdir": str(self.workdir), "ipc_dir": str(self.ipc_dir),
-                   "log": str(self.kernel_output), "uid": self.uid,
-                   "limits": sandbox.limits.rlimits() if sandbox.mode != "off" else {},
-                   "processes_relative": self.uid is None and sandbox.mode != "off",
-                   "env": sandbox.kernel_env(home if self.template.isolate
-                                             else str(self.workdir)),
-                   "isolate": self.template.isolate, "tmp_bytes": sandbox.limits.tmp_bytes}
-        path = self.run_dir / "request.json"
-        path.write_text(json.dumps(request, indent=1), encoding="utf-8")
-        return [sys.executable, "-m", "course.kernel_template",
-                str(self.template.socket_path), str(path), "-f", "{connection_file}"]
-
-    def _launcher_config(self, home: str) -> list[str]:
-        sandbox = self.sandbox
-        config = {"mode": sandbox.mode, "limits": sandbox.limits.rlimits(),
-                  "uid": self.uid, "gid": self.uid, "workdir": str(self.workdir),
-                  "log": str(self.log_file),
-                  "env": sandbox.kernel_env(home),
-                  "command": sandbox.kernel_command(self.workdir, self.ipc_dir, self.uid)}
-        config_path = self.run_dir / "sandbox.json"
-        config_path.write_text(json.dumps(config, indent=1), encoding="utf-8")
-        return [sys.executable, "-m", "course.sandbox_kernel", str(config_path),
-                "-f", "{connection_file}"]
-
-    @functools.cached_property
-    def kernel_manager_class(self) -> type:
-        """An ``AsyncKernelManager`` subclass that always starts this session's kernel."""
-        from jupyter_client.kernelspec import KernelSpecManager
-        from jupyter_client.manager import AsyncKernelManager
-
-        session = self
-
-        class SandboxedKernelManager(AsyncKernelManager):
-            def __init__(self, **kwargs):
-                kwargs["kernel_name"] = session.kernel_name
-                if session.kernel_name != "python3":
-                    kwargs["kernel_spec_manager"] = KernelSpecManager(
-                        kernel_dirs=[str(session.spec_root)])
-                # IPC sockets in every mode: no TCP port, nothing reachable from outside.
-                kwargs["transport"] = "ipc"
-                kwargs["connection_file"] = str(session.connection_file)
-                super().__init__(**kwargs)
-
-        return SandboxedKernelManager
-
-    def client_options(self) -> dict[str, object]:
-        """Keyword arguments for ``nbclient.NotebookClient`` (and nbgrader's ``Execute``)."""
-        return {"kernel_manager_class": self.kernel_manager_class,
-                "kernel_name": self.kernel_name,
-                "resources": {"metadata": {"path": str(self.workdir)}}}
-
-    def kernel_log(self, max_chars: int = 2000) -> str:
-        """The end of what the kernel process wrote outside the notebook (crash messages)."""
-        try:
-            with open(self.kernel_output, "rb") as log:
-                log.seek(max(0, log.seek(0, os.SEEK_END) - max_chars))
-                return log.read().decode("utf-8", "replace")
-        except OSError:
-            return ""
-
-    def close(self) -> None:
-        """Kill every process left under the sandbox's uid; give the folder back."""
-        if self.template is not None and self.kernel_output.is_file():
-            with contextlib.suppress(OSError), open(self.log_file, "ab") as log:
-                log.write(self.kernel_output.read_bytes()[-65536:])
-        if self.uid is None:
-            return
-        deadline = time.monotonic() + 5
-        while time.monotonic() < deadline:
-            with contextlib.suppress(OSError, subprocess.SubprocessError):
-                # kill(-1) as the sandbox user reaches exactly that user's processes.
-                subprocess.run(["kill", "-KILL", "-1"], user=self.uid, group=self.uid,
-                               extra_groups=[], capture_output=True, timeout=10, check=False)
-            if not _live_processes(self.uid):
-                break
-            time.sleep(0.05)
-        _chown_tree(self.workdir, os.getuid(), os.getgid())
+        return bwrap_arguments(self._readonly_mounts(), [root], chdir=root,
+                               tmp_bytes=self.limits.tmp_bytes, as_root=self.as_root)

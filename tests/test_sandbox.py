@@ -20,7 +20,7 @@ import pytest
 from nbclient import NotebookClient
 
 from course import paths
-from course.execution import SandboxExecutor, SandboxSettings
+from course.sandbox_executor import SandboxExecutor, SandboxSettings
 from course.sandbox import GiB, MIB, Limits, Sandbox
 
 BWRAP = Sandbox().mode == "bubblewrap"
