@@ -30,6 +30,7 @@ Example:
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import hashlib
 import io
@@ -37,7 +38,7 @@ import json
 import os
 import sys
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -209,27 +210,39 @@ def run_jobs(jobs: Sequence[Job], *, workers: int, progress: bool = True,
     progress bar; return the outcomes sorted by student id."""
     from tqdm import tqdm
 
-    bar = tqdm(total=len(jobs), desc=description, unit="student", disable=not progress,
-               file=sys.stderr, dynamic_ncols=True)
     outcomes: list[Outcome] = []
-    try:
-        if workers <= 1 or len(jobs) <= 1:
+    if workers <= 1 or len(jobs) <= 1:
+        bar = tqdm(total=len(jobs), desc=description, unit="student", disable=not progress,
+                   file=sys.stderr, dynamic_ncols=True)
+        try:
             for job in jobs:
                 outcomes.append(run_job(job))
                 bar.update()
-        else:
-            outcomes.extend(_run_pool(jobs, workers, bar))
-    finally:
-        bar.close()
+        finally:
+            bar.close()
+    else:
+        # The workers start before the progress bar (whose monitor is a thread).
+        with _pool(jobs, workers) as (pool, futures):
+            bar = tqdm(total=len(jobs), desc=description, unit="student",
+                       disable=not progress, file=sys.stderr, dynamic_ncols=True)
+            try:
+                outcomes.extend(_collect(futures, bar))
+            finally:
+                bar.close()
     return sorted(outcomes, key=lambda outcome: outcome.student_id)
 
 
 def _worker_context() -> Any:
-    """Worker processes come from a fork server that has imported nbgrader once (importing
-    it takes seconds; forking from a clean server is safe, unlike forking this process)."""
+    """Worker processes are forks of this process while it runs no other thread (it has
+    imported nbgrader already); otherwise they come from a fork server that has imported
+    nbgrader once (importing it takes seconds; forking a process with threads is unsafe)."""
     import multiprocessing
+    import threading
 
-    if "forkserver" not in multiprocessing.get_all_start_methods():
+    methods = multiprocessing.get_all_start_methods()
+    if "fork" in methods and threading.active_count() == 1:
+        return multiprocessing.get_context("fork")
+    if "forkserver" not in methods:
         return multiprocessing.get_context("spawn")
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["course.grade", "nbgrader.preprocessors", "nbgrader.api",
@@ -237,21 +250,28 @@ def _worker_context() -> Any:
     return context
 
 
-def _run_pool(jobs: Sequence[Job], workers: int, bar: Any) -> list[Outcome]:
-    from concurrent.futures import ProcessPoolExecutor, as_completed
+@contextlib.contextmanager
+def _pool(jobs: Sequence[Job], workers: int) -> Iterator[tuple[Any, dict]]:
+    """A process pool with every job submitted (its workers are started by the first)."""
+    from concurrent.futures import ProcessPoolExecutor
 
-    outcomes = []
     context = _worker_context()
     with ProcessPoolExecutor(max_workers=min(workers, len(jobs)), mp_context=context) as pool:
-        futures = {pool.submit(run_job, job): job for job in jobs}
-        for future in as_completed(futures):
-            job = futures[future]
-            try:
-                outcomes.append(future.result())
-            except Exception as error:  # noqa: BLE001 - a worker process died
-                outcomes.append(Outcome(job.submission.student_id, job.assignment, 0.0, 0.0,
-                                        "crashed", f"the worker process failed: {_first_line(error)}"))
-            bar.update()
+        yield pool, {pool.submit(run_job, job): job for job in jobs}
+
+
+def _collect(futures: dict, bar: Any) -> list[Outcome]:
+    from concurrent.futures import as_completed
+
+    outcomes = []
+    for future in as_completed(futures):
+        job = futures[future]
+        try:
+            outcomes.append(future.result())
+        except Exception as error:  # noqa: BLE001 - a worker process died
+            outcomes.append(Outcome(job.submission.student_id, job.assignment, 0.0, 0.0,
+                                    "crashed", f"the worker process failed: {_first_line(error)}"))
+        bar.update()
     return outcomes
 
 

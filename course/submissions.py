@@ -12,8 +12,7 @@ and the exports of two learning-management systems:
             (id ``<Full Name>_<participant>``; the file and online-text folders of one
             student are one student)
     Canvas  a flat folder or zip of <login>_[late_]<user>_<submission>_<notebook>.ipynb
-            (id ``<login>``); any other flat folder of notebooks: one student per notebook,
-            id = the file's stem
+            (id ``<login>``); other notebooks at the top level are not students
 
 A zip whose members would unpack to more than 4 GiB, or that holds more than 100,000 of
 them, is refused (a zip bomb).
@@ -147,12 +146,11 @@ def _folder_students(folders: list[Path], notebook_name: str) -> list[Submission
 
 
 def _flat_students(files: list[Path], notebook_name: str) -> list[Submission]:
-    """A flat folder of notebooks (Canvas' export, or one notebook per student)."""
+    """A flat folder of notebooks named as Canvas exports them."""
     groups: dict[str, dict[Path, str]] = {}
     for path in files:
         match = _CANVAS.match(path.name)
-        student_id, uploaded = (match["id"], match["name"]) if match else (path.stem, path.name)
-        groups.setdefault(student_id, {})[path] = uploaded
+        groups.setdefault(match["id"], {})[path] = match["name"]
     found = []
     for student_id, names in groups.items():
         notebook, problem = _choose(sorted(names), notebook_name, next(iter(names)).parent,
@@ -195,11 +193,12 @@ def open_submissions(path: Path, *, notebook_name: str) -> Iterator[list[Submiss
             raise CourseError(f"SUBMISSIONS '{path}' holds no notebook (.ipynb); {LAYOUT}.")
         root = _student_root(root)
         students = [entry for entry in _visible(root) if entry.is_dir()]
-        loose = [entry for entry in _visible(root)
-                 if entry.is_file() and entry.suffix == ".ipynb"]
+        # Loose notebooks are students only when named as an LMS export names them (a bare
+        # notebook at the top is more likely the wrong folder than a student).
+        loose = [entry for entry in _visible(root) if entry.is_file()
+                 and entry.suffix == ".ipynb" and _CANVAS.match(entry.name)]
         if not students and not loose:
             raise CourseError(f"SUBMISSIONS '{path}' holds no student folder; {LAYOUT}.")
-        # Loose notebooks beside student folders are students too (never skipped).
         found = _folder_students(students, notebook_name) + _flat_students(loose,
                                                                            notebook_name)
         yield sorted(found, key=lambda submission: submission.student_id)

@@ -47,11 +47,9 @@ def test_canvas_flat_zip(tmp_path):
     with zipfile.ZipFile(archive, "w") as zf:
         zf.writestr(f"lovelaceada_101_5551_{NAME}", "{}")
         zf.writestr(f"turingalan_late_102_5552_{Path(NAME).stem}-1.ipynb", "{}")
-        zf.writestr("hopper_grace.ipynb", "{}")
     assert _found(archive) == {
         "lovelaceada": (f"lovelaceada_101_5551_{NAME}", ""),
-        "turingalan": (f"turingalan_late_102_5552_{Path(NAME).stem}-1.ipynb", ""),
-        "hopper_grace": ("hopper_grace.ipynb", "")}
+        "turingalan": (f"turingalan_late_102_5552_{Path(NAME).stem}-1.ipynb", "")}
 
 
 def test_canvas_student_with_two_unrelated_notebooks_is_reported(tmp_path):
@@ -62,11 +60,18 @@ def test_canvas_student_with_two_unrelated_notebooks_is_reported(tmp_path):
     assert notebook is None and problem.startswith(f"several notebooks and none is named {NAME}")
 
 
-def test_loose_notebooks_beside_folders_are_not_skipped(tmp_path):
+def test_lms_named_notebooks_beside_folders_are_students(tmp_path):
     root = tmp_path / "mixed"
     _touch(root / "alice" / NAME)
-    _touch(root / "bob.ipynb")
-    assert _found(root) == {"alice": (NAME, ""), "bob": ("bob.ipynb", "")}
+    _touch(root / f"bob_7_8_{NAME}")
+    _touch(root / "README.ipynb")                  # not a student's: no LMS name
+    assert _found(root) == {"alice": (NAME, ""), "bob": (f"bob_7_8_{NAME}", "")}
+
+
+def test_a_bare_notebook_at_the_top_is_not_a_student(tmp_path):
+    _touch(tmp_path / "subs" / NAME)
+    with pytest.raises(CourseError, match="holds no student folder"):
+        _found(tmp_path / "subs")
 
 
 def test_zip_bomb_is_refused(tmp_path, monkeypatch):
