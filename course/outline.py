@@ -51,4 +51,7 @@ LECTURES: tuple[Lecture, ...] = (
     Lecture("06_localization_and_detection.ipynb", "Localisation and detection", ("000", "004"), (
         "Classification and localization", "IoU", "Sliding windows", "Non-max suppression",
         "YOLO", "R-CNN")),
+    Lecture("08_autoencoders.ipynb", "Autoencoders and generative models", ("000",), (
+        "Representation learning", "Stacked autoencoder", "Convolutional autoencoder",
+        "Denoising", "Latent space", "Variational autoencoder", "GAN")),
 )
