@@ -13,9 +13,9 @@ import nbformat
 import pytest
 
 from course import paths
-from course.guard import guard_call, guard_source, imported_modules
-from course.integrity import (REDACTED, cell_role, hidden_test_lines, rebuild_from_master,
-                              redact_hidden_tests, sanitize_test_outputs)
+from course.integrity import (REDACTED, cell_role, guard_call, guard_source, hidden_test_lines,
+                              imported_modules, rebuild_from_master, redact_hidden_tests,
+                              sanitize_test_outputs)
 
 MASTER = nbformat.read(paths.ASSIGNMENTS / "ps1" / "ps1_convolution.ipynb", as_version=4)
 

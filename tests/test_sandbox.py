@@ -11,7 +11,6 @@ import json
 import os
 import resource
 import socket
-import tempfile
 import threading
 from pathlib import Path
 
@@ -20,7 +19,7 @@ import pytest
 from nbclient import NotebookClient
 
 from course import paths
-from course.sandbox_executor import SandboxExecutor, SandboxSettings
+from course.execution import SandboxExecutor, SandboxSettings
 from course.sandbox import GiB, MIB, Limits, Sandbox
 
 BWRAP = Sandbox().mode == "bubblewrap"
@@ -94,16 +93,13 @@ class Server:
         self.socket.close()
 
 
-def _processes_of(uid: int) -> list[str]:
-    """Live processes of ``uid`` (zombies are dead; their reaper collects them)."""
+def _processes_of(uid: int) -> list[int]:
     found = []
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
             try:
                 if entry.stat().st_uid == uid:
-                    state = (entry / "stat").read_text().rsplit(")", 1)[1].split()[0]
-                    if state != "Z":
-                        found.append(f"{entry.name}:{state}")
+                    found.append(int(entry.name))
             except OSError:
                 pass
     return found
@@ -129,41 +125,26 @@ def _probe(sandbox: Sandbox, workdir: Path, targets: list[Path], secrets: list[P
 
 
 @needs_bwrap
-@pytest.mark.parametrize("template", [False, True], ids=["own-bwrap", "forked-from-template"])
-def test_bubblewrap_sandbox_enforces_every_layer(tmp_path, template):
-    sandbox = Sandbox(limits=LIMITS, template=template)
+def test_bubblewrap_sandbox_enforces_every_layer(tmp_path):
+    workdir = tmp_path / "work"
+    workdir.mkdir()
+    outside = tmp_path / "outside.txt"
+    sandbox = Sandbox(limits=LIMITS)
     assert sandbox.mode == "bubblewrap"
     assert "no-network" in sandbox.enforced and "writes-only-workdir" in sandbox.enforced
-    root = sandbox.work_root(("json",)) or tmp_path
-    assert (root != tmp_path) == (template and sandbox.as_root), sandbox.template_problem
-    workdir = Path(tempfile.mkdtemp(dir=root))
-    neighbour = Path(tempfile.mkdtemp(dir=root))        # another student's folder
-    (neighbour / "answers.ipynb").write_text("{}")
-    outside = tmp_path / "outside.txt"
-    secrets = [paths.SOLUTIONS, paths.ROOT / "course", paths.ROOT / "pyproject.toml", outside,
-               neighbour / "answers.ipynb"]
+    secrets = [paths.SOLUTIONS, paths.ROOT / "course", paths.ROOT / "pyproject.toml", outside]
     outside.write_text("canary")
-    try:
-        report, accepted, leftovers, uid = _probe(
-            sandbox, workdir, [workdir / "mine.txt", outside, paths.ROOT / "helpers" / "x.py",
-                               Path("/tmp/in-sandbox-tmp.txt"), neighbour / "answers.ipynb"],
-            secrets)
-        _check_layers(report, accepted, leftovers, uid, workdir, outside, neighbour, secrets)
-    finally:
-        sandbox.close()
-
-
-def _check_layers(report, accepted, leftovers, uid, workdir, outside, neighbour, secrets):
+    report, accepted, leftovers, uid = _probe(
+        sandbox, workdir, [workdir / "mine.txt", outside, paths.ROOT / "helpers" / "x.py",
+                           Path("/tmp/in-sandbox-tmp.txt")], secrets)
     assert report["limits"] == {"RLIMIT_CPU": 120, "RLIMIT_AS": 2 * GiB, "RLIMIT_NPROC": 64,
                                 "RLIMIT_FSIZE": 8 * MIB}
     assert report["cwd"] == str(workdir.resolve())
-    assert report["loopback"] != "connected" and accepted == 0
+    assert report["loopback"] == "ConnectionRefusedError" and accepted == 0
     writes = report["writes"]
     assert writes[str(workdir / "mine.txt")] == "written"
     assert (workdir / "mine.txt").read_text() == "x"
     assert writes[str(outside)] != "written" and outside.read_text() == "canary"
-    assert writes[str(neighbour / "answers.ipynb")] != "written"
-    assert (neighbour / "answers.ipynb").read_text() == "{}"
     assert writes[str(paths.ROOT / "helpers" / "x.py")] == "OSError"     # read-only mount
     assert not (paths.ROOT / "helpers" / "x.py").exists()
     assert writes["/tmp/in-sandbox-tmp.txt"] == "written"                 # private /tmp

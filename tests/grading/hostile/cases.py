@@ -253,12 +253,6 @@ def _r_kernel(ctx: Context) -> dict[str, bytes]:
     return _files(nb, ctx)
 
 
-def _huge_notebook(ctx: Context) -> dict[str, bytes]:
-    nb = solved_notebook(ctx)
-    nb.cells[0].source += "\n" + "x" * (70 * 2**20)
-    return _files(nb, ctx)
-
-
 def _wrong_nbformat(ctx: Context) -> dict[str, bytes]:
     data = json.loads(nbformat.writes(solved_notebook(ctx)))
     data["nbformat"] = 99
@@ -571,8 +565,6 @@ CASES: tuple[Case, ...] = (
     Case("numbered_copy", "a browser's ' (1)' download name", _renamed("{stem} (1).ipynb"),
          "graded", FULL),
     Case("empty_file", "a 0-byte notebook", lambda ctx: {ctx.notebook_name: b""},
-         "invalid", ZERO),
-    Case("huge_notebook", "a 70 MB notebook (a giant saved output)", _huge_notebook,
          "invalid", ZERO),
     Case("no_notebook", "a folder without a notebook",
          lambda ctx: {"notes.txt": b"I could not do it"}, "missing", ZERO),
