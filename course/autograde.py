@@ -274,21 +274,36 @@ def _mark_unexecuted(notebook: Any, executed: set[int], reason: str) -> None:
                                        traceback=[f"NotExecuted: this cell did not run: {reason}"])]
 
 
-def assignment_notebook(workspace: Workspace, assignment: str) -> str:
-    """The notebook id (file stem) of an assignment recorded in the gradebook."""
+_RECORDS: dict[tuple, tuple[str, float]] = {}
+
+
+def _record(workspace: Workspace, assignment: str) -> tuple[str, float]:
+    """(notebook id, max score) of an assignment, read from the gradebook once per release
+    (opening nbgrader's gradebook costs tens of milliseconds; a grading run asks often)."""
     from nbgrader.api import Gradebook
 
+    release = sorted((p.name, p.stat().st_mtime_ns) for p in
+                     workspace.release(assignment).glob("*.ipynb"))
+    key = (workspace.db_url, assignment, tuple(release))
+    if release and key in _RECORDS:
+        return _RECORDS[key]
     with workspace.gradebook_lock(), Gradebook(workspace.db_url) as gradebook:
-        (notebook,) = gradebook.find_assignment(assignment).notebooks
-        return notebook.name
+        record = gradebook.find_assignment(assignment)
+        (notebook,) = record.notebooks
+        found = (notebook.name, float(record.max_score))
+    if release:
+        _RECORDS[key] = found
+    return found
+
+
+def assignment_notebook(workspace: Workspace, assignment: str) -> str:
+    """The notebook id (file stem) of an assignment recorded in the gradebook."""
+    return _record(workspace, assignment)[0]
 
 
 def max_score(workspace: Workspace, assignment: str) -> float:
     """The assignment's total points, from the gradebook."""
-    from nbgrader.api import Gradebook
-
-    with workspace.gradebook_lock(), Gradebook(workspace.db_url) as gradebook:
-        return float(gradebook.find_assignment(assignment).max_score)
+    return _record(workspace, assignment)[1]
 
 
 def _resources(workspace: Workspace, assignment: str, student_id: str, notebook_id: str,
@@ -305,9 +320,17 @@ def _fresh(folder: Path) -> Path:
     return folder
 
 
+MAX_NOTEBOOK_BYTES = 64 * 1024**2   # a bigger notebook is refused before it is read
+
+
 def _read_notebook(path: Path) -> tuple[Any, str]:
     """The notebook at ``path`` (nbformat 4), or ``None`` and why it cannot be graded."""
     import nbformat
+
+    size = path.stat().st_size
+    if size > MAX_NOTEBOOK_BYTES:
+        return None, (f"the notebook is {size / 1024**2:.0f} MiB; notebooks over "
+                      f"{MAX_NOTEBOOK_BYTES // 1024**2} MiB are not graded (clear its outputs)")
 
     try:
         notebook = nbformat.read(path, as_version=4)

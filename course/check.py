@@ -136,7 +136,7 @@ def check_assignments(assignments: Sequence[str], *, workspace: Workspace | None
                       solutions: Path | None = None, progress: bool = True) -> list[CheckResult]:
     """Grade the solution, blank and half-done versions of each assignment, with the
     executor ``course grade`` uses by default (the sandbox) unless ``executor`` is given."""
-    from course.execution import SandboxExecutor
+    from course.sandbox_executor import SandboxExecutor
 
     workspace = workspace or Workspace(paths.GRADING / "check")
     executor = executor or SandboxExecutor()
@@ -185,7 +185,7 @@ def check_command(args: argparse.Namespace) -> int:
     names = resolve_assignments(args.assignments, command="course check")
     if args.workers < 1:
         raise CourseError(f"The '--workers' parameter must be at least 1; got {args.workers}.")
-    from course.execution import SandboxExecutor, SandboxSettings
+    from course.sandbox_executor import SandboxExecutor, SandboxSettings
 
     workspace = Workspace(args.workspace) if args.workspace else None
     executor = SandboxExecutor(SandboxSettings(sandbox=not args.no_sandbox))

@@ -35,8 +35,6 @@ from __future__ import annotations
 
 import ast
 import asyncio
-import dataclasses
-import functools
 import json
 import math
 import os
@@ -45,7 +43,6 @@ import shutil
 import signal
 import tempfile
 import time
-from collections.abc import Mapping
 from pathlib import Path
 from queue import Empty
 
@@ -56,12 +53,17 @@ from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbgrader.preprocessors import Execute
 from traitlets import Bool, Float, Instance, Integer, Unicode
 
-from course.integrity import (REPAIRS_KEY, cell_role, guard_call, guard_source,
-                              hidden_test_lines, imported_modules, redact_hidden_tests,
-                              sanitize_test_outputs)
-from course.sandbox import MIB, Limits, Sandbox
+from course.guard import guard_call, guard_source, imported_modules
+from course.integrity import (
+    REPAIRS_KEY,
+    cell_role,
+    hidden_test_lines,
+    redact_hidden_tests,
+    sanitize_test_outputs,
+)
+from course.sandbox import MIB, Sandbox
 
-__all__ = ["GuardedExecute", "SandboxSettings", "SandboxExecutor"]
+__all__ = ["GuardedExecute"]
 
 _SIGNALS = {signal.SIGSEGV: "segmentation fault", signal.SIGKILL: "killed (SIGKILL)",
             signal.SIGXCPU: "CPU time limit exceeded", signal.SIGXFSZ: "file size limit "
@@ -102,6 +104,8 @@ class GuardedExecute(Execute):
     max_total_output_bytes = Integer(32 * MIB, help="Output a whole submission may send "
                                      "before it is stopped.").tag(config=True)
     guard = Bool(True, help="Run the integrity guard around tests.").tag(config=True)
+    template = Bool(True, help="Fork kernels from a pre-imported template when the sandbox "
+                    "keeps them isolated (see course.kernel_template).").tag(config=True)
     report_file = Unicode("", help="Write the outcome as JSON here.").tag(config=True)
     workdir_root = Unicode("", help="Where the kernels' working folders are made."
                            ).tag(config=True)
@@ -119,6 +123,8 @@ class GuardedExecute(Execute):
         NotebookClient.__init__(self, nb, km)
         self.reset_execution_trackers()
         self._check_assign_resources(resources)
+        # The kernel's state is thrown away: killing it is immediate (a polite shutdown
+        # request costs a second or two per submission).
         self.shutdown_kernel = "immediate"
         self.interrupt_on_timeout = True
         self.raise_on_iopub_timeout = True
@@ -128,8 +134,11 @@ class GuardedExecute(Execute):
         repairs = list(self.nb.metadata.pop(REPAIRS_KEY, []) or [])
         self._start_state(repairs)
         started = time.monotonic()
+        # Kernels fork from a template that has imported what the tests import (if the
+        # sandbox can keep each of them isolated); their folders must live under its root.
+        root = sandbox.work_root(self._preload()) if self.template else None
         workdir = Path(tempfile.mkdtemp(prefix="course-work-",
-                                        dir=self.workdir_root or None))
+                                        dir=root or self.workdir_root or None))
         try:
             _copy_without_notebooks(source_dir, workdir)
             with sandbox.session(workdir, log_file=self.kernel_log or None) as session:
@@ -138,11 +147,10 @@ class GuardedExecute(Execute):
                 self.kernel_name = session.kernel_name
                 self.resources.setdefault("metadata", {})["path"] = str(workdir)
                 try:
-                    run_sync(self._async_run)()
+                    with open(session.log_file, "ab") as self._log_handle:
+                        run_sync(self._async_run)()
                 finally:
-                    if self._log_handle is not None:
-                        self._log_handle.close()
-                        self._log_handle = None
+                    self._log_handle = None
                 log_tail = session.kernel_log()
         finally:
             self._session = None
@@ -158,8 +166,7 @@ class GuardedExecute(Execute):
     async def async_start_new_kernel(self, **kwargs):
         # The kernel process's own stdout/stderr (crash messages) go to the log, never to
         # the grader's terminal.
-        if self._session is not None:
-            self._log_handle = open(self._session.log_file, "ab")  # noqa: SIM115
+        if self._log_handle is not None:
             kwargs.setdefault("stdout", self._log_handle)
             kwargs.setdefault("stderr", self._log_handle)
         return await super().async_start_new_kernel(**kwargs)
@@ -172,7 +179,8 @@ class GuardedExecute(Execute):
         self._restored: list[str] = []
         self._tampered: list[str] = []
         self._repairs = repairs
-        self._flood = False
+        self._flood: str | bool = False
+        self._current_label = ""
         self._total_bytes = 0
         self._cell_bytes = 0
         self._cell_truncated = False
@@ -220,9 +228,10 @@ class GuardedExecute(Execute):
             return
         self.timeout = max(1, math.ceil(min(self.cell_timeout, remaining)))
         role = cell_role(cell)
+        self._current_label = label
         self._cell_bytes, self._cell_truncated = 0, False
         self._last_reply, self._cell_timeout_hit = None, False
-        if self.guard and role in ("test", "locked", "master"):
+        if self.guard and role in ("locked", "master"):
             await self._guard("before_master")
         if self.guard and role == "test":
             restored = await self._guard("before_test")
@@ -234,20 +243,25 @@ class GuardedExecute(Execute):
         try:
             await self.async_execute_cell(cell, index, store_history=True)
         except DeadKernelError:
-            reason = (f"output flood: more than {self.max_total_output_bytes // MIB} MiB"
-                      if self._flood else f"the kernel died ({self._death_reason()})")
-            self._end = ("crashed", f"{reason} while running {label}")
+            if self._flood:
+                self._end = ("crashed", self._flood_message())
+            else:
+                self._end = ("crashed", (f"the kernel died ({self._death_reason()}) while "
+                                         f"running {label}"))
             self._mark_not_run(cell)
             return
         except CellTimeoutError:
-            self._end = ("timeout", f"{label} ran past {self.timeout} s and did not stop "
-                                    "when interrupted")
+            self._end = ("timeout", (f"{label} ran past {self.timeout} s and did not stop "
+                                     "when interrupted"))
             self._mark_not_run(cell)
+            return
+        if self._flood:                 # killed while its last outputs were on their way
+            self._end = ("crashed", self._flood_message())
             return
         if self._cell_timeout_hit:
             if time.monotonic() >= deadline - 1:
-                self._end = ("timeout", f"the notebook ran past its {self.submission_timeout} "
-                                        f"s (in {label})")
+                self._end = ("timeout", (f"the notebook ran past its "
+                                         f"{self.submission_timeout} s (in {label})"))
             self._timed_out.append(label)
         if self.guard and role == "test":
             changed = await self._guard("after_test")
@@ -258,12 +272,17 @@ class GuardedExecute(Execute):
                     "error", ename="IntegrityError",
                     evalue=f"the checking functions were changed while the test ran ({what})",
                     traceback=[f"IntegrityError: changed while the test ran: {what}"]))
-        if self.guard and role in ("test", "locked", "master"):
+        if self.guard and role in ("locked", "master"):
             await self._guard("after_master")
         if role == "test":
             status = (self._last_reply or {}).get("content", {}).get("status")
             sanitize_test_outputs(cell, status)
         redact_hidden_tests(cell, self._hidden)
+
+    def _flood_message(self) -> str:
+        where = self._flood if isinstance(self._flood, str) else "a cell"
+        return (f"output flood: more than {self.max_total_output_bytes // MIB} MiB of output "
+                f"(in {where}); the kernel was stopped")
 
     def _mark_not_run(self, cell) -> None:
         if cell.cell_type != "code":
@@ -289,7 +308,7 @@ class GuardedExecute(Execute):
         if self._flood:
             return None
         if self._total_bytes > self.max_total_output_bytes:
-            self._flood = True
+            self._flood = self._current_label or True
             asyncio.ensure_future(self._kill_kernel())
             return None
         if self._cell_bytes > self.max_output_bytes:
@@ -306,10 +325,14 @@ class GuardedExecute(Execute):
             await ensure_async(self.km.shutdown_kernel(now=True))
 
     # -- the guard ----------------------------------------------------------------------------
-    async def _install_guard(self) -> bool:
+    def _preload(self) -> tuple[str, ...]:
+        """Modules the instructor's cells (tests included) import, sorted."""
         sources = [c.source for c in self.nb.cells
                    if c.cell_type == "code" and cell_role(c) in ("test", "locked", "master")]
-        code = guard_source(self._guard_key, imported_modules(sources))
+        return tuple(sorted(imported_modules(sources)))
+
+    async def _install_guard(self) -> bool:
+        code = guard_source(self._guard_key, self._preload())
         report = await self._silent(code, {"report": f"__import__('sys').modules"
                                                      f"[{self._guard_key!r}].report"})
         return report is not None and report.startswith("installed|")
@@ -409,94 +432,3 @@ def _copy_without_notebooks(source: Path, target: Path) -> None:
             shutil.copytree(entry, destination, ignore=ignore, symlinks=True)
         elif entry.is_file() and not entry.is_symlink():
             shutil.copy2(entry, destination)
-
-
-# ------------------------------------------------------------------------------------------------
-# The executor of ``course.autograde.grade_submission``.
-
-def _default_env() -> dict[str, str]:
-    from course.autograde import KernelSettings
-
-    return dict(KernelSettings().env)
-
-
-@dataclasses.dataclass(frozen=True)
-class SandboxSettings:
-    """Everything :class:`SandboxExecutor` needs (picklable: it crosses into workers).
-
-    Attributes:
-        sandbox: ``False`` runs plain kernels (``course grade --no-sandbox``); the timeouts,
-            output caps and the integrity guard stay on.
-        limits: the kernel's resource limits.
-        cell_timeout / submission_timeout: seconds per cell and per notebook.
-        interrupt_grace: seconds an interrupted cell has to stop before the kernel is killed.
-        max_output_bytes / max_total_output_bytes: output caps per cell and per submission.
-        guard: run the integrity guard around tests.
-        env: environment variables of the kernel (the profile, log levels, hash seed).
-    """
-
-    sandbox: bool = True
-    limits: Limits = dataclasses.field(default_factory=Limits)
-    cell_timeout: float = 120.0
-    submission_timeout: float = 600.0
-    interrupt_grace: float = 5.0
-    max_output_bytes: int = 1 * MIB
-    max_total_output_bytes: int = 32 * MIB
-    guard: bool = True
-    env: Mapping[str, str] = dataclasses.field(default_factory=_default_env)
-
-
-class SandboxExecutor:
-    """Runs a notebook with :class:`GuardedExecute` in a sandbox (an executor of
-    :func:`course.autograde.grade_submission`).
-
-    After :meth:`execute`, :attr:`last_report` holds the detailed outcome (what the sandbox
-    enforced, what the guard restored, which cells timed out).
-
-    Example:
-        >>> executor = SandboxExecutor(SandboxSettings(cell_timeout=30))
-        >>> print(executor.sandbox.status_line)                         # doctest: +SKIP
-        sandbox: bubblewrap (no network, ...) + separate uid + rlimits (...)
-    """
-
-    def __init__(self, settings: SandboxSettings | None = None) -> None:
-        if settings is not None and not isinstance(settings, SandboxSettings):
-            raise TypeError("The 'settings' parameter of SandboxExecutor must be a "
-                            f"SandboxSettings; got {type(settings).__name__}.")
-        self.settings = settings or SandboxSettings()
-        self.last_report: dict = {}
-
-    def __getstate__(self) -> dict:
-        return {"settings": self.settings}
-
-    def __setstate__(self, state: dict) -> None:
-        self.__init__(state["settings"])
-
-    def __repr__(self) -> str:
-        return f"SandboxExecutor({self.settings!r})"
-
-    @functools.cached_property
-    def sandbox(self) -> Sandbox:
-        """The sandbox (built on first use, in the process that runs the kernels)."""
-        return Sandbox(limits=self.settings.limits, enabled=self.settings.sandbox,
-                       env=self.settings.env)
-
-    def execute(self, notebook, *, workdir: Path, log_path: Path):
-        """Run ``notebook`` in place; return ``course.autograde.Execution``."""
-        from course.autograde import Execution, _quiet_logs
-
-        settings = self.settings
-        log_path.parent.mkdir(parents=True, exist_ok=True)
-        preprocessor = GuardedExecute(
-            sandbox=self.sandbox, cell_timeout=max(1, math.ceil(settings.cell_timeout)),
-            submission_timeout=max(1, math.ceil(settings.submission_timeout)),
-            interrupt_grace=settings.interrupt_grace, guard=settings.guard,
-            max_output_bytes=settings.max_output_bytes,
-            max_total_output_bytes=settings.max_total_output_bytes,
-            kernel_log=str(log_path))
-        with _quiet_logs():
-            preprocessor.preprocess(notebook, {"metadata": {"path": str(workdir)}})
-        self.last_report = dict(preprocessor.outcome)
-        status = preprocessor.outcome["status"]
-        return Execution("ok" if status == "graded" else status,
-                         preprocessor.outcome["message"])

@@ -98,11 +98,19 @@ def generate_feedback(workspace: Workspace, assignment: str, student_id: str) ->
     from nbgrader.preprocessors import GetGrades
     from nbgrader.utils import capture_log
 
+    class LockedGetGrades(GetGrades):
+        """Reads the scores holding the gradebook lock; the page renders without it, so
+        parallel workers render at the same time."""
+
+        def preprocess(self, nb, resources):
+            with workspace.gradebook_lock():
+                return super().preprocess(nb, resources)
+
     notebook_id = assignment_notebook(workspace, assignment)
     config = nbgrader_config(workspace)
-    config.GenerateFeedback.preprocessors = [GetGrades, _preprocessor_class(),
+    config.GenerateFeedback.preprocessors = [LockedGetGrades, _preprocessor_class(),
                                              CSSHTMLHeaderPreprocessor]
-    with workspace.gradebook_lock(), quiet_nbgrader():
+    with quiet_nbgrader():
         converter = GenerateFeedback(
             coursedir=workspace.coursedir(assignment=assignment, student_id=student_id),
             config=config)

@@ -30,6 +30,7 @@ Example:
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import hashlib
 import io
@@ -37,14 +38,14 @@ import json
 import os
 import sys
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from course.autograde import Executor, KernelSettings, Outcome, grade_submission
 from course.errors import CourseError
-from course.execution import SandboxExecutor, SandboxSettings
+from course.sandbox_executor import SandboxExecutor, SandboxSettings
 from course.feedback import atomic_write_text, write_feedback
 from course.nbgrader_config import Workspace, master_notebook, resolve_assignments
 from course.sandbox import GiB, Limits
@@ -209,27 +210,39 @@ def run_jobs(jobs: Sequence[Job], *, workers: int, progress: bool = True,
     progress bar; return the outcomes sorted by student id."""
     from tqdm import tqdm
 
-    bar = tqdm(total=len(jobs), desc=description, unit="student", disable=not progress,
-               file=sys.stderr, dynamic_ncols=True)
     outcomes: list[Outcome] = []
-    try:
-        if workers <= 1 or len(jobs) <= 1:
+    if workers <= 1 or len(jobs) <= 1:
+        bar = tqdm(total=len(jobs), desc=description, unit="student", disable=not progress,
+                   file=sys.stderr, dynamic_ncols=True)
+        try:
             for job in jobs:
                 outcomes.append(run_job(job))
                 bar.update()
-        else:
-            outcomes.extend(_run_pool(jobs, workers, bar))
-    finally:
-        bar.close()
+        finally:
+            bar.close()
+    else:
+        # The workers start before the progress bar (whose monitor is a thread).
+        with _pool(jobs, workers) as (pool, futures):
+            bar = tqdm(total=len(jobs), desc=description, unit="student",
+                       disable=not progress, file=sys.stderr, dynamic_ncols=True)
+            try:
+                outcomes.extend(_collect(futures, bar))
+            finally:
+                bar.close()
     return sorted(outcomes, key=lambda outcome: outcome.student_id)
 
 
 def _worker_context() -> Any:
-    """Worker processes come from a fork server that has imported nbgrader once (importing
-    it takes seconds; forking from a clean server is safe, unlike forking this process)."""
+    """Worker processes are forks of this process while it runs no other thread (it has
+    imported nbgrader already); otherwise they come from a fork server that has imported
+    nbgrader once (importing it takes seconds; forking a process with threads is unsafe)."""
     import multiprocessing
+    import threading
 
-    if "forkserver" not in multiprocessing.get_all_start_methods():
+    methods = multiprocessing.get_all_start_methods()
+    if "fork" in methods and threading.active_count() == 1:
+        return multiprocessing.get_context("fork")
+    if "forkserver" not in methods:
         return multiprocessing.get_context("spawn")
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["course.grade", "nbgrader.preprocessors", "nbgrader.api",
@@ -237,21 +250,28 @@ def _worker_context() -> Any:
     return context
 
 
-def _run_pool(jobs: Sequence[Job], workers: int, bar: Any) -> list[Outcome]:
-    from concurrent.futures import ProcessPoolExecutor, as_completed
+@contextlib.contextmanager
+def _pool(jobs: Sequence[Job], workers: int) -> Iterator[tuple[Any, dict]]:
+    """A process pool with every job submitted (its workers are started by the first)."""
+    from concurrent.futures import ProcessPoolExecutor
 
-    outcomes = []
     context = _worker_context()
     with ProcessPoolExecutor(max_workers=min(workers, len(jobs)), mp_context=context) as pool:
-        futures = {pool.submit(run_job, job): job for job in jobs}
-        for future in as_completed(futures):
-            job = futures[future]
-            try:
-                outcomes.append(future.result())
-            except Exception as error:  # noqa: BLE001 - a worker process died
-                outcomes.append(Outcome(job.submission.student_id, job.assignment, 0.0, 0.0,
-                                        "crashed", f"the worker process failed: {_first_line(error)}"))
-            bar.update()
+        yield pool, {pool.submit(run_job, job): job for job in jobs}
+
+
+def _collect(futures: dict, bar: Any) -> list[Outcome]:
+    from concurrent.futures import as_completed
+
+    outcomes = []
+    for future in as_completed(futures):
+        job = futures[future]
+        try:
+            outcomes.append(future.result())
+        except Exception as error:  # noqa: BLE001 - a worker process died
+            outcomes.append(Outcome(job.submission.student_id, job.assignment, 0.0, 0.0,
+                                    "crashed", f"the worker process failed: {_first_line(error)}"))
+        bar.update()
     return outcomes
 
 
@@ -328,6 +348,27 @@ def summary_table(outcomes: Sequence[Outcome]) -> str:
     return "\n".join(lines)
 
 
+def _release_once(assignment: str, workspace: Workspace, solutions: Path | None,
+                  generate: Any) -> None:
+    """Record the assignment in the workspace, unless it already holds this very version
+    (same master files, same project configuration): releasing takes seconds."""
+    from course import paths
+
+    digest = hashlib.sha256()
+    origin = (solutions or paths.SOLUTIONS) / assignment
+    for path in sorted([*origin.rglob("*"), paths.ROOT / "pyproject.toml"]):
+        if path.is_file() and ".ipynb_checkpoints" not in path.parts:
+            digest.update(str(path.relative_to(origin) if path.is_relative_to(origin)
+                              else path.name).encode() + b"\0" + path.read_bytes())
+    stamp = workspace.root / "release" / f".{assignment}.sha256"
+    released = list(workspace.release(assignment).glob("*.ipynb"))
+    if (released and workspace.db_path.is_file() and stamp.is_file()
+            and stamp.read_text() == digest.hexdigest()):
+        return
+    generate(assignment, workspace, solutions=solutions)
+    atomic_write_text(stamp, digest.hexdigest())
+
+
 def grade_assignment(assignment: str, submissions: Path, out: Path, *, workers: int = 1,
                      workspace: Workspace | None = None, executor: Executor | None = None,
                      solutions: Path | None = None, progress: bool = True,
@@ -335,7 +376,7 @@ def grade_assignment(assignment: str, submissions: Path, out: Path, *, workers: 
     """Autograde every student folder of ``submissions``; write ``out/grades.csv`` and
     ``out/feedback/``. Returns the outcomes, sorted by student id.
 
-    ``executor`` defaults to a sandboxed one (:class:`course.execution.SandboxExecutor`).
+    ``executor`` defaults to a sandboxed one (:class:`course.sandbox_executor.SandboxExecutor`).
     Results of an earlier identical grading are reused unless ``regrade``.
 
     Raises:
@@ -348,7 +389,7 @@ def grade_assignment(assignment: str, submissions: Path, out: Path, *, workers: 
     executor = executor or SandboxExecutor()
     notebook_name = master_notebook(assignment, solutions=solutions).name
     with open_submissions(submissions, notebook_name=notebook_name) as found:
-        generate_assignment(assignment, workspace, solutions=solutions)
+        _release_once(assignment, workspace, solutions, generate_assignment)
         jobs = [Job(assignment, submission, workspace.root, out / "feedback", executor, regrade)
                 for submission in found]
         outcomes = run_jobs(jobs, workers=workers, progress=progress,

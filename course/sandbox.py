@@ -21,6 +21,11 @@ When bubblewrap is missing or cannot create namespaces, the sandbox says so and 
 1 and 2; with ``enabled=False`` it runs a plain kernel and says that too. It never falls back
 silently.
 
+Kernels are started either one bubblewrap each (:mod:`course.sandbox_kernel`) or forked from a
+pre-imported template (:mod:`course.kernel_template`, :meth:`Sandbox.work_root`) that gives
+every fork the same layers in namespaces of its own; the template is used where it can (as
+root with bubblewrap, or without namespaces at all).
+
 Example:
     >>> sandbox = Sandbox(limits=Limits(memory_bytes=2 * GiB))
     >>> print(sandbox.status_line)                          # doctest: +SKIP
@@ -33,22 +38,21 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import functools
 import importlib.util
-import json
 import os
-import secrets
 import shutil
-import subprocess
 import sys
 import tempfile
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
-__all__ = ["Limits", "Sandbox", "SandboxSession", "KIB", "MIB", "GiB", "KERNEL_NAME"]
+from course.bubblewrap import bwrap_arguments, probe_bubblewrap
+from course.sandbox_kernel import DROP_PRIVILEGES_CODE
+from course.sandbox_session import KERNEL_NAME, SandboxSession, free_uid
+
+__all__ = ["KERNEL_NAME", "KIB", "MIB", "GiB", "Limits", "Sandbox", "SandboxSession"]
 
 KIB, MIB, GiB = 1024, 1024**2, 1024**3
-KERNEL_NAME = "course-sandbox"
 
 # Environment variables a kernel may inherit from the grader (everything else is cleared).
 _PASS_ENV = ("COURSE_PROFILE", "COURSE_DATA_DIR", "KERAS_BACKEND", "TF_CPP_MIN_LOG_LEVEL",
@@ -56,9 +60,6 @@ _PASS_ENV = ("COURSE_PROFILE", "COURSE_DATA_DIR", "KERAS_BACKEND", "TF_CPP_MIN_L
              "TF_NUM_INTEROP_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
              "PYTHONHASHSEED", "LANG", "LC_ALL", "TZ")
 # Files of /etc the Python stack reads (the rest of /etc stays out of the sandbox).
-_ETC = ("ld.so.cache", "ld.so.conf", "ld.so.conf.d", "localtime", "timezone", "nsswitch.conf",
-        "passwd", "group", "hosts", "host.conf", "fonts", "mime.types", "ssl", "alternatives")
-_SANDBOX_UIDS = (1_900_000_000, 2_000_000_000)  # fresh uids are drawn from this range
 
 
 def _positive_int(owner: str, name: str, value: object) -> None:
@@ -107,24 +108,6 @@ class Limits:
                 f"{self.processes} processes, files {self.file_bytes // MIB} MiB")
 
 
-@functools.lru_cache(maxsize=8)
-def _probe_bubblewrap(bwrap: str, as_root: bool) -> str:
-    """'' when bubblewrap can build our namespaces here, else the reason it cannot."""
-    args = [bwrap, "--ro-bind", "/", "/", "--proc", "/proc", "--dev", "/dev",
-            "--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts",
-            "--die-with-parent"]
-    if not as_root:
-        args.append("--unshare-user")
-    try:
-        done = subprocess.run([*args, "true"], capture_output=True, text=True, timeout=30)
-    except (OSError, subprocess.SubprocessError) as error:
-        return f"{bwrap} does not run ({error})"
-    if done.returncode != 0:
-        reason = (done.stderr.strip().splitlines() or ["no message"])[-1]
-        return f"{bwrap} cannot create namespaces here ({reason})"
-    return ""
-
-
 def _package_dirs(names: Sequence[str]) -> list[Path]:
     """Folders of importable packages (the editable ``helpers`` lives in the project)."""
     found = []
@@ -138,24 +121,6 @@ def _package_dirs(names: Sequence[str]) -> list[Path]:
     return found
 
 
-def _free_uid() -> int:
-    """A uid no account and no running process uses."""
-    import pwd
-
-    used = set()
-    for entry in os.scandir("/proc"):
-        if entry.name.isdigit():
-            with contextlib.suppress(OSError):
-                used.add(entry.stat().st_uid)
-    while True:
-        uid = _SANDBOX_UIDS[0] + secrets.randbelow(_SANDBOX_UIDS[1] - _SANDBOX_UIDS[0])
-        try:
-            pwd.getpwuid(uid)
-        except KeyError:
-            if uid not in used:
-                return uid
-
-
 def _closed_to_others(paths: Sequence[Path]) -> str:
     """The first folder on the way to ``paths`` that other users cannot enter, or ''."""
     for path in paths:
@@ -164,14 +129,6 @@ def _closed_to_others(paths: Sequence[Path]) -> str:
             if folder.is_dir() and not folder.stat().st_mode & 0o001:
                 return str(folder)
     return ""
-
-
-def _chown_tree(root: Path, uid: int, gid: int) -> None:
-    os.chown(root, uid, gid, follow_symlinks=False)
-    for folder, dirs, files in os.walk(root):
-        for name in dirs + files:
-            with contextlib.suppress(FileNotFoundError):
-                os.chown(os.path.join(folder, name), uid, gid, follow_symlinks=False)
 
 
 class Sandbox:
@@ -195,7 +152,7 @@ class Sandbox:
     def __init__(self, *, limits: Limits | None = None, enabled: bool = True,
                  packages: Sequence[str] = ("helpers",), readonly_paths: Sequence[Path] = (),
                  bubblewrap: str | None = None, env: Mapping[str, str] | None = None,
-                 separate_user: bool = True) -> None:
+                 separate_user: bool = True, template: bool = True) -> None:
         if limits is not None and not isinstance(limits, Limits):
             raise TypeError(f"The 'limits' parameter of Sandbox must be a Limits; "
                             f"got {type(limits).__name__}.")
@@ -208,12 +165,15 @@ class Sandbox:
         self.as_root = os.geteuid() == 0
         self.separate_user = bool(separate_user) and self.as_root
         self.bubblewrap = bubblewrap if bubblewrap is not None else shutil.which("bwrap")
+        self.template = bool(template)
+        self.template_problem = ""
+        self._template = None
         self.unavailable = ""
         if self.enabled:
             if not self.bubblewrap:
                 self.unavailable = "bubblewrap (bwrap) is not installed"
             else:
-                self.unavailable = _probe_bubblewrap(self.bubblewrap, self.as_root)
+                self.unavailable = probe_bubblewrap(self.bubblewrap, self.as_root)
         if self.separate_user and self.unavailable:
             # Without bubblewrap the kernel sees the host's folders: another user must be
             # able to reach the interpreter (a Python under /root is out of its reach).
@@ -266,6 +226,42 @@ class Sandbox:
         line = "sandbox: " + " + ".join(parts)
         return line + (f"; NOT enforced: {'; '.join(missing)}" if missing else "")
 
+    # -- the kernel template ------------------------------------------------------------------
+    @property
+    def uses_template(self) -> bool:
+        """Whether kernels are forked from a pre-imported template (see
+        :mod:`course.kernel_template`): where that keeps every layer, i.e. always but with
+        bubblewrap as a normal user (forked kernels could not get their own namespaces)."""
+        return self.template and not self.template_problem and (
+            self.mode != "bubblewrap" or self.as_root)
+
+    def work_root(self, preload: Sequence[str] = ()) -> Path | None:
+        """The folder under which a session's working folder must be made to use the kernel
+        template for ``preload`` (started or restarted here); ``None`` without a template."""
+        if not self.uses_template:
+            return None
+        from course.kernel_template import KernelTemplate, TemplateError
+
+        wanted = tuple(preload)
+        current = self._template
+        if current is not None and current.alive() and current.requested == wanted:
+            return current.root
+        if current is not None:
+            current.close()
+            self._template = None
+        try:
+            self._template = KernelTemplate(self, wanted)
+        except (TemplateError, OSError) as error:
+            self.template_problem = str(error)
+            return None
+        return self._template.root
+
+    def close(self) -> None:
+        """Stop the kernel template, if one runs."""
+        if self._template is not None:
+            self._template.close()
+            self._template = None
+
     # -- one kernel ---------------------------------------------------------------------------
     @contextlib.contextmanager
     def session(self, workdir: Path, *, log_file: Path | None = None
@@ -283,9 +279,12 @@ class Sandbox:
         if not workdir.is_dir():
             raise ValueError(f"The 'workdir' parameter of Sandbox.session must be an existing "
                              f"folder; got {str(workdir)!r}.")
-        run_dir = Path(tempfile.mkdtemp(prefix="course-kernel-"))
-        uid = _free_uid() if self.mode != "off" and self.separate_user else None
-        session = SandboxSession(self, workdir, run_dir, uid, log_file)
+        template = self._template if (self._template is not None and self._template.alive()
+                                      and workdir.is_relative_to(self._template.root)) else None
+        run_dir = Path(tempfile.mkdtemp(prefix="course-kernel-",
+                                        dir=template.root if template else None))
+        uid = free_uid() if self.mode != "off" and self.separate_user else None
+        session = SandboxSession(self, workdir, run_dir, uid, log_file, template)
         try:
             session.write_kernelspec()
             yield session
@@ -299,7 +298,7 @@ class Sandbox:
         if self.mode != "bubblewrap":
             return kernel
         if uid is not None:
-            kernel = [self.python, "-c", _drop_code(), str(uid), str(uid),
+            kernel = [self.python, "-c", DROP_PRIVILEGES_CODE, str(uid), str(uid),
                       "-m", "ipykernel_launcher"]
         return [self.bubblewrap, *self._bwrap_args(workdir, ipc_dir), "--", *kernel]
 
@@ -320,7 +319,8 @@ class Sandbox:
         env.update(self.env)
         return env
 
-    def _readonly_mounts(self) -> list[Path]:
+    def readonly_mounts(self) -> list[Path]:
+        """Host folders every kernel sees read-only at the same path."""
         mounts = [Path(sys.base_prefix).resolve(), Path(sys.prefix).resolve()]
         mounts += [Path(p) for p in sys.path if p and Path(p).is_dir()
                    and "site-packages" in p]
@@ -335,137 +335,11 @@ class Sandbox:
         return unique
 
     def _bwrap_args(self, workdir: Path, ipc_dir: Path) -> list[str]:
-        args = ["--die-with-parent", "--unshare-pid", "--unshare-net", "--unshare-ipc",
-                "--unshare-uts", "--unshare-cgroup-try", "--hostname", "sandbox"]
-        if not self.as_root:
-            args.append("--unshare-user")
-        args += ["--ro-bind", "/usr", "/usr"]
-        for name in ("bin", "sbin", "lib", "lib32", "lib64", "libx32"):
-            path = Path("/", name)
-            if path.is_symlink():
-                args += ["--symlink", os.readlink(path), str(path)]
-            elif path.is_dir():
-                args += ["--ro-bind", str(path), str(path)]
-        for name in _ETC:
-            args += ["--ro-bind-try", f"/etc/{name}", f"/etc/{name}"]
-        args += ["--ro-bind-try", "/sys/devices/system/cpu", "/sys/devices/system/cpu",
-                 "--proc", "/proc", "--dev", "/dev",
-                 "--perms", "1777", "--size", str(self.limits.tmp_bytes), "--tmpfs", "/tmp",
-                 "--perms", "1777", "--size", str(self.limits.tmp_bytes), "--tmpfs", "/dev/shm"]
-        readonly = self._readonly_mounts()
-        # bwrap copies the modes of the host's parent folders (/root is 0700): open them.
-        parents = sorted({parent for mount in [*readonly, workdir, ipc_dir]
-                          for parent in mount.parents if parent != Path("/")},
-                         key=lambda p: len(p.parts))
-        for parent in parents:
-            if parent not in (Path("/tmp"), Path("/dev"), Path("/usr")) and not any(
-                    parent.is_relative_to(mount) for mount in readonly):
-                args += ["--perms", "0755", "--dir", str(parent)]
-        for mount in readonly:
-            args += ["--ro-bind", str(mount), str(mount)]
-        args += ["--bind", str(workdir), str(workdir), "--bind", str(ipc_dir), str(ipc_dir),
-                 "--remount-ro", "/", "--chdir", str(workdir)]
-        return args
+        return bwrap_arguments(self.readonly_mounts(), [workdir, ipc_dir], chdir=workdir,
+                               tmp_bytes=self.limits.tmp_bytes, as_root=self.as_root)
 
-
-def _drop_code() -> str:
-    from course.sandbox_kernel import DROP_PRIVILEGES_CODE
-
-    return DROP_PRIVILEGES_CODE
-
-
-class SandboxSession:
-    """One prepared kernel: its kernelspec, IPC folder and kernel-manager class.
-
-    Created by :meth:`Sandbox.session`; hand :meth:`client_options` to nbclient's
-    ``NotebookClient`` (or nbgrader's ``Execute``), or use :attr:`kernel_manager_class`.
-    """
-
-    def __init__(self, sandbox: Sandbox, workdir: Path, run_dir: Path, uid: int | None,
-                 log_file: Path | None = None):
-        self.sandbox, self.workdir, self.run_dir, self.uid = sandbox, workdir, run_dir, uid
-        self.ipc_dir = run_dir / "ipc"
-        self.spec_root = run_dir / "kernels"
-        self.connection_file = self.ipc_dir / "kernel.json"
-        self.log_file = Path(log_file).resolve() if log_file else run_dir / "kernel.log"
-        self.kernel_name = KERNEL_NAME if sandbox.mode != "off" else "python3"
-
-    @property
-    def enforced(self) -> tuple[str, ...]:
-        return self.sandbox.enforced
-
-    @property
-    def status_line(self) -> str:
-        return self.sandbox.status_line
-
-    def write_kernelspec(self) -> None:
-        """Write ``kernels/course-sandbox/kernel.json`` and the launcher's configuration."""
-        self.ipc_dir.mkdir(parents=True)
-        if self.sandbox.mode == "off":
-            return
-        sandbox = self.sandbox
-        home = "/tmp" if sandbox.mode == "bubblewrap" else str(self.workdir)
-        config = {"mode": sandbox.mode, "limits": sandbox.limits.rlimits(),
-                  "uid": self.uid, "gid": self.uid, "workdir": str(self.workdir),
-                  "log": str(self.log_file),
-                  "env": sandbox.kernel_env(home),
-                  "command": sandbox.kernel_command(self.workdir, self.ipc_dir, self.uid)}
-        config_path = self.run_dir / "sandbox.json"
-        config_path.write_text(json.dumps(config, indent=1), encoding="utf-8")
-        spec_dir = self.spec_root / KERNEL_NAME
-        spec_dir.mkdir(parents=True)
-        spec = {"argv": [sys.executable, "-m", "course.sandbox_kernel", str(config_path),
-                         "-f", "{connection_file}"],
-                "display_name": "Python 3 (course sandbox)", "language": "python",
-                "interrupt_mode": "message", "env": {}, "metadata": {"debugger": False}}
-        (spec_dir / "kernel.json").write_text(json.dumps(spec, indent=1), encoding="utf-8")
-        if self.uid is not None:
-            _chown_tree(self.workdir, self.uid, self.uid)
-            os.chown(self.ipc_dir, self.uid, self.uid)
-            os.chmod(self.run_dir, 0o711)    # the kernel reaches ipc/ (not the rest) by path
-
-    @functools.cached_property
-    def kernel_manager_class(self) -> type:
-        """An ``AsyncKernelManager`` subclass that always starts this session's kernel."""
-        from jupyter_client.kernelspec import KernelSpecManager
-        from jupyter_client.manager import AsyncKernelManager
-
-        session = self
-
-        class SandboxedKernelManager(AsyncKernelManager):
-            def __init__(self, **kwargs):
-                kwargs["kernel_name"] = session.kernel_name
-                if session.sandbox.mode != "off":
-                    kwargs["kernel_spec_manager"] = KernelSpecManager(
-                        kernel_dirs=[str(session.spec_root)])
-                # IPC sockets in every mode: no TCP port, nothing reachable from outside.
-                kwargs["transport"] = "ipc"
-                kwargs["connection_file"] = str(session.connection_file)
-                super().__init__(**kwargs)
-
-        return SandboxedKernelManager
-
-    def client_options(self) -> dict[str, object]:
-        """Keyword arguments for ``nbclient.NotebookClient`` (and nbgrader's ``Execute``)."""
-        return {"kernel_manager_class": self.kernel_manager_class,
-                "kernel_name": self.kernel_name,
-                "resources": {"metadata": {"path": str(self.workdir)}}}
-
-    def kernel_log(self, max_chars: int = 2000) -> str:
-        """The end of what the kernel process wrote outside the notebook (crash messages)."""
-        try:
-            with open(self.log_file, "rb") as log:
-                log.seek(max(0, log.seek(0, os.SEEK_END) - max_chars))
-                return log.read().decode("utf-8", "replace")
-        except OSError:
-            return ""
-
-    def close(self) -> None:
-        """Kill every process left under the sandbox's uid; give the folder back."""
-        if self.uid is None:
-            return
-        with contextlib.suppress(OSError, subprocess.SubprocessError):
-            # kill(-1) as the sandbox user reaches exactly that user's processes.
-            subprocess.run(["kill", "-KILL", "-1"], user=self.uid, group=self.uid,
-                           extra_groups=[], capture_output=True, timeout=10)
-        _chown_tree(self.workdir, os.getuid(), os.getgid())
+    def template_bwrap_args(self, root: Path) -> list[str]:
+        """bubblewrap arguments of a kernel template: ``root`` (where every submission's
+        folder is made) writable; each forked kernel then hides all but its own."""
+        return bwrap_arguments(self.readonly_mounts(), [root], chdir=root,
+                               tmp_bytes=self.limits.tmp_bytes, as_root=self.as_root)

@@ -24,11 +24,11 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from grading.hostile.cases import CASES, HONEST, Context, expected_score, hidden_lines
 
 from course import paths
 from course.cli import main
 from course.sandbox import Sandbox
-from grading.hostile.cases import (CASES, HONEST, Context, expected_score, hidden_lines)
 
 ASSIGNMENT = "ps1"
 BLANK = paths.ASSIGNMENTS / ASSIGNMENT / "ps1_convolution.ipynb"
@@ -123,12 +123,12 @@ def test_case_outcome(run, case):
 
 
 def test_one_row_per_student(run):
-    context, rows, *_ = run
+    _, rows, *_ = run
     assert sorted(rows) == sorted(case.name for case in CASES + HONEST)
 
 
 def test_nothing_outside_the_sandbox_changed(run):
-    context, rows, before, server, base = run
+    context, _, before, server, _ = run
     for path, digest in before.items():
         assert _digest(path) == digest, f"{path} changed"
     assert not list(paths.ROOT.rglob(f"pwned-{context.token}*"))
@@ -147,7 +147,7 @@ def test_gradebook_intact(run):
 
 
 def test_no_escape_and_no_hidden_test_in_feedback(run):
-    context, rows, before, server, base = run
+    context, rows, _, _, base = run
     for notebook in (context.workspace / "autograded").rglob("*.ipynb"):
         outputs = nbformat.read(notebook, as_version=4)
         text = "".join(str(cell.get("outputs", "")) for cell in outputs.cells)
@@ -163,7 +163,7 @@ def test_no_escape_and_no_hidden_test_in_feedback(run):
 
 
 def test_regrading_is_idempotent_and_resumes(run):
-    context, rows, before, server, base = run
+    context, rows, _, _, base = run
     results = context.workspace / "results" / ASSIGNMENT
     stamps = {path.name: path.stat().st_mtime_ns for path in results.glob("*.json")}
     assert len(stamps) == len(rows)

@@ -13,9 +13,15 @@ import nbformat
 import pytest
 
 from course import paths
-from course.integrity import (REDACTED, cell_role, guard_call, guard_source, hidden_test_lines,
-                              imported_modules, rebuild_from_master, redact_hidden_tests,
-                              sanitize_test_outputs)
+from course.guard import guard_call, guard_source, imported_modules
+from course.integrity import (
+    REDACTED,
+    cell_role,
+    hidden_test_lines,
+    rebuild_from_master,
+    redact_hidden_tests,
+    sanitize_test_outputs,
+)
 
 MASTER = nbformat.read(paths.ASSIGNMENTS / "ps1" / "ps1_convolution.ipynb", as_version=4)
 
@@ -146,8 +152,8 @@ def test_hidden_test_lines_are_redacted_from_outputs():
 
 
 def test_imported_modules_follow_aliases_and_attributes():
-    found = imported_modules(["import numpy as np\nfrom scipy import signal\n"
-                              "np.testing.assert_allclose(1, 1)", "%matplotlib inline"])
+    code = "import numpy as np\nfrom scipy import signal\nnp.testing.assert_allclose(1, 1)"
+    found = imported_modules([code, "%matplotlib inline"])
     assert {"numpy", "numpy.testing", "scipy", "scipy.signal"} <= found
 
 

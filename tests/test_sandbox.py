@@ -11,6 +11,7 @@ import json
 import os
 import resource
 import socket
+import tempfile
 import threading
 from pathlib import Path
 
@@ -19,8 +20,8 @@ import pytest
 from nbclient import NotebookClient
 
 from course import paths
-from course.execution import SandboxExecutor, SandboxSettings
-from course.sandbox import GiB, MIB, Limits, Sandbox
+from course.sandbox import MIB, GiB, Limits, Sandbox
+from course.sandbox_executor import SandboxExecutor, SandboxSettings
 
 BWRAP = Sandbox().mode == "bubblewrap"
 needs_bwrap = pytest.mark.skipif(not BWRAP, reason="bubblewrap cannot run here")
@@ -93,13 +94,16 @@ class Server:
         self.socket.close()
 
 
-def _processes_of(uid: int) -> list[int]:
+def _processes_of(uid: int) -> list[str]:
+    """Live processes of ``uid`` (zombies are dead; their reaper collects them)."""
     found = []
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
             try:
                 if entry.stat().st_uid == uid:
-                    found.append(int(entry.name))
+                    state = (entry / "stat").read_text().rsplit(")", 1)[1].split()[0]
+                    if state != "Z":
+                        found.append(f"{entry.name}:{state}")
             except OSError:
                 pass
     return found
@@ -125,26 +129,41 @@ def _probe(sandbox: Sandbox, workdir: Path, targets: list[Path], secrets: list[P
 
 
 @needs_bwrap
-def test_bubblewrap_sandbox_enforces_every_layer(tmp_path):
-    workdir = tmp_path / "work"
-    workdir.mkdir()
-    outside = tmp_path / "outside.txt"
-    sandbox = Sandbox(limits=LIMITS)
+@pytest.mark.parametrize("template", [False, True], ids=["own-bwrap", "forked-from-template"])
+def test_bubblewrap_sandbox_enforces_every_layer(tmp_path, template):
+    sandbox = Sandbox(limits=LIMITS, template=template)
     assert sandbox.mode == "bubblewrap"
     assert "no-network" in sandbox.enforced and "writes-only-workdir" in sandbox.enforced
-    secrets = [paths.SOLUTIONS, paths.ROOT / "course", paths.ROOT / "pyproject.toml", outside]
+    root = sandbox.work_root(("json",)) or tmp_path
+    assert (root != tmp_path) == (template and sandbox.as_root), sandbox.template_problem
+    workdir = Path(tempfile.mkdtemp(dir=root))
+    neighbour = Path(tempfile.mkdtemp(dir=root))        # another student's folder
+    (neighbour / "answers.ipynb").write_text("{}")
+    outside = tmp_path / "outside.txt"
+    secrets = [paths.SOLUTIONS, paths.ROOT / "course", paths.ROOT / "pyproject.toml", outside,
+               neighbour / "answers.ipynb"]
     outside.write_text("canary")
-    report, accepted, leftovers, uid = _probe(
-        sandbox, workdir, [workdir / "mine.txt", outside, paths.ROOT / "helpers" / "x.py",
-                           Path("/tmp/in-sandbox-tmp.txt")], secrets)
+    try:
+        report, accepted, leftovers, uid = _probe(
+            sandbox, workdir, [workdir / "mine.txt", outside, paths.ROOT / "helpers" / "x.py",
+                               Path("/tmp/in-sandbox-tmp.txt"), neighbour / "answers.ipynb"],
+            secrets)
+        _check_layers(report, accepted, leftovers, uid, workdir, outside, neighbour, secrets)
+    finally:
+        sandbox.close()
+
+
+def _check_layers(report, accepted, leftovers, uid, workdir, outside, neighbour, secrets):
     assert report["limits"] == {"RLIMIT_CPU": 120, "RLIMIT_AS": 2 * GiB, "RLIMIT_NPROC": 64,
                                 "RLIMIT_FSIZE": 8 * MIB}
     assert report["cwd"] == str(workdir.resolve())
-    assert report["loopback"] == "ConnectionRefusedError" and accepted == 0
+    assert report["loopback"] != "connected" and accepted == 0
     writes = report["writes"]
     assert writes[str(workdir / "mine.txt")] == "written"
     assert (workdir / "mine.txt").read_text() == "x"
     assert writes[str(outside)] != "written" and outside.read_text() == "canary"
+    assert writes[str(neighbour / "answers.ipynb")] != "written"
+    assert (neighbour / "answers.ipynb").read_text() == "{}"
     assert writes[str(paths.ROOT / "helpers" / "x.py")] == "OSError"     # read-only mount
     assert not (paths.ROOT / "helpers" / "x.py").exists()
     assert writes["/tmp/in-sandbox-tmp.txt"] == "written"                 # private /tmp
@@ -210,14 +229,14 @@ def test_limits_errors(kwargs, message):
 def test_sandbox_errors(tmp_path):
     with pytest.raises(TypeError, match="The 'limits' parameter of Sandbox must be a Limits"):
         Sandbox(limits={"memory_bytes": 1})
-    with pytest.raises(ValueError, match="The 'workdir' parameter of Sandbox.session must be "
-                                         "an existing folder"):
-        with Sandbox().session(tmp_path / "absent"):
-            pass
-    with pytest.raises(ValueError, match="The 'packages' parameter of Sandbox names "
-                                         "'no_such_package_xyz', which is not importable"):
-        with Sandbox(packages=("no_such_package_xyz",)).session(tmp_path):
-            pass
+    with (pytest.raises(ValueError, match="The 'workdir' parameter of Sandbox.session must "
+                                          "be an existing folder"),
+          Sandbox().session(tmp_path / "absent")):
+        pass
+    with (pytest.raises(ValueError, match="The 'packages' parameter of Sandbox names "
+                                          "'no_such_package_xyz', which is not importable"),
+          Sandbox(packages=("no_such_package_xyz",)).session(tmp_path)):
+        pass
     with pytest.raises(TypeError, match="The 'settings' parameter of SandboxExecutor must be"):
         SandboxExecutor({"sandbox": False})
 

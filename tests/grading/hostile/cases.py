@@ -31,8 +31,19 @@ from pathlib import Path
 import nbformat
 from nbformat import NotebookNode
 
-__all__ = ["Case", "Context", "CASES", "HONEST", "FULL", "ZERO", "answers_of", "tests_of",
-           "expected_score", "hidden_lines", "solved_notebook"]
+__all__ = [
+    "CASES",
+    "FULL",
+    "HONEST",
+    "ZERO",
+    "Case",
+    "Context",
+    "answers_of",
+    "expected_score",
+    "hidden_lines",
+    "solved_notebook",
+    "tests_of",
+]
 
 FULL, ZERO = "full", "zero"
 ANSWER_BEGIN, ANSWER_END = "### BEGIN SOLUTION", "### END SOLUTION"
@@ -93,7 +104,7 @@ def expected_score(case_score, blank: NotebookNode) -> float:
         return 0.0
     if case_score == FULL:
         return sum(points.values())
-    full, *minus = case_score
+    _, *minus = case_score
     return sum(points.values()) - sum(points[name.lstrip("-")] for name in minus)
 
 
@@ -103,7 +114,7 @@ def hidden_lines(master: NotebookNode, blank: NotebookNode) -> list[str]:
     found = set()
     for cell in master.cells:
         for block in re.findall(r"### BEGIN HIDDEN TESTS\n(.*?)### END HIDDEN TESTS",
-                                cell.source, re.S):
+                                cell.source, re.DOTALL):
             found.update(line.strip() for line in block.splitlines()
                          if len(line.strip()) >= 12 and line.strip() not in visible)
     return sorted(found)
@@ -250,6 +261,12 @@ def _r_kernel(ctx: Context) -> dict[str, bytes]:
     nb = solved_notebook(ctx)
     nb.metadata["kernelspec"] = {"name": "ir", "display_name": "R", "language": "R"}
     nb.metadata["language_info"] = {"name": "R"}
+    return _files(nb, ctx)
+
+
+def _huge_notebook(ctx: Context) -> dict[str, bytes]:
+    nb = solved_notebook(ctx)
+    nb.cells[0].source += "\n" + "x" * (70 * 2**20)
     return _files(nb, ctx)
 
 
@@ -565,6 +582,8 @@ CASES: tuple[Case, ...] = (
     Case("numbered_copy", "a browser's ' (1)' download name", _renamed("{stem} (1).ipynb"),
          "graded", FULL),
     Case("empty_file", "a 0-byte notebook", lambda ctx: {ctx.notebook_name: b""},
+         "invalid", ZERO),
+    Case("huge_notebook", "a 70 MB notebook (a giant saved output)", _huge_notebook,
          "invalid", ZERO),
     Case("no_notebook", "a folder without a notebook",
          lambda ctx: {"notes.txt": b"I could not do it"}, "missing", ZERO),

@@ -1,0 +1,278 @@
+"""Grading speed: ``course grade`` (sandboxed and not) against sequential ``nbgrader autograde``.
+
+For each assignment (default: ps1, NumPy, and ps2, Keras) the script writes ``--students``
+submissions (cycling through: every answer right, the blank version, every second answer
+right), then grades the same folder three ways, each in a fresh workspace:
+
+* ``course grade --workers N`` (the sandbox on: bubblewrap, rlimits, guard, feedback pages);
+* ``course grade --workers N --no-sandbox`` (plain kernels; guard and feedback still on);
+* ``nbgrader autograde`` (nbgrader 0.9's own command: one submission after the other, no
+  sandbox, no feedback pages) in a plain nbgrader course folder.
+
+With ``--rounds R`` the three arms alternate (ABC, CBA, ...) and the median of each is kept.
+Printed: the configuration, every timed run, seconds per submission, and the ratios
+``nbgrader / course grade`` (speed-up; target >= 1.7 on 2 cores) and ``course grade /
+course grade --no-sandbox`` (sandbox overhead; target <= 1.2). Scores of the three arms are
+compared and any disagreement is printed. Wall-clock figures are what the targets are about;
+the load average is printed before and after because other work on a shared machine inflates
+them.
+
+Run:
+    .venv/bin/python benchmarks/grading.py
+    .venv/bin/python benchmarks/grading.py --students 6 --assignments ps1 --rounds 1
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import csv
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+ARMS = ("course grade", "course grade --no-sandbox", "nbgrader autograde")
+
+
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--students", type=int, default=20, help="submissions per assignment")
+    parser.add_argument("--assignments", nargs="+", default=["ps1", "ps2"])
+    parser.add_argument("--workers", type=int, default=2, help="course grade --workers")
+    parser.add_argument("--rounds", type=int, default=1, help="timed runs of each arm")
+    parser.add_argument("--keep", type=Path, default=None,
+                        help="work in this folder and keep it (default: a temporary one)")
+    args = parser.parse_args(argv)
+    if args.students < 1 or args.workers < 1 or args.rounds < 1:
+        parser.error("--students, --workers and --rounds must be at least 1")
+    return args
+
+
+def _env() -> dict[str, str]:
+    env = dict(os.environ, PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
+               COURSE_PROFILE="fast", TF_CPP_MIN_LOG_LEVEL="3", PYTHONHASHSEED="0")
+    return env
+
+
+def write_submissions(assignment: str, folder: Path, count: int) -> str:
+    """``count`` student folders: solved, blank, half-done, solved, ... Returns the notebook
+    file name."""
+    import nbformat
+    from nbgrader.utils import is_solution
+
+    from course.check import half_done
+    from course.nbgrader_config import master_notebook
+
+    (blank_path,) = (ROOT / "assignments" / assignment).glob("*.ipynb")
+    blank = nbformat.read(blank_path, as_version=4)
+    master = nbformat.read(master_notebook(assignment), as_version=4)
+    answers = {c.metadata["nbgrader"]["grade_id"]: c.source for c in master.cells
+               if is_solution(c)}
+
+    def solved(notebook):
+        result = copy.deepcopy(notebook)
+        for cell in result.cells:
+            if is_solution(cell):
+                cell.source = "\n".join(
+                    line for line in answers[cell.metadata["nbgrader"]["grade_id"]].split("\n")
+                    if "### BEGIN SOLUTION" not in line and "### END SOLUTION" not in line)
+        return result
+
+    half = half_done(master)
+    half_answers = {c.metadata["nbgrader"]["grade_id"]: c.source for c in half.cells
+                    if is_solution(c)}
+    partly = copy.deepcopy(blank)
+    for cell in partly.cells:
+        if is_solution(cell):
+            cell.source = half_answers[cell.metadata["nbgrader"]["grade_id"]]
+    versions = [solved(blank), blank, partly]
+    for number in range(count):
+        student = folder / f"student{number:02d}"
+        student.mkdir(parents=True)
+        nbformat.write(versions[number % 3], student / blank_path.name)
+    return blank_path.name
+
+
+CPU: list[float] = []   # CPU seconds (user + system) of each timed command's process tree
+_TICK = os.sysconf("SC_CLK_TCK")
+
+
+class TreeCPU(threading.Thread):
+    """Samples /proc every 0.1 s and sums the CPU time of every process descended from
+    ``root`` (sandboxed kernels included: killed processes are never reaped by their parent,
+    so ``getrusage`` would miss them; a process living under 0.1 s may be missed here)."""
+
+    def __init__(self, root: int) -> None:
+        super().__init__(daemon=True)
+        self.root, self.seen, self.done = root, {}, threading.Event()
+
+    def run(self) -> None:
+        while not self.done.wait(0.1):
+            self.sample()
+
+    def sample(self) -> None:
+        parents, cpu = {}, {}
+        for entry in os.scandir("/proc"):
+            if not entry.name.isdigit():
+                continue
+            try:
+                with open(f"/proc/{entry.name}/stat") as file:
+                    fields = file.read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            pid = int(entry.name)
+            parents[pid] = int(fields[1])
+            cpu[pid] = (int(fields[11]) + int(fields[12])) / _TICK
+        for pid, seconds in cpu.items():
+            ancestor, hops = pid, 0
+            while ancestor not in (0, 1, self.root) and hops < 64:
+                ancestor, hops = parents.get(ancestor, 0), hops + 1
+            if ancestor == self.root or pid in self.seen:
+                self.seen[pid] = max(seconds, self.seen.get(pid, 0.0))
+
+    def total(self) -> float:
+        self.done.set()
+        self.join()
+        return sum(self.seen.values())
+
+
+def _run(command: list[str], cwd: Path) -> float:
+    start = time.perf_counter()
+    process = subprocess.Popen(command, cwd=cwd, env=_env(), stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
+    sampler = TreeCPU(process.pid)
+    sampler.start()
+    stdout, stderr = process.communicate()
+    seconds = time.perf_counter() - start
+    CPU.append(sampler.total())
+    done = subprocess.CompletedProcess(command, process.returncode, stdout, stderr)
+    if done.returncode != 0:
+        raise SystemExit(f"{' '.join(command)} failed ({done.returncode}):\n"
+                         f"{done.stdout[-2000:]}\n{done.stderr[-2000:]}")
+    return seconds
+
+
+def course_grade(assignment: str, submissions: Path, work: Path, workers: int,
+                 sandbox: bool) -> tuple[float, dict[str, float]]:
+    """Time ``course grade --regrade`` in a workspace that already holds the assignment
+    (released by an untimed run on one student, as the nbgrader arm's generate_assignment
+    is untimed)."""
+    tag = "sandbox" if sandbox else "plain"
+    out, workspace = work / f"out-{tag}", work / f"workspace-{tag}"
+    if not workspace.is_dir():
+        first = work / f"first-{assignment}"
+        shutil.rmtree(first, ignore_errors=True)
+        shutil.copytree(min(submissions.iterdir()), first / "student00")
+        _run([str(BIN / "course"), "grade", assignment, str(first), "--out", str(out),
+              "--workspace", str(workspace), "--workers", "1", "--no-progress"], work)
+    shutil.rmtree(out, ignore_errors=True)
+    command = [str(BIN / "course"), "grade", assignment, str(submissions), "--out", str(out),
+               "--workspace", str(workspace), "--workers", str(workers), "--no-progress",
+               "--regrade"]
+    seconds = _run(command + ([] if sandbox else ["--no-sandbox"]), work)
+    with open(out / "grades.csv", newline="") as file:
+        return seconds, {row["student_id"]: float(row["score"]) for row in csv.DictReader(file)}
+
+
+def nbgrader_autograde(assignment: str, submissions: Path, work: Path,
+                       notebook: str) -> tuple[float, dict[str, float]]:
+    course = work / "nbgrader-course"
+    shutil.rmtree(course, ignore_errors=True)
+    shutil.copytree(ROOT / "solutions" / assignment, course / "source" / assignment)
+    (course / "nbgrader_config.py").write_text(
+        "c = get_config()\n"
+        f"c.CourseDirectory.root = {str(course)!r}\n"
+        "c.CourseDirectory.course_id = 'benchmark'\n"
+        f"c.CourseDirectory.db_url = 'sqlite:///{course}/gradebook.db'\n"
+        "c.ExecutePreprocessor.timeout = 120\n")
+    _run([str(BIN / "nbgrader"), "generate_assignment", assignment, "--force"], course)
+    for student in sorted(submissions.iterdir()):
+        target = course / "submitted" / student.name / assignment
+        target.mkdir(parents=True)
+        shutil.copy(student / notebook, target / notebook)
+    seconds = _run([str(BIN / "nbgrader"), "autograde", assignment, "--force"], course)
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{course}/gradebook.db", "benchmark") as gradebook:
+        scores = {sub.student.id: float(sub.score)
+                  for sub in gradebook.find_assignment(assignment).submissions}
+    return seconds, scores
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    sys.path.insert(0, str(ROOT))
+    from course.sandbox import Sandbox
+
+    work = args.keep or Path(tempfile.mkdtemp(prefix="grading-benchmark-"))
+    work.mkdir(parents=True, exist_ok=True)
+    print(f"grading benchmark: {args.students} submissions per assignment, "
+          f"course grade --workers {args.workers}, {args.rounds} round(s)")
+    print(f"python {platform.python_version()} | {os.cpu_count()} CPUs | load average "
+          f"{os.getloadavg()[0]:.1f} | {Sandbox().status_line}")
+    results = []
+    try:
+        for assignment in args.assignments:
+            submissions = work / f"submissions-{assignment}"
+            for stale in [submissions, *work.glob("workspace-*")]:
+                shutil.rmtree(stale, ignore_errors=True)
+            notebook = write_submissions(assignment, submissions, args.students)
+            times: dict[str, list[float]] = {arm: [] for arm in ARMS}
+            cpus: dict[str, list[float]] = {arm: [] for arm in ARMS}
+            scores: dict[str, dict[str, float]] = {}
+            for round_ in range(args.rounds):
+                order = ARMS if round_ % 2 == 0 else tuple(reversed(ARMS))
+                for arm in order:
+                    if arm == "nbgrader autograde":
+                        seconds, scores[arm] = nbgrader_autograde(assignment, submissions,
+                                                                  work, notebook)
+                    else:
+                        seconds, scores[arm] = course_grade(
+                            assignment, submissions, work, args.workers,
+                            sandbox=arm == "course grade")
+                    times[arm].append(seconds)
+                    cpus[arm].append(CPU[-1])
+                    print(f"  {assignment} round {round_ + 1} {arm:<27} {seconds:7.1f} s "
+                          f"({seconds / args.students:5.2f} s/submission, "
+                          f"{CPU[-1] / args.students:5.2f} CPU-s/submission)", flush=True)
+            medians = {arm: statistics.median(values) for arm, values in times.items()}
+            cpu = {arm: statistics.median(values) for arm, values in cpus.items()}
+            results.append((assignment, medians, cpu))
+            reference = scores["nbgrader autograde"]
+            for arm in ARMS[:2]:
+                differ = {s: (scores[arm].get(s), reference.get(s)) for s in reference
+                          if scores[arm].get(s) != reference.get(s)}
+                if differ:
+                    print(f"  NOTE {assignment}: {arm} and nbgrader disagree on "
+                          f"{len(differ)} scores: {dict(list(differ.items())[:4])}")
+    finally:
+        if args.keep is None:
+            shutil.rmtree(work, ignore_errors=True)
+    print(f"\nload average after: {os.getloadavg()[0]:.1f}")
+    print(f"{'assignment':<11}{'arm':<29}{'s/submission':>13}{'vs nbgrader':>13}"
+          f"{'CPU-s/subm.':>13}")
+    for assignment, medians, cpu in results:
+        base = medians["nbgrader autograde"]
+        for arm in ARMS:
+            print(f"{assignment:<11}{arm:<29}{medians[arm] / args.students:>13.2f}"
+                  f"{base / medians[arm]:>12.2f}x{cpu[arm] / args.students:>13.2f}")
+        print(f"{assignment:<11}speed-up (nbgrader / course grade): "
+              f"{base / medians['course grade']:.2f}x (target >= 1.7); sandbox overhead "
+              f"(course grade / --no-sandbox): "
+              f"{medians['course grade'] / medians['course grade --no-sandbox']:.2f}x "
+              f"(target <= 1.2)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
