@@ -18,7 +18,7 @@ import resource
 import sys
 from pathlib import Path
 
-__all__ = ["main", "apply_limits", "drop_privileges", "DROP_PRIVILEGES_CODE"]
+__all__ = ["DROP_PRIVILEGES_CODE", "apply_limits", "drop_privileges", "main"]
 
 # Run inside bubblewrap (as root in a fresh pid/net/mount namespace): become the sandbox user,
 # then start the kernel. Changing from uid 0 to another uid clears every capability.
