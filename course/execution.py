@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import ast
 import asyncio
+import copy
 import json
 import math
 import os
@@ -117,9 +118,23 @@ class GuardedExecute(Execute):
         self.outcome: dict = {}
         self._session = None
         self._log_handle = None
+        self._template_used = False
+        self._kernel_started = False
 
     # -- nbgrader entry point -----------------------------------------------------------------
     def preprocess(self, nb, resources=None, km=None):
+        sandbox = self.sandbox if self.sandbox is not None else Sandbox()
+        cells, metadata = copy.deepcopy(nb.cells), copy.deepcopy(nb.metadata)
+        self._run(sandbox, nb, resources, km, template=self.template)
+        if self._template_used and not self._kernel_started:
+            # A kernel forked from the template did not start: the template is broken on
+            # this machine. Say so, stop using it, and run this submission the plain way.
+            sandbox.disable_template(f"a forked kernel did not start ({self._end[1]})")
+            nb.cells[:], nb.metadata = cells, metadata
+            self._run(sandbox, nb, resources, km, template=False)
+        return self.nb, self.resources
+
+    def _run(self, sandbox: Sandbox, nb, resources, km, *, template: bool) -> None:
         NotebookClient.__init__(self, nb, km)
         self.reset_execution_trackers()
         self._check_assign_resources(resources)
@@ -129,14 +144,14 @@ class GuardedExecute(Execute):
         self.interrupt_on_timeout = True
         self.raise_on_iopub_timeout = True
         self.iopub_timeout = max(1, math.ceil(self.interrupt_grace))
-        sandbox = self.sandbox if self.sandbox is not None else Sandbox()
         source_dir = Path((self.resources or {}).get("metadata", {}).get("path") or ".")
         repairs = list(self.nb.metadata.pop(REPAIRS_KEY, []) or [])
         self._start_state(repairs)
         started = time.monotonic()
         # Kernels fork from a template that has imported what the tests import (if the
         # sandbox can keep each of them isolated); their folders must live under its root.
-        root = sandbox.work_root(self._preload()) if self.template else None
+        root = sandbox.work_root(self._preload()) if template else None
+        self._template_used = root is not None
         workdir = Path(tempfile.mkdtemp(prefix="course-work-",
                                         dir=root or self.workdir_root or None))
         try:
@@ -161,7 +176,6 @@ class GuardedExecute(Execute):
             if last and last not in self._end[1]:
                 self._end = (self._end[0], f"{self._end[1]}; kernel log: {last}")
         self._finish(sandbox, time.monotonic() - started)
-        return self.nb, self.resources
 
     async def async_start_new_kernel(self, **kwargs):
         # The kernel process's own stdout/stderr (crash messages) go to the log, never to

@@ -224,7 +224,10 @@ class Sandbox:
         else:
             missing.insert(0, f"network and filesystem isolation ({self.unavailable})")
         line = "sandbox: " + " + ".join(parts)
-        return line + (f"; NOT enforced: {'; '.join(missing)}" if missing else "")
+        line += f"; NOT enforced: {'; '.join(missing)}" if missing else ""
+        if self.template and self.template_problem:
+            line += f" (kernel template off: {self.template_problem[:120]})"
+        return line
 
     # -- the kernel template ------------------------------------------------------------------
     @property
@@ -255,6 +258,11 @@ class Sandbox:
             self.template_problem = str(error)
             return None
         return self._template.root
+
+    def disable_template(self, reason: str) -> None:
+        """Stop using the kernel template (each kernel then starts its own sandbox)."""
+        self.template_problem = reason
+        self.close()
 
     def close(self) -> None:
         """Stop the kernel template, if one runs."""

@@ -249,3 +249,32 @@ def test_executor_pickles_without_its_sandbox():
     copy = pickle.loads(pickle.dumps(executor))
     assert copy.settings == executor.settings and "sandbox" not in copy.__dict__
     assert resource.RLIMIT_AS  # the module the launcher uses exists here
+
+
+@needs_bwrap
+def test_a_broken_template_falls_back_to_one_sandbox_per_kernel(tmp_path, monkeypatch):
+    from course.execution import GuardedExecute
+    from course.sandbox_session import SandboxSession
+
+    sandbox = Sandbox(limits=LIMITS)
+    if not sandbox.uses_template:
+        pytest.skip("no kernel template on this machine")
+    original = SandboxSession._template_request
+
+    def broken(self, home):          # a template whose forks cannot start
+        argv = original(self, home)
+        request = Path(argv[-3])
+        request.write_text(request.read_text().replace(str(self.workdir), "/nonexistent"))
+        return argv
+
+    monkeypatch.setattr(SandboxSession, "_template_request", broken)
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("print(6 * 7)")])
+    preprocessor = GuardedExecute(sandbox=sandbox, cell_timeout=30)
+    try:
+        preprocessor.preprocess(notebook, {"metadata": {"path": str(tmp_path)}})
+    finally:
+        sandbox.close()
+    assert preprocessor.outcome["status"] == "graded", preprocessor.outcome["message"]
+    assert notebook.cells[0].outputs[0]["text"] == "42\n"
+    assert "kernel template off: a forked kernel did not start" in sandbox.status_line
+    assert not sandbox.uses_template
