@@ -42,6 +42,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 ARMS = ("course grade", "course grade --no-sandbox", "nbgrader autograde")
+COURSE = (sys.executable, "-m", "course.cli")     # this interpreter's course, whatever PATH says
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
@@ -173,10 +174,10 @@ def course_grade(assignment: str, submissions: Path, work: Path, workers: int,
         first = work / f"first-{assignment}"
         shutil.rmtree(first, ignore_errors=True)
         shutil.copytree(min(submissions.iterdir()), first / "student00")
-        _run([str(BIN / "course"), "grade", assignment, str(first), "--out", str(out),
+        _run([*COURSE, "grade", assignment, str(first), "--out", str(out),
               "--workspace", str(workspace), "--workers", "1", "--no-progress"], work)
     shutil.rmtree(out, ignore_errors=True)
-    command = [str(BIN / "course"), "grade", assignment, str(submissions), "--out", str(out),
+    command = [*COURSE, "grade", assignment, str(submissions), "--out", str(out),
                "--workspace", str(workspace), "--workers", str(workers), "--no-progress",
                "--regrade"]
     seconds = _run(command + ([] if sandbox else ["--no-sandbox"]), work)
@@ -195,12 +196,12 @@ def nbgrader_autograde(assignment: str, submissions: Path, work: Path,
         "c.CourseDirectory.course_id = 'benchmark'\n"
         f"c.CourseDirectory.db_url = 'sqlite:///{course}/gradebook.db'\n"
         "c.ExecutePreprocessor.timeout = 120\n")
-    _run([str(BIN / "nbgrader"), "generate_assignment", assignment, "--force"], course)
+    _run([sys.executable, "-m", "nbgrader", "generate_assignment", assignment, "--force"], course)
     for student in sorted(submissions.iterdir()):
         target = course / "submitted" / student.name / assignment
         target.mkdir(parents=True)
         shutil.copy(student / notebook, target / notebook)
-    seconds = _run([str(BIN / "nbgrader"), "autograde", assignment, "--force"], course)
+    seconds = _run([sys.executable, "-m", "nbgrader", "autograde", assignment, "--force"], course)
     from nbgrader.api import Gradebook
 
     with Gradebook(f"sqlite:///{course}/gradebook.db", "benchmark") as gradebook:
