@@ -8,6 +8,11 @@ first); each round times one call of ``--epochs`` epochs. Printed: the configura
 round, the median images per second of each arm (wall clock, and per CPU-second, which a
 busy shared machine disturbs less), the median of the per-round ratios, and peak RSS.
 
+A third arm bounds what fewer Python round trips can gain at all: the plain model compiled
+with ``steps_per_execution`` equal to one whole epoch's batches (one call per epoch, the least
+per-step overhead Keras allows). When that ceiling is itself close to 1x, the model is
+compute-bound on this machine and no input pipeline or round-trip saving can do much better.
+
 Run:
     .venv/bin/python benchmarks/train_throughput.py
     .venv/bin/python benchmarks/train_throughput.py --batch-size 32 --rounds 7
@@ -73,13 +78,16 @@ def main(argv: Sequence[str] | None = None) -> dict[str, float]:
         model.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"])
         return model
 
-    plain_model, helpers_model = build(), build()
+    plain_model, helpers_model, ceiling_model = build(), build(), build()
+    ceiling_model.steps_per_execution = -(-args.images // args.batch_size)  # one epoch a call
     arms = {
         "model.fit": lambda epochs: plain_model.fit(
             x, y, batch_size=args.batch_size, epochs=epochs, verbose=args.verbose),
         "helpers.train.fit": lambda epochs: fit(
             helpers_model, x, y, batch_size=args.batch_size, epochs=epochs, verbose=args.verbose,
             seed=args.seed, steps_per_execution=args.steps_per_execution),
+        "ceiling": lambda epochs: ceiling_model.fit(
+            x, y, batch_size=args.batch_size, epochs=epochs, verbose=args.verbose),
     }
     for run in arms.values():  # warm-up: trace the functions, fill caches
         timed(lambda run=run: run(1))
@@ -87,7 +95,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, float]:
     images = args.images * args.epochs
     speed: dict[str, list[float]] = {name: [] for name in arms}
     cpu_speed: dict[str, list[float]] = {name: [] for name in arms}
-    ratios = []
+    ratios: dict[str, list[float]] = {name: [] for name in list(arms)[1:]}
     print(f"TensorFlow {tf.__version__} | Keras {keras.__version__} | Python "
           f"{platform.python_version()} | {os.cpu_count()} CPU cores | "
           f"TF_ENABLE_ONEDNN_OPTS={os.environ.get('TF_ENABLE_ONEDNN_OPTS')}")
@@ -98,7 +106,8 @@ def main(argv: Sequence[str] | None = None) -> dict[str, float]:
           f"jit_compile: model.fit={plain_model.jit_compile}, "
           f"helpers={helpers_model.jit_compile} | steps_per_execution: "
           f"model.fit={plain_model.steps_per_execution}, "
-          f"helpers={helpers_model.steps_per_execution}")
+          f"helpers={helpers_model.steps_per_execution}, "
+          f"ceiling={ceiling_model.steps_per_execution}")
     for round_ in range(args.rounds):
         order = list(arms) if round_ % 2 == 0 else list(arms)[::-1]
         walls = {}
@@ -107,21 +116,25 @@ def main(argv: Sequence[str] | None = None) -> dict[str, float]:
             walls[name] = wall
             speed[name].append(images / wall)
             cpu_speed[name].append(images / cpu)
-        ratios.append(walls["model.fit"] / walls["helpers.train.fit"])
+        for name, values in ratios.items():
+            values.append(walls["model.fit"] / walls[name])
         print(f"round {round_ + 1}: " + ", ".join(
             f"{name} {speed[name][-1]:,.0f} img/s" for name in arms)
-            + f", ratio {ratios[-1]:.2f}x", flush=True)
+            + f", ratio {ratios['helpers.train.fit'][-1]:.2f}x", flush=True)
 
     result = {f"{name} img/s": statistics.median(values) for name, values in speed.items()}
     result.update({f"{name} img/cpu-s": statistics.median(values)
                    for name, values in cpu_speed.items()})
-    result["median ratio"] = statistics.median(ratios)
+    result["median ratio"] = statistics.median(ratios["helpers.train.fit"])
+    result["ceiling ratio"] = statistics.median(ratios["ceiling"])
     result["peak RSS MB"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     for name in arms:
         print(f"median {name}: {result[f'{name} img/s']:,.0f} images/s "
               f"({result[f'{name} img/cpu-s']:,.0f} images per CPU-second)")
     print(f"median ratio helpers.train.fit / model.fit: {result['median ratio']:.2f}x "
           f"(images per CPU-second: {result['helpers.train.fit img/cpu-s'] / result['model.fit img/cpu-s']:.2f}x)")
+    print(f"ceiling (one call per epoch) / model.fit: {result['ceiling ratio']:.2f}x "
+          f"(images per CPU-second: {result['ceiling img/cpu-s'] / result['model.fit img/cpu-s']:.2f}x)")
     print(f"peak RSS: {result['peak RSS MB']:,.0f} MB")
     return result
 
