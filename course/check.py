@@ -32,7 +32,7 @@ from typing import Any
 
 from course import paths
 from course.autograde import Executor, Outcome
-from course.grade import Job, run_jobs
+from course.jobs import Job, run_jobs
 from course.nbgrader_config import Workspace, master_notebook, resolve_assignments
 from course.submissions import Submission
 

@@ -26,7 +26,7 @@ __all__ = ["SandboxExecutor", "SandboxSettings"]
 
 
 def _default_env() -> dict[str, str]:
-    from course.autograde import KernelSettings
+    from course.kernel_executor import KernelSettings
 
     return dict(KernelSettings().env)
 
@@ -104,7 +104,7 @@ class SandboxExecutor:
 
     def execute(self, notebook, *, workdir: Path, log_path: Path):
         """Run ``notebook`` in place; return ``course.autograde.Execution``."""
-        from course.autograde import Execution, _quiet_logs
+        from course.kernel_executor import Execution, quiet_logs
 
         settings = self.settings
         log_path.parent.mkdir(parents=True, exist_ok=True)
@@ -117,7 +117,7 @@ class SandboxExecutor:
             max_output_bytes=settings.max_output_bytes,
             max_total_output_bytes=settings.max_total_output_bytes,
             kernel_log=str(log_path))
-        with _quiet_logs():
+        with quiet_logs():
             preprocessor.preprocess(notebook, {"metadata": {"path": str(workdir)}})
         self.last_report = dict(preprocessor.outcome)
         status = preprocessor.outcome["status"]
