@@ -33,7 +33,6 @@ Example (nbgrader configuration)::
 
 from __future__ import annotations
 
-import ast
 import asyncio
 import copy
 import json
@@ -45,7 +44,6 @@ import signal
 import tempfile
 import time
 from pathlib import Path
-from queue import Empty
 
 import nbformat
 from jupyter_core.utils import ensure_async, run_sync
@@ -54,7 +52,7 @@ from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbgrader.preprocessors import Execute
 from traitlets import Bool, Float, Instance, Integer, Unicode
 
-from course.guard import guard_call, guard_source, imported_modules
+from course.guard_channel import GuardChannel
 from course.integrity import (
     REPAIRS_KEY,
     cell_role,
@@ -88,7 +86,7 @@ def _not_run(reason: str) -> nbformat.NotebookNode:
                                   traceback=[f"NotRun: {reason}"])
 
 
-class GuardedExecute(Execute):
+class GuardedExecute(GuardChannel, Execute):
     """nbgrader's ``Execute`` with a sandbox, timeouts, output caps and the integrity guard."""
 
     sandbox = Instance(Sandbox, allow_none=True,
@@ -337,53 +335,6 @@ class GuardedExecute(Execute):
     async def _kill_kernel(self) -> None:
         if self.km is not None:
             await ensure_async(self.km.shutdown_kernel(now=True))
-
-    # -- the guard ----------------------------------------------------------------------------
-    def _preload(self) -> tuple[str, ...]:
-        """Modules the instructor's cells (tests included) import, sorted."""
-        sources = [c.source for c in self.nb.cells
-                   if c.cell_type == "code" and cell_role(c) in ("test", "locked", "master")]
-        return tuple(sorted(imported_modules(sources)))
-
-    async def _install_guard(self) -> bool:
-        code = guard_source(self._guard_key, self._preload())
-        report = await self._silent(code, {"report": f"__import__('sys').modules"
-                                                     f"[{self._guard_key!r}].report"})
-        return report is not None and report.startswith("installed|")
-
-    async def _guard(self, step: str) -> list[str] | None:
-        token = secrets.token_hex(8)
-        code, expressions = guard_call(self._guard_key, step, token)
-        report = await self._silent(code, expressions)
-        if report is None or not report.startswith(token + "|"):
-            return None
-        return [name for name in report[len(token) + 1:].split("|") if name]
-
-    async def _silent(self, code: str, expressions: dict[str, str]) -> str | None:
-        """Run code the student cannot see; return the text of the 'report' expression."""
-        msg_id = self.kc.execute(code, silent=True, store_history=False,
-                                 user_expressions=expressions, stop_on_error=False)
-        deadline = time.monotonic() + self.guard_timeout
-        while True:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                return None
-            try:
-                msg = await ensure_async(self.kc.shell_channel.get_msg(timeout=min(1.0,
-                                                                                   remaining)))
-            except Empty:
-                if not await ensure_async(self.kc.is_alive()):
-                    raise DeadKernelError("Kernel died") from None
-                continue
-            if msg["parent_header"].get("msg_id") != msg_id:
-                continue
-            value = msg["content"].get("user_expressions", {}).get("report", {})
-            if msg["content"].get("status") != "ok" or value.get("status") != "ok":
-                return None
-            try:
-                return str(ast.literal_eval(value["data"]["text/plain"]))
-            except (KeyError, ValueError, SyntaxError):
-                return None
 
     # -- outcome ------------------------------------------------------------------------------
     def _death_reason(self) -> str:
