@@ -21,14 +21,16 @@ Example:
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
 from course.errors import first_line
+from course.nbgrader_config import traitlets_log_level
 
 __all__ = ["Execution", "Executor", "KernelExecutor", "KernelSettings", "quiet_logs"]
 
@@ -134,18 +136,9 @@ def _import(path: str) -> type:
     return getattr(importlib.import_module(module), name)
 
 
-@contextlib.contextmanager
-def quiet_logs() -> Iterator[None]:
+def quiet_logs() -> contextlib.AbstractContextManager[None]:
     """nbclient logs timeouts and interrupts at ERROR level; the outcome reports them."""
-    import logging
-
-    logger = logging.getLogger("traitlets")
-    level = logger.level
-    logger.setLevel(logging.CRITICAL)
-    try:
-        yield
-    finally:
-        logger.setLevel(level)
+    return traitlets_log_level(logging.CRITICAL)
 
 
 _DEADLINE_CLASS: type | None = None

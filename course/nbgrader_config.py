@@ -54,6 +54,7 @@ __all__ = [
     "nbgrader_config",
     "quiet_nbgrader",
     "resolve_assignments",
+    "traitlets_log_level",
 ]
 
 COURSE_ID = "cnn-course"
@@ -182,15 +183,20 @@ def master_notebook(assignment: str, *, solutions: Path | None = None) -> Path:
 
 
 @contextlib.contextmanager
-def quiet_nbgrader() -> Iterator[None]:
-    """nbgrader logs every copied file at INFO level; keep the terminal to what matters."""
+def traitlets_log_level(level: int) -> Iterator[None]:
+    """Set the level of the ``traitlets`` logger (nbgrader's and nbclient's) for a while."""
     logger = logging.getLogger("traitlets")
-    level = logger.level
-    logger.setLevel(logging.ERROR)
+    previous = logger.level
+    logger.setLevel(level)
     try:
         yield
     finally:
-        logger.setLevel(level)
+        logger.setLevel(previous)
+
+
+def quiet_nbgrader() -> contextlib.AbstractContextManager[None]:
+    """nbgrader logs every copied file at INFO level; keep the terminal to what matters."""
+    return traitlets_log_level(logging.ERROR)
 
 
 def _put_interpreter_tools_on_path() -> None:
