@@ -6,13 +6,14 @@ The badge URL is built from the one configured repository (``[tool.course]`` in
 
 from __future__ import annotations
 
-import tomllib
 from functools import lru_cache
 from pathlib import Path
 
+import tomllib
+
 from course import paths
 
-__all__ = ["repository", "colab_url", "badge_markdown", "setup_cell_source"]
+__all__ = ["badge_markdown", "colab_url", "repository", "setup_cell_source"]
 
 BADGE_IMAGE = "https://colab.research.google.com/assets/colab-badge.svg"
 
