@@ -15,9 +15,9 @@ Example:
 
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
+
+from helpers._checks import check_int
 
 __all__ = ["MIN_IMAGE_SIZE", "SHAPE_CLASSES", "make_shapes"]
 
@@ -59,14 +59,6 @@ def _plus(dx, dy, r, w):
 
 _DRAW = {"square": _square, "disc": _disc, "triangle": _triangle, "X": _x, "O": _o,
          "plus": _plus}
-
-
-def _check_int(value, parameter: str, minimum: int) -> int:
-    if (not isinstance(value, numbers.Integral) or isinstance(value, bool)
-            or value < minimum):
-        raise ValueError(f"The {parameter!r} parameter of make_shapes must be an int >= "
-                         f"{minimum}; got {value!r}.")
-    return int(value)
 
 
 def _tight_boxes(masks: np.ndarray) -> np.ndarray:
@@ -111,9 +103,9 @@ def make_shapes(n: int, *, image_size: int = 64, seed: int = 0
         >>> bool(((masks > 0) == (masks == labels[:, None, None] + 1)).all())
         True
     """
-    n = _check_int(n, "n", 0)
-    size = _check_int(image_size, "image_size", MIN_IMAGE_SIZE)
-    seed = _check_int(seed, "seed", 0)
+    n = check_int(n, param="n", owner="make_shapes", minimum=0)
+    size = check_int(image_size, param="image_size", owner="make_shapes", minimum=MIN_IMAGE_SIZE)
+    seed = check_int(seed, param="seed", owner="make_shapes", minimum=0)
     rng = np.random.default_rng(seed)
     labels = rng.integers(0, len(SHAPE_CLASSES), size=n)
     radius = rng.uniform(0.15 * size, 0.35 * size, size=n)

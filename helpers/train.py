@@ -24,6 +24,8 @@ from typing import Any
 
 import numpy as np
 
+from helpers._checks import check_int
+
 __all__ = ["fit", "get_strategy", "set_seed", "use_mixed_precision"]
 
 #: Steps run inside one call of the compiled training function (one Python round trip).
@@ -31,20 +33,14 @@ STEPS_PER_EXECUTION = 32
 #: Shuffle buffer for a ``tf.data.Dataset`` of unknown or large size (arrays shuffle fully).
 SHUFFLE_BUFFER = 10_000
 
+_POSITIVE, _NON_NEGATIVE = "a positive int", "a non-negative int"  # wording of the errors
+
 
 def _has_gpu() -> bool:
     import tensorflow as tf
 
     # Unlike list_logical_devices, this leaves logical devices configurable.
     return bool(tf.config.list_physical_devices("GPU"))
-
-
-def _check_int(value: Any, name: str, function: str, *, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-        allowed = "a positive int" if minimum == 1 else "a non-negative int"
-        raise ValueError(f"The {name!r} parameter of {function} must be {allowed}; "
-                         f"got {value!r}.")
-    return int(value)
 
 
 def set_seed(seed: int, *, deterministic_ops: bool | None = None) -> None:
@@ -70,7 +66,7 @@ def set_seed(seed: int, *, deterministic_ops: bool | None = None) -> None:
         >>> from helpers.train import set_seed
         >>> set_seed(42)
     """
-    seed = _check_int(seed, "seed", "set_seed", minimum=0)
+    seed = check_int(seed, param="seed", owner="set_seed", minimum=0, allowed=_NON_NEGATIVE)
     if deterministic_ops not in (None, True, False):
         raise ValueError("The 'deterministic_ops' parameter of set_seed must be one of "
                          f"(None, True, False); got {deterministic_ops!r}.")
@@ -313,22 +309,23 @@ def fit(model: Any, x: Any, y: Any = None, *, validation_data: Any = None,
         raise ValueError("The 'model' parameter of fit must be compiled first: call "
                          "model.compile(optimizer, loss, metrics=...) before fit.")
     settings = current_settings()
-    epochs = _check_int(settings.epochs if epochs is None else epochs, "epochs", "fit",
-                        minimum=1)
-    batch_size = _check_int(settings.batch_size if batch_size is None else batch_size,
-                            "batch_size", "fit", minimum=1)
-    seed = _check_int(settings.seed if seed is None else seed, "seed", "fit", minimum=0)
+    epochs = check_int(settings.epochs if epochs is None else epochs, param="epochs",
+                       owner="fit", allowed=_POSITIVE)
+    batch_size = check_int(settings.batch_size if batch_size is None else batch_size,
+                           param="batch_size", owner="fit", allowed=_POSITIVE)
+    seed = check_int(settings.seed if seed is None else seed, param="seed", owner="fit",
+                     minimum=0, allowed=_NON_NEGATIVE)
     if steps_per_execution is None:
         steps_per_execution = max(model.steps_per_execution, 1)
         if steps_per_execution == 1 and not _replicated_off_tpu(model):
             steps_per_execution = STEPS_PER_EXECUTION
-    steps_per_execution = _check_int(steps_per_execution, "steps_per_execution", "fit",
-                                     minimum=1)
+    steps_per_execution = check_int(steps_per_execution, param="steps_per_execution",
+                                    owner="fit", allowed=_POSITIVE)
     sample_weight = fit_kwargs.pop("sample_weight", None)
     validation_split = fit_kwargs.pop("validation_split", 0.0)
-    validation_batch_size = _check_int(fit_kwargs.pop("validation_batch_size", None)
-                                       or batch_size, "validation_batch_size", "fit",
-                                       minimum=1)
+    validation_batch_size = check_int(fit_kwargs.pop("validation_batch_size", None)
+                                      or batch_size, param="validation_batch_size",
+                                      owner="fit", allowed=_POSITIVE)
     if _is_dataset(x):
         for name, value in (("y", y), ("sample_weight", sample_weight),
                             ("validation_split", validation_split or None)):
