@@ -51,6 +51,10 @@ LECTURES: tuple[Lecture, ...] = (
     Lecture("06_localization_and_detection.ipynb", "Localisation and detection", ("000", "004"), (
         "Classification and localization", "IoU", "Sliding windows", "Non-max suppression",
         "YOLO", "R-CNN")),
+    Lecture("07_segmentation_and_insights.ipynb", "Segmentation and insights",
+            ("000", "003", "004"), (
+        "Fully convolutional", "U-Net", "Class activation map", "Filters and feature maps",
+        "Style transfer")),
     Lecture("08_autoencoders.ipynb", "Autoencoders and generative models", ("000",), (
         "Representation learning", "Stacked autoencoder", "Convolutional autoencoder",
         "Denoising", "Latent space", "Variational autoencoder", "GAN")),
