@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["DECKS", "Lecture", "LECTURES"]
+__all__ = ["DECKS", "LECTURES", "Lecture"]
 
 DECKS = {
     "000": "Applied ML 13: CNN architectures, applications, fine-tuning; autoencoders",
