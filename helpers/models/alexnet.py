@@ -69,11 +69,11 @@ def build_alexnet(
         37752832
     """
     builder = "build_alexnet"
-    shape = check_input_shape(input_shape, builder=builder, min_size=MIN_SIZE)
-    num_classes = check_num_classes(num_classes, builder=builder)
+    shape = check_input_shape(input_shape, owner=builder, min_size=MIN_SIZE)
+    num_classes = check_num_classes(num_classes, owner=builder)
     if not isinstance(lrn, bool):
         raise ValueError(f"The 'lrn' parameter of {builder} must be True or False; got {lrn!r}.")
-    rate = check_rate(dropout, param="dropout", builder=builder)
+    rate = check_rate(dropout, param="dropout", owner=builder)
 
     inputs = keras.Input(shape=shape, name="In")  # 227 x 227 x 3
     x = layers.Conv2D(96, 11, strides=4, activation="relu", name="C1")(inputs)  # 55 x 55 x 96

@@ -117,12 +117,12 @@ def build_autoencoder(
         >>> model.compile(optimizer="adam", loss="binary_crossentropy")  # then fit(x, x)
     """
     owner = "build_autoencoder"
-    check_choice(kind, param="kind", builder=owner, allowed=KINDS)
-    check_choice(noise, param="noise", builder=owner, allowed=NOISES)
+    check_choice(kind, param="kind", owner=owner, allowed=KINDS)
+    check_choice(noise, param="noise", owner=owner, allowed=NOISES)
     shape = _check_shape(input_shape, owner, conv=kind == "conv")
-    check_int(latent_dim, param="latent_dim", builder=owner)
+    check_int(latent_dim, param="latent_dim", owner=owner)
     sizes = check_sizes(units if kind == "dense" else filters,
-                        param="units" if kind == "dense" else "filters", builder=owner)
+                        param="units" if kind == "dense" else "filters", owner=owner)
     noise_level = _check_noise_level(noise, noise_level, owner)
     if kind == "conv":
         factor = 2 ** len(sizes)

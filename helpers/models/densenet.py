@@ -18,11 +18,14 @@ from __future__ import annotations
 import keras
 from keras import layers
 
-from helpers.models._checks import check_choice, check_int
+from helpers.models._checks import (
+    check_choice,
+    check_classifier_options,
+    check_fraction,
+    check_int,
+)
 from helpers.models.blocks import (
     BN_EPSILON,
-    _check_builder,
-    _check_fraction,
     classifier_head,
     conv_bn_act,
     dense_block,
@@ -75,12 +78,13 @@ def build_densenet(input_shape: tuple[int, int, int] = (224, 224, 3),
         8062504
     """
     owner = "build_densenet"
-    check_choice(depth, param="depth", builder=owner, allowed=tuple(DENSENET_VARIANTS))
+    check_choice(depth, param="depth", owner=owner, allowed=tuple(DENSENET_VARIANTS))
     blocks = DENSENET_VARIANTS[depth]
-    check_int(growth_rate, param="growth_rate", builder=owner)
-    _check_fraction(reduction, "reduction", owner)
-    input_shape, num_classes = _check_builder(owner, input_shape, num_classes, include_top,
-                                              pooling, min_size=MIN_SIZE, hint=SIZE_HINT)
+    check_int(growth_rate, param="growth_rate", owner=owner)
+    check_fraction(reduction, param="reduction", owner=owner)
+    input_shape, num_classes = check_classifier_options(
+        input_shape, num_classes, include_top, pooling, owner=owner, min_size=MIN_SIZE,
+        hint=SIZE_HINT)
     inputs = keras.Input(input_shape, name="input")
     x = layers.ZeroPadding2D(3, name="stem_pad")(inputs)                    # 230 x 230 x 3
     x = conv_bn_act(x, 2 * growth_rate, 7, strides=2, padding="valid",

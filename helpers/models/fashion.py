@@ -47,9 +47,9 @@ def build_fashion_cnn(
         1413834
     """
     builder = "build_fashion_cnn"
-    shape = check_input_shape(input_shape, builder=builder, min_size=MIN_SIZE)
-    num_classes = check_num_classes(num_classes, builder=builder)
-    rate = check_rate(dropout, param="dropout", builder=builder)
+    shape = check_input_shape(input_shape, owner=builder, min_size=MIN_SIZE)
+    num_classes = check_num_classes(num_classes, owner=builder)
+    rate = check_rate(dropout, param="dropout", owner=builder)
 
     inputs = keras.Input(shape=shape, name="input")  # 28 x 28 x 1
     x = inputs

@@ -115,14 +115,14 @@ def build_googlenet(
         )
     shape = check_input_shape(
         input_shape,
-        builder=builder,
+        owner=builder,
         min_size=MIN_SIZE_AUX if aux_classifiers else 1,
         hint=" Use aux_classifiers=False for smaller inputs." if aux_classifiers else "",
     )
-    num_classes = check_num_classes(num_classes, builder=builder)
+    num_classes = check_num_classes(num_classes, owner=builder)
     if not isinstance(lrn, bool):
         raise ValueError(f"The 'lrn' parameter of {builder} must be True or False; got {lrn!r}.")
-    rate = check_rate(dropout, param="dropout", builder=builder)
+    rate = check_rate(dropout, param="dropout", owner=builder)
 
     inputs = keras.Input(shape=shape, name="input")  # 224 x 224 x 3
     x = layers.Conv2D(64, 7, strides=2, padding="same", activation="relu", name="conv1")(inputs)

@@ -60,11 +60,11 @@ def build_lenet5(
     builder = "build_lenet5"
     shape = check_input_shape(
         input_shape,
-        builder=builder,
+        owner=builder,
         min_size=MIN_SIZE,
         hint=" Pad 28x28 images to 32x32, e.g. with keras.layers.ZeroPadding2D(2).",
     )
-    num_classes = check_num_classes(num_classes, builder=builder)
+    num_classes = check_num_classes(num_classes, owner=builder)
     try:
         keras.activations.get(activation)
     except ValueError:

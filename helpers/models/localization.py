@@ -92,8 +92,8 @@ def build_localizer(
         {'class': (None, 3), 'box': (None, 4)}
     """
     owner = "build_localizer"
-    check_num_classes(num_classes, builder=owner)
-    check_choice(pooling, param="pooling", builder=owner, allowed=POOLINGS)
+    check_num_classes(num_classes, owner=owner)
+    check_choice(pooling, param="pooling", owner=owner, allowed=POOLINGS)
     if isinstance(units, bool) or not isinstance(units, int) or units < 1:
         raise ValueError(f"The 'units' parameter of {owner} must be an int >= 1; got {units!r}.")
     if isinstance(backbone, str):
@@ -102,8 +102,8 @@ def build_localizer(
                 f"The 'backbone' parameter of {owner} must be one of {BACKBONES!r} or a "
                 f"keras.Model; got {backbone!r}."
             )
-        filters = check_sizes(filters, param="filters", builder=owner)
-        shape = check_input_shape(input_shape, builder=owner, min_size=2 ** len(filters))
+        filters = check_sizes(filters, param="filters", owner=owner)
+        shape = check_input_shape(input_shape, owner=owner, min_size=2 ** len(filters))
         inputs = keras.Input(shape, name="image")
         x = inputs
         for i, count in enumerate(filters, start=1):  # 64x64 -> 32x32x32 -> 16x16x64 -> 8x8x128
@@ -111,7 +111,7 @@ def build_localizer(
                               name=f"block{i}_conv")(x)
             x = layers.MaxPooling2D(2, name=f"block{i}_pool")(x)
     elif isinstance(backbone, keras.Model):
-        shape = check_input_shape(input_shape, builder=owner)
+        shape = check_input_shape(input_shape, owner=owner)
         inputs = keras.Input(shape, name="image")
         x = backbone(inputs)
         if len(x.shape) not in (2, 4):

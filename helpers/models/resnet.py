@@ -31,9 +31,8 @@ from typing import Any
 import keras
 from keras import layers
 
-from helpers.models._checks import check_choice, check_int
+from helpers.models._checks import check_choice, check_classifier_options, check_int
 from helpers.models.blocks import (
-    _check_builder,
     classifier_head,
     conv_bn_act,
     residual_unit,
@@ -70,8 +69,9 @@ def _resnet(owner: str, input_shape: Any, num_classes: int, blocks: tuple[int, .
             unit: Unit, *, include_top: bool, pooling: str | None,
             classifier_activation: str | None, use_bias: bool, name: str) -> keras.Model:
     """The skeleton every variant shares: stem, four stages of units, classifier head."""
-    input_shape, num_classes = _check_builder(owner, input_shape, num_classes, include_top,
-                                              pooling, min_size=MIN_SIZE, hint=SIZE_HINT)
+    input_shape, num_classes = check_classifier_options(
+        input_shape, num_classes, include_top, pooling, owner=owner, min_size=MIN_SIZE,
+        hint=SIZE_HINT)
     inputs = keras.Input(input_shape, name="input")
     # conv1: padded explicitly (3 pixels each side) as keras.applications does, so that the
     # outputs match exactly ("same" padding would put 2 pixels on top and 3 below)
@@ -91,7 +91,7 @@ def _resnet(owner: str, input_shape: Any, num_classes: int, blocks: tuple[int, .
 
 
 def _check_depth(depth: Any, owner: str, variants: dict) -> int:
-    return check_choice(depth, param="depth", builder=owner, allowed=tuple(variants))
+    return check_choice(depth, param="depth", owner=owner, allowed=tuple(variants))
 
 
 def build_resnet(input_shape: tuple[int, int, int] = (224, 224, 3),
@@ -159,7 +159,7 @@ def build_se_resnet(input_shape: tuple[int, int, int] = (224, 224, 3),
     """
     owner = "build_se_resnet"
     kind, blocks = RESNET_VARIANTS[_check_depth(depth, owner, RESNET_VARIANTS)]
-    check_int(se_ratio, param="se_ratio", builder=owner)
+    check_int(se_ratio, param="se_ratio", owner=owner)
 
     def unit(x: Any, stage: int, strides: int, block_name: str) -> Any:
         return residual_unit(x, STAGE_FILTERS[stage], kind=kind, strides=strides,
@@ -198,8 +198,8 @@ def build_resnext(input_shape: tuple[int, int, int] = (224, 224, 3),
     """
     owner = "build_resnext"
     blocks = RESNEXT_VARIANTS[_check_depth(depth, owner, RESNEXT_VARIANTS)]
-    check_int(cardinality, param="cardinality", builder=owner)
-    check_int(bottleneck_width, param="bottleneck_width", builder=owner)
+    check_int(cardinality, param="cardinality", owner=owner)
+    check_int(bottleneck_width, param="bottleneck_width", owner=owner)
 
     def unit(x: Any, stage: int, strides: int, block_name: str) -> Any:
         return resnext_block(x, 4 * STAGE_FILTERS[stage], cardinality=cardinality,

@@ -81,10 +81,10 @@ def build_unet(
         ['up1_concat', 'up1_conv1', 'up1_conv2', 'predictions']
     """
     owner = "build_unet"
-    check_int(base_filters, param="base_filters", builder=owner)
-    check_int(depth, param="depth", builder=owner)
+    check_int(base_filters, param="base_filters", owner=owner)
+    check_int(depth, param="depth", owner=owner)
     shape = _check_image_shape(input_shape, owner)
-    check_num_classes(num_classes, builder=owner)
+    check_num_classes(num_classes, owner=owner)
     factor = 2**depth
     for side in shape[:2]:
         if side is not None and side % factor:
@@ -172,9 +172,9 @@ def build_fcn(
     """
     owner = "build_fcn"
     shape = _check_image_shape(input_shape, owner)
-    check_num_classes(num_classes, builder=owner)
-    check_int(units, param="units", builder=owner)
-    filters = check_sizes(filters, param="filters", builder=owner)
+    check_num_classes(num_classes, owner=owner)
+    check_int(units, param="units", owner=owner)
+    filters = check_sizes(filters, param="filters", owner=owner)
     if window_size is None:
         if shape[0] is None or shape[1] is None or shape[0] != shape[1]:
             raise ValueError(
@@ -182,7 +182,7 @@ def build_fcn(
                 f"has equal, known height and width; got None with input_shape {shape!r}."
             )
         window_size = shape[0]
-    check_int(window_size, param="window_size", builder=owner)
+    check_int(window_size, param="window_size", owner=owner)
     kernel = _feature_side(window_size, len(filters))
     if kernel < 1:
         smallest = next(s for s in range(1, 10_000) if _feature_side(s, len(filters)) >= 1)

@@ -172,14 +172,14 @@ def build_vae(
         (5, 28, 28, 1)
     """
     owner = "build_vae"
-    check_choice(kind, param="kind", builder=owner, allowed=KINDS)
+    check_choice(kind, param="kind", owner=owner, allowed=KINDS)
     shape = _check_shape(input_shape, owner, conv=kind == "conv")
-    check_int(latent_dim, param="latent_dim", builder=owner)
+    check_int(latent_dim, param="latent_dim", owner=owner)
     if units is None:
         units = (512,) if kind == "dense" else (16,)
-    units = check_sizes(units, param="units", builder=owner)
+    units = check_sizes(units, param="units", owner=owner)
     if kind == "conv":
-        filters = check_sizes(filters, param="filters", builder=owner)
+        filters = check_sizes(filters, param="filters", owner=owner)
         factor = 2 ** len(filters)
         if shape[0] % factor or shape[1] % factor:
             raise ValueError(

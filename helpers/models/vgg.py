@@ -66,14 +66,14 @@ def build_vgg(
         ['block1_conv1', 'block1_pool', 'block2_conv1']
     """
     builder = "build_vgg"
-    check_choice(depth, param="depth", builder=builder, allowed=tuple(VGG_CONFIGS))
-    shape = check_input_shape(input_shape, builder=builder, min_size=MIN_SIZE)
-    num_classes = check_num_classes(num_classes, builder=builder)
+    check_choice(depth, param="depth", owner=builder, allowed=tuple(VGG_CONFIGS))
+    shape = check_input_shape(input_shape, owner=builder, min_size=MIN_SIZE)
+    num_classes = check_num_classes(num_classes, owner=builder)
     if not isinstance(include_top, bool):
         raise ValueError(
             f"The 'include_top' parameter of {builder} must be True or False; got {include_top!r}."
         )
-    check_choice(pooling, param="pooling", builder=builder, allowed=POOLINGS)
+    check_choice(pooling, param="pooling", owner=builder, allowed=POOLINGS)
     if include_top and pooling is not None:
         warnings.warn(
             f"build_vgg: pooling={pooling!r} is ignored with include_top=True.", stacklevel=2

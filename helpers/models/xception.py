@@ -19,8 +19,8 @@ from typing import Any
 import keras
 from keras import layers
 
-from helpers.models._checks import check_int
-from helpers.models.blocks import _check_builder, classifier_head, separable_conv_block
+from helpers.models._checks import check_classifier_options, check_int
+from helpers.models.blocks import classifier_head, separable_conv_block
 
 __all__ = ["build_xception"]
 
@@ -88,9 +88,10 @@ def build_xception(input_shape: tuple[int, int, int] = (299, 299, 3),
         (None, 2048)
     """
     owner = "build_xception"
-    input_shape, num_classes = _check_builder(owner, input_shape, num_classes, include_top,
-                                              pooling, min_size=MIN_SIZE, hint=SIZE_HINT)
-    check_int(middle_blocks, param="middle_blocks", builder=owner)
+    input_shape, num_classes = check_classifier_options(
+        input_shape, num_classes, include_top, pooling, owner=owner, min_size=MIN_SIZE,
+        hint=SIZE_HINT)
+    check_int(middle_blocks, param="middle_blocks", owner=owner)
     inputs = keras.Input(input_shape, name="input")
     # entry flow                                                          # 299 x 299 x 3
     x = layers.Conv2D(32, 3, strides=2, use_bias=False, name="entry1_conv1_conv")(inputs)

@@ -1,0 +1,87 @@
+"""DenseNet's blocks: the dense block (every layer sees all earlier feature maps) and the
+transition layer that compresses and downsamples between two of them.
+
+Example:
+    >>> x = dense_block(keras.Input((8, 8, 16)), 2, growth_rate=8, name="dense1")
+    >>> tuple(transition_block(x, reduction=0.5, name="transition1").shape)
+    (None, 4, 4, 16)
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import keras  # noqa: F401  (the examples in the docstrings use it)
+from keras import layers
+
+from helpers.models._checks import check_fraction, check_int, check_name
+from helpers.models.blocks.core import BN_EPSILON
+
+__all__ = ["dense_block", "transition_block"]
+
+
+def dense_block(x: Any, num_layers: int, *, growth_rate: int, bottleneck: bool = True,
+                name: str) -> Any:
+    """A dense block (Huang et al., 2017, arXiv:1608.06993): ``num_layers`` layers, each
+    BN-ReLU-conv producing ``growth_rate`` channels concatenated to everything before it, so
+    the output has ``C_in + num_layers * growth_rate`` channels. With ``bottleneck=True``
+    (DenseNet-BC, as keras.applications) each layer first reduces to ``4 * growth_rate``
+    channels with BN-ReLU-1x1 conv.
+
+    Layers of layer i: ``{name}_layer{i}_1_bn/_1_relu/_1_conv`` (bottleneck),
+    ``{name}_layer{i}_2_bn/_2_relu/_2_conv`` (3x3), ``{name}_layer{i}_concat``.
+
+    Args:
+        x: input tensor.
+        num_layers: number of layers in the block.
+        growth_rate: channels k each layer adds.
+        bottleneck: use the 1x1 bottleneck (DenseNet-BC).
+        name: prefix of the layer names.
+
+    Example:
+        >>> x = dense_block(keras.Input((8, 8, 16)), 4, growth_rate=4, name="dense1")
+        >>> tuple(x.shape)
+        (None, 8, 8, 32)
+    """
+    owner = "dense_block"
+    check_name(name, owner=owner)
+    check_int(num_layers, param="num_layers", owner=owner)
+    check_int(growth_rate, param="growth_rate", owner=owner)
+    for i in range(1, num_layers + 1):
+        prefix = f"{name}_layer{i}"
+        y = x
+        if bottleneck:
+            y = layers.BatchNormalization(epsilon=BN_EPSILON, name=f"{prefix}_1_bn")(y)
+            y = layers.Activation("relu", name=f"{prefix}_1_relu")(y)
+            y = layers.Conv2D(4 * growth_rate, 1, use_bias=False, name=f"{prefix}_1_conv")(y)
+        y = layers.BatchNormalization(epsilon=BN_EPSILON, name=f"{prefix}_2_bn")(y)
+        y = layers.Activation("relu", name=f"{prefix}_2_relu")(y)
+        y = layers.Conv2D(growth_rate, 3, padding="same", use_bias=False,
+                          name=f"{prefix}_2_conv")(y)
+        x = layers.Concatenate(name=f"{prefix}_concat")([x, y])
+    return x
+
+
+def transition_block(x: Any, *, reduction: float, name: str) -> Any:
+    """A DenseNet transition layer: BN, ReLU, 1x1 convolution to ``int(C * reduction)``
+    channels, 2x2 average pooling with stride 2. Layers ``{name}_bn``, ``{name}_relu``,
+    ``{name}_conv``, ``{name}_pool``.
+
+    Args:
+        x: input tensor.
+        reduction: compression factor theta in (0, 1] (0.5 in DenseNet-BC).
+        name: prefix of the layer names.
+
+    Example:
+        >>> x = transition_block(keras.Input((8, 8, 64)), reduction=0.5, name="transition1")
+        >>> tuple(x.shape)
+        (None, 4, 4, 32)
+    """
+    owner = "transition_block"
+    check_name(name, owner=owner)
+    check_fraction(reduction, param="reduction", owner=owner)
+    x = layers.BatchNormalization(epsilon=BN_EPSILON, name=f"{name}_bn")(x)
+    x = layers.Activation("relu", name=f"{name}_relu")(x)
+    x = layers.Conv2D(int(x.shape[-1] * reduction), 1, use_bias=False, name=f"{name}_conv")(x)
+    return layers.AveragePooling2D(2, strides=2, name=f"{name}_pool")(x)
+
