@@ -32,7 +32,7 @@ _COMMANDS = {
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="course", description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
-    for name, (module, function, help_text) in _COMMANDS.items():
+    for name, (module, _function, help_text) in _COMMANDS.items():
         command = sub.add_parser(name, help=help_text)
         adder = getattr(importlib.import_module(module), "add_arguments", None)
         if adder is not None:

@@ -46,7 +46,7 @@ def setup_cell_source(*, call_setup: bool = True) -> str:
         "if \"google.colab\" in sys.modules:  # Colab: install the course package first",
         f"    %pip install -q \"cnn-course @ git+{url}@{branch}\"",
         "",
-        "import helpers",
+        "import helpers" if call_setup else "import helpers  # noqa: F401 (quiets TensorFlow's logs)",
     ]
     if call_setup:
         lines.append("")

@@ -53,7 +53,7 @@ class Settings:
         """
         return fast if self.profile == "fast" else full
 
-    def with_(self, **changes: Any) -> "Settings":
+    def with_(self, **changes: Any) -> Settings:
         """A copy with some fields changed (settings are immutable)."""
         return replace(self, **changes)
 

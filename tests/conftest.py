@@ -10,7 +10,6 @@ import pytest
 os.environ.setdefault("COURSE_PROFILE", "fast")
 os.environ.setdefault("MPLBACKEND", "Agg")
 
-import helpers  # noqa: E402  (installs the quiet TensorFlow import before any test imports it)
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"

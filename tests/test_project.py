@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
-import tomllib
 from pathlib import Path
 
+import tomllib
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -65,3 +65,11 @@ def test_ci_runs_make_test():
 def test_importing_helpers_does_not_import_tensorflow():
     code = "import helpers, helpers.models, sys; assert 'tensorflow' not in sys.modules"
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_the_tree_passes_ruff():
+    """The pre-commit lint, over every tracked Python file and notebook, with the rules
+    pinned in pyproject.toml ([tool.ruff.lint]); a change that skipped the hook fails here."""
+    result = subprocess.run([sys.executable, "-m", "ruff", "check", "--no-cache", "."],
+                            cwd=ROOT, capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-1000:]
