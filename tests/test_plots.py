@@ -17,6 +17,7 @@ from matplotlib.figure import Figure
 import helpers  # noqa: F401
 from helpers import plots
 from helpers.plots import (
+    mask_colors,
     plot_history,
     save_fig,
     show_boxes,
@@ -24,6 +25,7 @@ from helpers.plots import (
     show_filters,
     show_heatmap,
     show_images,
+    show_masks,
     use_course_style,
 )
 
@@ -72,6 +74,14 @@ def canvas_axes(size: int) -> tuple[Figure, object]:
     ("boxes", lambda: show_boxes(RNG.random((48, 64, 3)), [[0.1, 0.1, 0.5, 0.6]],
                                  labels=["cat"], scores=[0.93])),
     ("heatmap", lambda: show_heatmap(RNG.random((32, 32)), np.eye(7))),
+    ("heatmap_extent", lambda: show_heatmap(RNG.random((96, 96, 3)), RNG.random((17, 17)),
+                                            extent=(13.5, 81.5, 81.5, 13.5),
+                                            value_range=(0, 1))),
+    ("masks", lambda: show_masks(RNG.random((3, 16, 16, 3)), RNG.integers(0, 4, (3, 16, 16)))),
+    ("masks_predicted", lambda: show_masks(
+        RNG.random((4, 16, 16)), RNG.integers(0, 3, (4, 16, 16, 1)),
+        predicted=RNG.random((4, 16, 16, 3)), class_names=["background", "disc", "X"],
+        titles=["a", "b", "c", "d"])),
 ])
 def test_each_function_renders_to_png(tmp_path, name, draw):
     import matplotlib.pyplot as plt
@@ -192,6 +202,69 @@ def test_show_heatmap_blends_with_alpha():
     np.testing.assert_allclose(rendered(fig)[16, 16], expected, atol=3)
 
 
+def test_show_heatmap_extent_covers_only_that_rectangle():
+    fig, ax = canvas_axes(64)
+    # the heat map covers the bottom-right quarter (pixels 32..63) of a black image
+    show_heatmap(np.zeros((64, 64)), [[1.0, 0.0], [0.0, 0.0]], alpha=1.0,
+                 extent=(31.5, 63.5, 63.5, 31.5), ax=ax)
+    pixels = rendered(fig)
+    jet = matplotlib.colormaps["jet"]
+    np.testing.assert_allclose(pixels[35, 35], np.round(np.array(jet(1.0)[:3]) * 255), atol=3)
+    np.testing.assert_allclose(pixels[60, 60], np.round(np.array(jet(0.0)[:3]) * 255), atol=3)
+    np.testing.assert_allclose(pixels[10, 10], [0, 0, 0], atol=3)  # the image, uncovered
+    np.testing.assert_allclose(pixels[10, 50], [0, 0, 0], atol=3)
+    assert ax.get_xlim() == (-0.5, 63.5) and ax.get_ylim() == (63.5, -0.5)  # the whole image
+
+
+def test_show_heatmap_value_range_fixes_the_colour_scale():
+    jet = matplotlib.colormaps["jet"]
+    for value_range, expected in ((None, jet(0.0)), ((0, 1), jet(0.5)), ((0.5, 2.5), jet(0.0))):
+        fig, ax = canvas_axes(16)
+        show_heatmap(np.zeros((16, 16)), np.full((2, 2), 0.5), alpha=1.0,
+                     value_range=value_range, ax=ax)
+        np.testing.assert_allclose(rendered(fig)[8, 8], np.round(np.array(expected[:3]) * 255),
+                                   atol=3)
+
+
+def test_mask_colors_are_black_then_the_colour_cycle():
+    from matplotlib.colors import to_rgba
+
+    assert mask_colors(7) == [to_rgba("black"), *[to_rgba(f"C{k}") for k in range(6)]]
+    assert len(set(mask_colors(15))) == 15 and len(set(mask_colors(40))) == 40
+
+
+def test_show_masks_draws_each_class_in_its_colour_and_names_it():
+    from matplotlib.colors import to_rgb
+
+    images = np.zeros((2, 8, 8))
+    truth = np.zeros((2, 8, 8), dtype=int)
+    truth[0, :, 4:] = 2                                  # right half of the first: class 2
+    scores = np.zeros((2, 8, 8, 3))
+    scores[..., 1] = 1.0                                 # predicted: class 1 everywhere
+    fig = show_masks(images, truth, predicted=scores, class_names=["bg", "disc", "X"],
+                     titles=["first", "second"])
+    axes = fig.axes
+    assert len(axes) == 6 and [ax.get_title() for ax in axes[:3]] == [
+        "image", "true mask", "predicted mask"]
+    assert [axes[0].get_ylabel(), axes[3].get_ylabel()] == ["first", "second"]
+    assert [t.get_text() for t in fig.legends[0].get_texts()] == ["bg", "disc", "X"]
+
+    def colour(ax, row, col):
+        image = ax.get_images()[0]
+        return np.array(image.cmap(image.norm(image.get_array()[row, col]))[:3])
+
+    np.testing.assert_allclose(colour(axes[1], 3, 1), to_rgb("black"))
+    np.testing.assert_allclose(colour(axes[1], 3, 6), to_rgb("C1"))      # class 2
+    np.testing.assert_allclose(colour(axes[2], 3, 1), to_rgb("C0"))      # class 1
+    # and on the canvas: the middle of the true mask's right half is C1
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    pixels = np.asarray(canvas.buffer_rgba())[..., :3].astype(int)
+    box = axes[1].get_window_extent()                    # display pixels, origin bottom-left
+    x, y = int(box.x0 + 0.8 * box.width), int(pixels.shape[0] - (box.y0 + 0.5 * box.height))
+    np.testing.assert_allclose(pixels[y, x], np.round(np.array(to_rgb("C1")) * 255), atol=3)
+
+
 # save_fig ---------------------------------------------------------------------------------
 
 def test_save_fig_formats_and_folder(tmp_path):
@@ -299,6 +372,33 @@ def test_headless_without_display_uses_agg():
     (lambda: show_heatmap(np.zeros((8, 8)), [[np.nan, 0], [0, 0]]), ValueError, "NaN or inf"),
     (lambda: show_heatmap(np.zeros((8, 8)), np.eye(2), alpha=1.5), ValueError,
      r"The 'alpha' parameter of show_heatmap must be a number in \[0, 1\]; got 1.5"),
+    (lambda: show_heatmap(np.zeros((8, 8)), np.eye(2), extent=(0, 4, 4)), ValueError,
+     r"The 'extent' parameter of show_heatmap must be \(left, right, bottom, top\) with "
+     r"left < right and top < bottom \(rows grow downwards\); got \(0, 4, 4\)"),
+    (lambda: show_heatmap(np.zeros((8, 8)), np.eye(2), extent=(0, 4, 0, 4)), ValueError,
+     r"The 'extent' parameter of show_heatmap .* top < bottom .*got \(0, 4, 0, 4\)"),
+    (lambda: show_heatmap(np.zeros((8, 8)), np.eye(2), value_range=(1, 1)), ValueError,
+     r"The 'value_range' parameter of show_heatmap must be \(low, high\) with low < high; "
+     r"got \(1, 1\)"),
+    (lambda: show_heatmap(np.zeros((8, 8)), np.eye(2), value_range=(0, np.nan)), ValueError,
+     r"The 'value_range' parameter of show_heatmap must be \(low, high\)"),
+    (lambda: show_masks(np.zeros((2, 8, 8)), np.zeros((2, 8, 7))), ValueError,
+     r"The 'masks' parameter of show_masks must have one \(H, W\) mask per image, shape "
+     r"\(2, 8, 8\)"),
+    (lambda: show_masks(np.zeros((2, 8, 8)), np.zeros((2, 8, 8)), predicted=np.zeros((1, 8, 8))),
+     ValueError, r"The 'predicted' parameter of show_masks must have one \(H, W\) mask"),
+    (lambda: show_masks(np.zeros((1, 4, 4)), np.full((1, 4, 4), 0.5)), ValueError,
+     r"The 'masks' parameter of show_masks must hold class indices \(ints >= 0\); got "
+     r"values from 0.5 to 0.5"),
+    (lambda: show_masks(np.zeros((1, 4, 4)), -np.ones((1, 4, 4))), ValueError,
+     r"must hold class indices \(ints >= 0\); got values from -1 to -1"),
+    (lambda: show_masks(np.zeros((1, 4, 4)), np.full((1, 4, 4), 3), class_names=["a", "b"]),
+     ValueError, r"The 'class_names' parameter of show_masks must name every mask value "
+     r"\(0 to 3\); got 2 names"),
+    (lambda: show_masks(np.zeros((2, 4, 4)), np.zeros((2, 4, 4)), titles=["a"]), ValueError,
+     r"The 'titles' parameter of show_masks must have one entry per image \(2\); got 1"),
+    (lambda: show_masks(np.zeros((1, 4, 4)), np.zeros((1, 4, 4)), size=0), ValueError,
+     "The 'size' parameter of show_masks must be a positive number; got 0"),
 ])
 def test_bad_input(call, error, message):
     with pytest.raises(error, match=message):
@@ -319,4 +419,5 @@ def test_show_filters_rejects_a_layer_without_a_kernel():
 def test_module_exports():
     assert set(plots.__all__) >= {"plot_history", "show_images", "show_filters",
                                   "show_feature_maps", "show_boxes", "show_heatmap",
+                                  "show_masks", "mask_colors",
                                   "save_fig", "use_course_style"}

@@ -1,5 +1,5 @@
 """Figures the lectures show: training curves, image grids, filters, feature maps, boxes,
-heat maps, and ``save_fig``.
+heat maps, segmentation masks, and ``save_fig``.
 
 Every function returns the :class:`matplotlib.figure.Figure`. A figure the function creates
 is closed in pyplot right away, so figures never pile up in memory and Jupyter shows each one
@@ -17,8 +17,9 @@ Example:
 from helpers.plots.base import COURSE_STYLE, save_fig, use_course_style
 from helpers.plots.curves import plot_history
 from helpers.plots.grids import show_feature_maps, show_filters, show_images
+from helpers.plots.masks import mask_colors, show_masks
 from helpers.plots.overlays import BOX_FORMATS, show_boxes, show_heatmap
 
-__all__ = ["BOX_FORMATS", "COURSE_STYLE", "plot_history", "save_fig", "show_boxes",
-           "show_feature_maps", "show_filters", "show_heatmap", "show_images",
-           "use_course_style"]
+__all__ = ["BOX_FORMATS", "COURSE_STYLE", "mask_colors", "plot_history", "save_fig",
+           "show_boxes", "show_feature_maps", "show_filters", "show_heatmap", "show_images",
+           "show_masks", "use_course_style"]

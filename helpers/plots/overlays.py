@@ -112,24 +112,37 @@ def show_boxes(image: Any, boxes: Any, *, labels: Sequence[Any] | None = None,
 
 
 def show_heatmap(image: Any, heatmap: Any, *, alpha: float = 0.4, cmap: str = "jet",
-                 ax: Any = None) -> Any:
+                 extent: Sequence[float] | None = None,
+                 value_range: Sequence[float] | None = None, ax: Any = None) -> Any:
     """A heat map (e.g. a class activation map) stretched over an image and blended in.
 
-    The heat map is scaled to [0, 1] and resized to the image with bilinear interpolation
-    (matplotlib resamples it over the image's extent), then drawn with ``alpha``.
+    The heat map is scaled to [0, 1] (its own minimum and maximum, or ``value_range``) and
+    resized with bilinear interpolation over the whole image, or over the rectangle
+    ``extent`` of it, then drawn with ``alpha``.
 
     Args:
         image: ``(H, W)``, ``(H, W, C)`` or ``(1, H, W, C)``.
         heatmap: ``(h, w)`` of any size (singleton axes are dropped), e.g. 7x7 for 224x224.
         alpha: opacity of the heat map, in [0, 1].
         cmap: a matplotlib colormap name.
+        extent: ``(left, right, bottom, top)`` in the image's pixel coordinates (pixel
+            ``(row, col)`` spans ``col - 0.5`` to ``col + 0.5`` and ``row - 0.5`` to
+            ``row + 0.5``), the rectangle the heat map covers, as in ``imshow``: e.g. a map
+            of scores at sliding-window centres covers only the centres' range. The whole
+            image, ``(-0.5, W - 0.5, H - 0.5, -0.5)``, when None.
+        value_range: ``(low, high)`` drawn as the colormap's two ends (e.g. ``(0, 1)`` for
+            probabilities), instead of the heat map's own minimum and maximum.
         ax: axes to draw into.
 
     Raises:
-        ValueError: on a heat map that is not 2-D, holds NaN, or an ``alpha`` outside [0, 1].
+        ValueError: on a heat map that is not 2-D or holds NaN, an ``alpha`` outside [0, 1],
+            an ``extent`` that is not four finite numbers with left < right and
+            top < bottom, or a ``value_range`` that is not two finite numbers low < high.
 
     Example:
         >>> show_heatmap(np.zeros((32, 32)), np.eye(4))
+        <Figure size 400x400 with 1 Axes>
+        >>> show_heatmap(np.zeros((32, 32)), np.eye(4), extent=(8, 24, 24, 8))
         <Figure size 400x400 with 1 Axes>
     """
     image = _image(image, "show_heatmap")
@@ -141,14 +154,41 @@ def show_heatmap(image: Any, heatmap: Any, *, alpha: float = 0.4, cmap: str = "j
     if isinstance(alpha, bool) or not isinstance(alpha, (int, float)) or not 0 <= alpha <= 1:
         raise ValueError(f"The 'alpha' parameter of show_heatmap must be a number in [0, 1]; "
                          f"got {alpha!r}.")
-    heat = (heat - heat.min()) / (np.ptp(heat) or 1.0)
+    covered = _numbers(extent, 4, "extent", "(left, right, bottom, top) with left < right "
+                       "and top < bottom (rows grow downwards)")
+    if covered is not None and not (covered[0] < covered[1] and covered[3] < covered[2]):
+        raise ValueError("The 'extent' parameter of show_heatmap must be (left, right, bottom, "
+                         "top) with left < right and top < bottom (rows grow downwards); got "
+                         f"{tuple(extent)!r}.")
+    limits = _numbers(value_range, 2, "value_range", "(low, high) with low < high")
+    if limits is not None and not limits[0] < limits[1]:
+        raise ValueError("The 'value_range' parameter of show_heatmap must be (low, high) "
+                         f"with low < high; got {tuple(value_range)!r}.")
+    low, span = (heat.min(), np.ptp(heat) or 1.0) if limits is None else (
+        limits[0], limits[1] - limits[0])
+    heat = (heat - low) / span
     height, width = image.shape[:2]
     fig, ax = _axes(ax, (4.0, 4.0 * height / width))
     shown, scale = _displayable(image, "image", "show_heatmap")
     ax.imshow(shown, cmap="gray", **scale)
-    extent = (-0.5, width - 0.5, height - 0.5, -0.5)
-    ax.imshow(heat, cmap=cmap, alpha=float(alpha), extent=extent, interpolation="bilinear",
-              vmin=0.0, vmax=1.0)
-    ax.set(xlim=extent[:2], ylim=extent[2:])
+    whole = (-0.5, width - 0.5, height - 0.5, -0.5)
+    ax.imshow(heat, cmap=cmap, alpha=float(alpha), extent=covered or whole,
+              interpolation="bilinear", vmin=0.0, vmax=1.0)
+    ax.set(xlim=whole[:2], ylim=whole[2:])
     ax.axis("off")
     return fig
+
+
+def _numbers(value: Any, count: int, name: str, allowed: str) -> tuple[float, ...] | None:
+    """``value`` as ``count`` finite floats (None stays None), else a ValueError."""
+    if value is None:
+        return None
+    try:
+        numbers = tuple(float(v) for v in value)
+    except (TypeError, ValueError):
+        numbers = ()
+    if len(numbers) != count or not all(np.isfinite(numbers)) or any(
+            isinstance(v, bool) for v in value):
+        raise ValueError(f"The {name!r} parameter of show_heatmap must be {allowed}; got "
+                         f"{value!r}.")
+    return numbers
