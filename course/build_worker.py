@@ -11,8 +11,9 @@ results.
   ``resource.getrusage(RUSAGE_CHILDREN).ru_maxrss`` is its peak resident set size (exact,
   not sampled).
 * **Key results**: the text output of every code cell tagged ``key-result`` (cell tags are
-  editable in JupyterLab's property inspector), labelled with the cell's last line — tag a
-  cell ending in ``test_accuracy`` and the course site shows ``test_accuracy: 0.912``.
+  editable in JupyterLab's property inspector), labelled with the cell's last line when it
+  is a plain name — tag a cell ending in ``test_accuracy`` and the course site shows
+  ``test_accuracy: 0.912`` — else with the heading the cell stands under.
 
 Statuses: ``ok``; ``failed`` (a cell raised); ``timeout``; ``crashed`` (the kernel died or
 the notebook could not be read or executed).
@@ -26,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import resource
 import sys
 import time
@@ -58,11 +60,15 @@ def _output_text(output: Any) -> str:
     return ""
 
 
+_PLAIN_LABEL = re.compile(r"[\w., ]{1,40}")   # a name or a few names: shown as they are
+
+
 def key_results(notebook: Any) -> list[list[str]]:
     """``[label, value]`` for each executed code cell tagged ``key-result``.
 
-    The label is the cell's last non-empty line; the value is the cell's text output
-    (its result, else what it printed), shortened to 200 characters.
+    The label is the cell's last non-empty line when it is a plain name (or a few), else the
+    heading above the cell; the value is the cell's text output (its result, else what it
+    printed), shortened to 200 characters.
 
     Example:
         >>> import nbformat
@@ -73,11 +79,18 @@ def key_results(notebook: Any) -> list[list[str]]:
         [['accuracy', '0.9']]
     """
     found = []
+    heading = ""
     for cell in notebook.cells:
+        if cell.cell_type == "markdown":
+            titles = [line.lstrip("#").strip() for line in cell.source.splitlines()
+                      if line.startswith("#")]
+            heading = titles[-1] if titles else heading
         if cell.cell_type != "code" or KEY_RESULT_TAG not in cell.metadata.get("tags", []):
             continue
         lines = [line.strip() for line in cell.source.splitlines() if line.strip()]
         label = lines[-1] if lines else "(empty cell)"
+        if heading and not _PLAIN_LABEL.fullmatch(label):
+            label = heading         # e.g. a dict comprehension: the section says more
         results = [_output_text(o) for o in cell.outputs if o.output_type == "execute_result"]
         texts = results or [_output_text(output) for output in cell.outputs]
         value = " ".join("".join(texts).split())

@@ -193,6 +193,18 @@ def test_key_results_label_value_and_missing_output() -> None:
                                      ["x = 1", "(no output)"]]
 
 
+def test_key_results_label_by_heading_unless_a_plain_name() -> None:
+    tagged = {"tags": ["key-result"]}
+    cells = [nbformat.v4.new_markdown_cell("# Lecture\n\n## Typical CNN\n\nText."),
+             nbformat.v4.new_code_cell("{k: round(v[-1], 3) for k, v in h.items()}",
+                                       metadata=tagged),
+             nbformat.v4.new_code_cell("test_loss, test_accuracy", metadata=tagged)]
+    for cell, text in zip(cells[1:], ("{'accuracy': 0.9}", "(0.3, 0.9)")):
+        cell.outputs = [nbformat.v4.new_output("execute_result", {"text/plain": text})]
+    assert key_results(nbformat.v4.new_notebook(cells=cells)) == [
+        ["Typical CNN", "{'accuracy': 0.9}"], ["test_loss, test_accuracy", "(0.3, 0.9)"]]
+
+
 def test_assignment_step_release_in_sync_check_cached(project: Path, capsys,
                                                        monkeypatch: pytest.MonkeyPatch) -> None:
     """The real release of ps1 into build/ equals the committed assignments/ps1; the check
