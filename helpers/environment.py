@@ -16,6 +16,7 @@ import sys
 import warnings
 from collections.abc import Iterator
 
+from helpers._checks import check_int
 from helpers.profiles import Settings, get_settings
 
 __all__ = ["setup", "quiet_tensorflow", "in_colab"]
@@ -100,8 +101,7 @@ def setup(profile: str | None = None, seed: int = 42, *, verbose: bool = True) -
         2
     """
     global _current
-    if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
-        raise ValueError(f"The 'seed' parameter of setup must be a non-negative int; got {seed!r}.")
+    seed = check_int(seed, param="seed", owner="setup", minimum=0, allowed="a non-negative int")
     quiet_tensorflow()
     import keras
     import tensorflow as tf
