@@ -32,6 +32,7 @@ _EXPORTS = {
     "build_unet": "segmentation",
     "build_fcn": "segmentation",
     "build_localizer": "localization",
+    "build_gap_classifier": "cam",
     "transfer_weights": "weights",
     "pretrained": "weights",
 }

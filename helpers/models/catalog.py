@@ -40,6 +40,7 @@ CATALOG: tuple[CatalogEntry, ...] = (
     CatalogEntry("unet", "build_unet", dict(input_shape=(32, 32, 3), num_classes=3, base_filters=16), "image"),
     CatalogEntry("fcn", "build_fcn", dict(input_shape=(32, 32, 3), num_classes=3), "image"),
     CatalogEntry("localizer", "build_localizer", dict(input_shape=(32, 32, 3), num_classes=3), "multi"),
+    CatalogEntry("gap_classifier", "build_gap_classifier", dict(input_shape=(32, 32, 3), num_classes=6)),
 )
 
 

@@ -40,6 +40,7 @@ def build_unet(
     *,
     base_filters: int = 64,
     depth: int = 4,
+    batch_norm: bool = False,
     name: str | None = None,
 ) -> keras.Model:
     """Build a U-Net for semantic segmentation: one softmax over classes per pixel.
@@ -56,6 +57,12 @@ def build_unet(
     convolutions use ``padding="same"`` so the output has the input's height and width; the
     layers and parameter counts are the paper's.
 
+    With ``batch_norm=True`` every 3x3 convolution becomes Conv-BN-ReLU: the convolution
+    without bias (the batch normalization's ``beta`` takes its place), then
+    ``BatchNormalization`` (4 weights per channel: ``gamma``, ``beta`` and the moving mean and
+    variance), then the ReLU. This is not in the paper; it makes small U-Nets train faster
+    and more reliably.
+
     Reference: O. Ronneberger, P. Fischer, T. Brox, "U-Net: Convolutional Networks for
     Biomedical Image Segmentation", MICCAI 2015.
 
@@ -65,6 +72,8 @@ def build_unet(
         num_classes: Number of classes of each pixel (``>= 1``).
         base_filters: Filters of the first level (64 in the paper; 16 trains quickly).
         depth: Number of poolings (4 in the paper).
+        batch_norm: Conv-BN-ReLU instead of Conv-ReLU (layers ``{prefix}_conv{i}``,
+            ``{prefix}_bn{i}``, ``{prefix}_relu{i}``).
         name: Model name; defaults to ``"unet"``.
 
     Returns:
@@ -74,6 +83,7 @@ def build_unet(
     Raises:
         ValueError: If height or width is not divisible by ``2 ** depth``, or a size is not a
             positive int.
+        TypeError: If ``batch_norm`` is not a bool.
 
     Example:
         >>> model = build_unet((32, 32, 1), 2, base_filters=8, depth=3)
@@ -83,6 +93,9 @@ def build_unet(
     owner = "build_unet"
     check_int(base_filters, param="base_filters", owner=owner)
     check_int(depth, param="depth", owner=owner)
+    if not isinstance(batch_norm, bool):
+        raise TypeError(f"The 'batch_norm' parameter of {owner} must be a bool; "
+                        f"got {batch_norm!r}.")
     shape = _check_image_shape(input_shape, owner)
     check_num_classes(num_classes, owner=owner)
     factor = 2**depth
@@ -100,24 +113,31 @@ def build_unet(
     skips = []
     for level in range(1, depth + 1):  # e.g. 64x64xF -> 32x32x2F -> ... (F = base_filters)
         filters = base_filters * 2 ** (level - 1)
-        x = _double_conv(x, filters, f"down{level}")
+        x = _double_conv(x, filters, f"down{level}", batch_norm)
         skips.append(x)
         x = layers.MaxPooling2D(2, name=f"down{level}_pool")(x)
-    x = _double_conv(x, base_filters * 2**depth, "bottom")  # (H / 2**depth) x ... x 16F
+    # the bottom of the U: (H / 2**depth) x (W / 2**depth) x 2**depth F
+    x = _double_conv(x, base_filters * 2**depth, "bottom", batch_norm)
     for level in range(depth, 0, -1):  # up{level} concatenates down{level}'s maps
         filters = base_filters * 2 ** (level - 1)
         skip = skips[level - 1]
         x = layers.Conv2DTranspose(filters, 2, strides=2, name=f"up{level}_upconv")(x)
         x = layers.Concatenate(name=f"up{level}_concat")([skip, x])
-        x = _double_conv(x, filters, f"up{level}")
+        x = _double_conv(x, filters, f"up{level}", batch_norm)
     outputs = layers.Conv2D(num_classes, 1, activation="softmax", name="predictions")(x)
     return keras.Model(inputs, outputs, name=name or "unet")
 
 
-def _double_conv(x: Any, filters: int, prefix: str) -> Any:
+def _double_conv(x: Any, filters: int, prefix: str, batch_norm: bool = False) -> Any:
     for i in (1, 2):
-        x = layers.Conv2D(filters, 3, padding="same", activation="relu",
+        if not batch_norm:
+            x = layers.Conv2D(filters, 3, padding="same", activation="relu",
+                              name=f"{prefix}_conv{i}")(x)
+            continue
+        x = layers.Conv2D(filters, 3, padding="same", use_bias=False,
                           name=f"{prefix}_conv{i}")(x)
+        x = layers.BatchNormalization(name=f"{prefix}_bn{i}")(x)
+        x = layers.ReLU(name=f"{prefix}_relu{i}")(x)
     return x
 
 
