@@ -130,6 +130,17 @@ def test_every_outline_topic_is_a_heading_of_its_notebook(lecture: outline.Lectu
     assert lecture.decks and set(lecture.decks) <= set(outline.DECKS)
 
 
+@pytest.mark.parametrize("name", LECTURE_FILES)
+def test_every_lecture_tags_a_key_result_for_the_course_site(name: str) -> None:
+    """``course build`` shows the outputs of cells tagged ``key-result`` on build/index.html."""
+    from course.build_worker import KEY_RESULT_TAG
+
+    notebook = nbformat.read(ROOT / "lectures" / name, as_version=4)
+    tagged = [cell for cell in notebook.cells if cell.cell_type == "code"
+              and KEY_RESULT_TAG in cell.metadata.get("tags", [])]
+    assert tagged, f"lectures/{name} tags no code cell '{KEY_RESULT_TAG}'"
+
+
 # Every topic the slides' README lists for a deck (its "main topics" column, split at the
 # top-level ";" and ","), mapped to the outline topics that teach it.
 README_TOPICS: dict[str, dict[str, tuple[str, ...]]] = {
