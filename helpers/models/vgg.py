@@ -14,7 +14,12 @@ import warnings
 import keras
 from keras import layers
 
-from helpers.models._checks import check_choice, check_input_shape, check_num_classes
+from helpers.models._checks import (
+    POOLINGS,
+    check_choice,
+    check_input_shape,
+    check_num_classes,
+)
 
 __all__ = ["VGG_CONFIGS", "build_vgg"]
 
@@ -27,7 +32,6 @@ VGG_CONFIGS: dict[int, tuple[int, ...]] = {
 }
 FILTERS = (64, 128, 256, 512, 512)  # filters of every convolution of blocks 1..5
 MIN_SIZE = 32  # five 2x2 poolings: 32 -> 16 -> 8 -> 4 -> 2 -> 1
-POOLINGS = (None, "avg", "max")
 
 
 def build_vgg(

@@ -67,13 +67,6 @@ def _axes(ax: Any, figsize: tuple[float, float]) -> tuple:
     return fig, axes[0]
 
 
-def _positive_int(value: Any, name: str, function: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"The {name!r} parameter of {function} must be a positive int; "
-                         f"got {value!r}.")
-    return int(value)
-
-
 def _array(value: Any, name: str, function: str, ndims: Sequence[int]) -> np.ndarray:
     try:
         array = np.asarray(value)

@@ -8,7 +8,8 @@ from typing import Any
 
 import numpy as np
 
-from helpers.plots.base import _array, _axes, _displayable, _positive_int
+from helpers._checks import check_int
+from helpers.plots.base import _array, _axes, _displayable
 
 __all__ = ["show_feature_maps", "show_filters", "show_images"]
 
@@ -82,7 +83,7 @@ def show_images(images: Any, labels: Any = None, *, class_names: Sequence[str] |
         <Figure size 240x... with 1 Axes>
     """
     images = _array(images, "images", "show_images", (3, 4))
-    ncols = _positive_int(ncols, "ncols", "show_images")
+    ncols = check_int(ncols, param="ncols", owner="show_images", allowed="a positive int")
     count = len(images)
     truth = None if labels is None else _class_indices(labels, "labels", count)
     guess = None if predictions is None else _class_indices(predictions, "predictions", count)
@@ -142,9 +143,11 @@ def show_filters(weights_or_layer: Any, *, ncols: int = 8, max_filters: int = 64
         <Figure size 600x150 with 1 Axes>
     """
     kernel = _kernel(weights_or_layer).astype(np.float32)
-    ncols = _positive_int(ncols, "ncols", "show_filters")
+    ncols = check_int(ncols, param="ncols", owner="show_filters", allowed="a positive int")
     total = kernel.shape[-1]
-    kernel = kernel[..., :_positive_int(max_filters, "max_filters", "show_filters")]
+    max_filters = check_int(max_filters, param="max_filters", owner="show_filters",
+                            allowed="a positive int")
+    kernel = kernel[..., :max_filters]
     height, width, channels, filters = kernel.shape
     title = f"{filters} filters {height}x{width}" if filters == total else (
         f"first {filters} of {total} filters {height}x{width}")
@@ -198,8 +201,10 @@ def show_feature_maps(feature_maps: Any, *, ncols: int = 8, max_maps: int = 64) 
                              f"example, (H, W, C) or (1, H, W, C); got shape {maps.shape}. "
                              "Pass maps[i] for example i.")
         maps = maps[0]
-    ncols = _positive_int(ncols, "ncols", "show_feature_maps")
-    maps = maps[..., :_positive_int(max_maps, "max_maps", "show_feature_maps")]
+    ncols = check_int(ncols, param="ncols", owner="show_feature_maps", allowed="a positive int")
+    max_maps = check_int(max_maps, param="max_maps", owner="show_feature_maps",
+                         allowed="a positive int")
+    maps = maps[..., :max_maps]
     tiles = np.moveaxis(maps.astype(np.float32), -1, 0)
     low = tiles.min(axis=(1, 2), keepdims=True)
     tiles = (tiles - low) / np.maximum(tiles.max(axis=(1, 2), keepdims=True) - low, 1e-12)
