@@ -14,9 +14,8 @@ nbgrader's own preprocessors in the order of ``nbgrader autograde``:
 Every gradebook access holds :meth:`Workspace.gradebook_lock`, so parallel workers never use
 SQLite at the same time; execution itself runs outside the lock.
 
-**Executors** (the plug-in point for sandboxing, :mod:`course.kernel_executor`) run the
-code cells: :class:`KernelExecutor` by default, the sandboxed
-:class:`course.sandbox_executor.SandboxExecutor` in ``course grade``; nothing else changes.
+**Executors** (:mod:`course.executor`) run the code cells:
+:class:`course.sandbox_executor.SandboxExecutor` (sandbox on) unless another is passed.
 
 Example:
     >>> outcome = grade_submission("ps1", "alice", Path("alice/ps1_convolution.ipynb"),
@@ -34,15 +33,13 @@ from pathlib import Path
 from typing import Any
 
 from course.errors import first_line
-from course.kernel_executor import Execution, Executor, KernelExecutor, KernelSettings
+from course.executor import Execution, Executor
 from course.nbgrader_config import Workspace, nbgrader_config, quiet_nbgrader
 
 __all__ = [
     "STATUSES",
     "Execution",
     "Executor",
-    "KernelExecutor",
-    "KernelSettings",
     "Outcome",
     "assignment_notebook",
     "grade_submission",
@@ -161,7 +158,8 @@ def grade_submission(assignment: str, student_id: str, notebook: Path | None,
         student_id: the student's id (the name of their folder).
         notebook: the submitted notebook, or ``None`` when the student's folder has none.
         workspace: the nbgrader workspace.
-        executor: runs the notebook (default: :class:`KernelExecutor` with default settings).
+        executor: runs the notebook (default: a sandboxed
+            :class:`course.sandbox_executor.SandboxExecutor` with default settings).
 
     Returns:
         The :class:`Outcome`; its message lists the test cells that failed.
@@ -196,7 +194,11 @@ def grade_submission(assignment: str, student_id: str, notebook: Path | None,
         return Outcome(student_id, assignment, 0.0, total, "invalid",
                        f"nbgrader could not read the notebook's cells: {first_line(error)}")
 
-    execution = (executor or KernelExecutor()).execute(
+    if executor is None:
+        from course.sandbox_executor import SandboxExecutor
+
+        executor = SandboxExecutor()
+    execution = executor.execute(
         nb, workdir=workdir, log_path=workspace.root / "logs" / assignment / f"{student_id}.log")
     for step in (pp.IgnorePattern, pp.LimitOutput):
         nb, resources = step(config=config).preprocess(nb, resources)

@@ -20,15 +20,10 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from course.execution import GuardedExecute
+from course.executor import CELL_TIMEOUT, KERNEL_ENV, SUBMISSION_TIMEOUT, Execution, quiet_logs
 from course.sandbox import MIB, Limits, Sandbox
 
 __all__ = ["SandboxExecutor", "SandboxSettings"]
-
-
-def _default_env() -> dict[str, str]:
-    from course.kernel_executor import KernelSettings
-
-    return dict(KernelSettings().env)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -50,14 +45,14 @@ class SandboxSettings:
 
     sandbox: bool = True
     limits: Limits = dataclasses.field(default_factory=Limits)
-    cell_timeout: float = 120.0
-    submission_timeout: float = 600.0
+    cell_timeout: float = CELL_TIMEOUT
+    submission_timeout: float = SUBMISSION_TIMEOUT
     interrupt_grace: float | None = None
     max_output_bytes: int = 1 * MIB
     max_total_output_bytes: int = 32 * MIB
     guard: bool = True
     template: bool = True
-    env: Mapping[str, str] = dataclasses.field(default_factory=_default_env)
+    env: Mapping[str, str] = dataclasses.field(default_factory=lambda: dict(KERNEL_ENV))
 
 
 _SANDBOXES: dict[str, Sandbox] = {}
@@ -104,8 +99,6 @@ class SandboxExecutor:
 
     def execute(self, notebook, *, workdir: Path, log_path: Path):
         """Run ``notebook`` in place; return ``course.autograde.Execution``."""
-        from course.kernel_executor import Execution, quiet_logs
-
         settings = self.settings
         log_path.parent.mkdir(parents=True, exist_ok=True)
         preprocessor = GuardedExecute(

@@ -18,13 +18,14 @@ import nbformat
 import pytest
 
 from course import paths
-from course.autograde import KernelExecutor, KernelSettings, grade_submission
+from course.autograde import grade_submission
 from course.check import half_done
 from course.cli import main
 from course.feedback import HIDDEN_NOTE, hide_hidden_tests
 from course.grade import CSV_COLUMNS
 from course.nbgrader_config import Workspace, master_notebook
 from course.release import generate_assignment, release_assignment
+from course.sandbox_executor import SandboxExecutor, SandboxSettings
 
 NOTEBOOK = "ps1_convolution.ipynb"
 EXPECTED = [  # student_id, score, status, failed test cells
@@ -175,8 +176,9 @@ def test_hide_hidden_tests_keeps_visible_lines_and_shortens_tracebacks():
 
 
 def test_a_cell_past_its_time_limit_ends_with_status_timeout(tmp_path):
-    """The executor's limits: the slow cell is interrupted, the test of that function fails,
-    the status says timeout, and the other cells still count."""
+    """The executor's limits without the sandbox (``--no-sandbox``): the slow cell is
+    interrupted, the test of that function fails, the status says timeout, and the other cells
+    still count."""
     workspace = Workspace(tmp_path / "workspace")
     generate_assignment("ps1", workspace)
     slow = nbformat.read(master_notebook("ps1"), as_version=4)
@@ -184,8 +186,8 @@ def test_a_cell_past_its_time_limit_ends_with_status_timeout(tmp_path):
         if cell.metadata.get("nbgrader", {}).get("grade_id") == "conv_multiplications":
             cell.source = "import time\ntime.sleep(60)\n" + cell.source
     _write(slow, tmp_path / "slow" / NOTEBOOK)
-    executor = KernelExecutor(KernelSettings(cell_timeout=10, submission_timeout=300))
+    executor = SandboxExecutor(SandboxSettings(sandbox=False, cell_timeout=10, submission_timeout=300))
     outcome = grade_submission("ps1", "slow", tmp_path / "slow" / NOTEBOOK, workspace, executor=executor)
     assert (outcome.status, outcome.score, outcome.max_score) == ("timeout", 12, 13), outcome
-    assert outcome.message == ("cell 'conv_multiplications' ran past the time limit of 10 s per cell; "
+    assert outcome.message == ("interrupted after 10 s: cell 24 (conv_multiplications); "
                                "failed: test_conv_multiplications")
