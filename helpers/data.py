@@ -59,6 +59,7 @@ __all__ = [
     "ENV_VAR",
     "SHAPE_CLASSES",
     "STAND_INS",
+    "StandInWarning",
     "describe_data_source",
     "load_dataset",
     "make_shapes",
@@ -68,6 +69,31 @@ __all__ = [
 DATASETS = ("mnist", "fashion_mnist", "cifar10", "digits", "shapes")
 #: The stand-in each real dataset is replaced by offline in the fast profile.
 STAND_INS = {"mnist": "digits", "fashion_mnist": "digits", "cifar10": "shapes"}
+
+
+class StandInWarning(UserWarning):
+    """Warned (once per call) when ``load_dataset`` returns a stand-in instead of ``dataset``.
+
+    Attributes:
+        dataset: the dataset that was asked for, e.g. ``"fashion_mnist"``.
+        stand_in: the dataset returned instead, e.g. ``"digits"``.
+
+    Example:
+        >>> with warnings.catch_warnings(record=True) as caught:       # doctest: +SKIP
+        ...     warnings.simplefilter("always")
+        ...     data = load_dataset("fashion_mnist")
+        >>> [w.message.stand_in for w in caught if w.category is StandInWarning]  # doctest: +SKIP
+        ['digits']
+    """
+
+    def __init__(self, message: str, dataset: str, stand_in: str) -> None:
+        super().__init__(message)
+        self.dataset, self.stand_in = dataset, stand_in
+
+    def __reduce__(self):
+        return type(self), (str(self), self.dataset, self.stand_in)
+
+
 CLASS_NAMES = {
     "mnist": tuple(str(digit) for digit in range(10)),
     "fashion_mnist": ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal",
@@ -225,10 +251,10 @@ def _stand_in(name: str, counts, reason: str, splits) -> dict:
         arrays = _shapes(*counts, image_size=IMAGE_SHAPES[name][0])
         what = f"procedural shapes {SHAPE_CLASSES}, 32x32 RGB"
     sizes = " / ".join(f"{len(arrays[s][1])} {s}" for s in _SPLITS)
-    warnings.warn(
+    warnings.warn(StandInWarning(
         f"{name} is not available ({reason}); using the stand-in {stand_in!r} ({what}; "
         f"{sizes} images). For the real data set {ENV_VAR} to a folder holding "
-        f"{file_list(name, splits)}, or connect to the internet.", UserWarning, stacklevel=3)
+        f"{file_list(name, splits)}, or connect to the internet.", name, stand_in), stacklevel=3)
     return arrays
 
 
@@ -266,7 +292,8 @@ def load_dataset(name: str, *, n_train: int | None = None, n_test: int | None = 
             profile, from every place and the download; the message names the files and the fix.
 
     Warns:
-        UserWarning: one line, when the fast profile falls back to a stand-in offline.
+        StandInWarning: a ``UserWarning`` of one line, when the fast profile falls back to a
+            stand-in offline; its ``stand_in`` attribute names the dataset returned.
 
     Example:
         >>> (x_train, y_train), (x_test, y_test) = load_dataset("digits", n_train=100)

@@ -30,7 +30,7 @@ import pytest
 
 import helpers.environment
 from helpers import datafiles, downloads
-from helpers.data import DATASETS, describe_data_source, load_dataset
+from helpers.data import DATASETS, StandInWarning, describe_data_source, load_dataset
 from helpers.downloads import PublishedFile, fetch
 from helpers.idx import parse_idx, read_idx
 
@@ -479,7 +479,10 @@ def test_fast_profile_offline_gives_the_digits_stand_in_with_one_warning(profile
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         (x_train, y_train), (x_test, _y_test) = load_dataset("mnist", n_train=2000, n_test=100)
-    assert len(caught) == 1 and issubclass(caught[0].category, UserWarning)
+    assert len(caught) == 1 and caught[0].category is StandInWarning
+    assert issubclass(StandInWarning, UserWarning)
+    assert (caught[0].message.dataset, caught[0].message.stand_in) == ("mnist", "digits")
+    assert pickle.loads(pickle.dumps(caught[0].message)).stand_in == "digits"
     message = str(caught[0].message)
     assert "\n" not in message
     assert "using the stand-in 'digits'" in message and "1437 train / 100 test" in message
@@ -491,8 +494,9 @@ def test_fast_profile_offline_gives_the_digits_stand_in_with_one_warning(profile
 
 def test_fast_profile_offline_cifar10_becomes_shapes(profile):
     profile("fast")
-    with pytest.warns(UserWarning, match=r"cifar10 is not available .*stand-in 'shapes'"):
+    with pytest.warns(StandInWarning, match=r"cifar10 is not available .*stand-in 'shapes'") as caught:
         (x_train, y_train), (x_test, _) = load_dataset("cifar10", n_train=64, n_test=16)
+    assert [w.message.stand_in for w in caught] == ["shapes"]
     assert x_train.shape == (64, 32, 32, 3) and x_test.shape == (16, 32, 32, 3)
     assert x_train.dtype == np.float32 and y_train.max() < 10
 
