@@ -20,6 +20,8 @@ import numbers
 from collections.abc import Sequence
 from typing import Any
 
+from helpers._checks import check_int, is_int
+
 __all__ = [
     "conv_mult_count", "conv_output_size", "conv_param_count", "dense_param_count",
     "feature_map_bytes", "receptive_field", "separable_conv_param_count",
@@ -40,12 +42,11 @@ _DTYPE_BYTES = {
 # argument checks (sklearn-style messages: parameter, function, what is allowed, the value)
 
 def _int(value: Any, name: str, func: str, minimum: int = 1, allowed: str = "") -> int:
+    """The shared ``check_int``, except that a value that is no int at all is a TypeError."""
     allowed = allowed or f"an int >= {minimum}"
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+    if not is_int(value):
         raise TypeError(f"The {name!r} parameter of {func} must be {allowed}; got {value!r}.")
-    if value < minimum:
-        raise ValueError(f"The {name!r} parameter of {func} must be {allowed}; got {value!r}.")
-    return int(value)
+    return check_int(value, param=name, owner=func, minimum=minimum, allowed=allowed)
 
 
 def _ints(value: Any, name: str, func: str, minimum: int = 1) -> int | tuple[int, ...]:
