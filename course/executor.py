@@ -15,25 +15,11 @@ pass their own.
 
 from __future__ import annotations
 
-import contextlib
-import logging
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from course.nbgrader_config import traitlets_log_level
-
-__all__ = ["CELL_TIMEOUT", "KERNEL_ENV", "SUBMISSION_TIMEOUT", "Execution", "Executor",
-           "quiet_logs"]
-
-#: Default seconds one cell, and one whole submission, may run.
-CELL_TIMEOUT = 120.0
-SUBMISSION_TIMEOUT = 600.0
-
-#: Environment of a grading kernel: the fast profile, headless plots, quiet TensorFlow, and a
-#: fixed hash seed (grading again gives the same result).
-KERNEL_ENV = {"COURSE_PROFILE": "fast", "MPLBACKEND": "Agg", "TF_CPP_MIN_LOG_LEVEL": "3",
-              "PYTHONHASHSEED": "0"}
+__all__ = ["Execution", "Executor"]
 
 
 @dataclass(frozen=True)
@@ -46,8 +32,3 @@ class Execution:
 
 class Executor(Protocol):
     def execute(self, notebook: Any, *, workdir: Path, log_path: Path) -> Execution: ...
-
-
-def quiet_logs() -> contextlib.AbstractContextManager[None]:
-    """nbclient logs timeouts and interrupts at ERROR level; the outcome reports them."""
-    return traitlets_log_level(logging.CRITICAL)

@@ -42,7 +42,7 @@ from typing import Any
 
 from course.autograde import Outcome
 from course.errors import CourseError, first_line
-from course.executor import CELL_TIMEOUT, SUBMISSION_TIMEOUT, Executor
+from course.executor import Executor
 from course.feedback import atomic_write_text, write_feedback
 from course.jobs import Job, run_jobs
 from course.nbgrader_config import Workspace, master_notebook, resolve_assignments
@@ -203,9 +203,9 @@ def add_arguments(name: str, parser: argparse.ArgumentParser) -> None:
     if name == "grade":
         parser.add_argument("--workers", type=int, default=os.cpu_count() or 1,
                             help="parallel worker processes (default: the number of CPUs)")
-        parser.add_argument("--timeout", type=float, default=SUBMISSION_TIMEOUT,
+        parser.add_argument("--timeout", type=float, default=SandboxSettings.submission_timeout,
                             help="seconds per submission (default: %(default)s)")
-        parser.add_argument("--cell-timeout", type=float, default=CELL_TIMEOUT,
+        parser.add_argument("--cell-timeout", type=float, default=SandboxSettings.cell_timeout,
                             help="seconds per cell (default: %(default)s)")
         parser.add_argument("--memory-limit", type=float, default=Limits().memory_bytes / GiB,
                             metavar="GIB", help="address space of each kernel, in GiB "

@@ -15,12 +15,14 @@ Example:
 from __future__ import annotations
 
 import dataclasses
+import logging
 import math
 from collections.abc import Mapping
 from pathlib import Path
 
 from course.execution import GuardedExecute
-from course.executor import CELL_TIMEOUT, KERNEL_ENV, SUBMISSION_TIMEOUT, Execution, quiet_logs
+from course.executor import Execution
+from course.nbgrader_config import traitlets_log_level
 from course.sandbox import MIB, Limits, Sandbox
 
 __all__ = ["SandboxExecutor", "SandboxSettings"]
@@ -45,14 +47,16 @@ class SandboxSettings:
 
     sandbox: bool = True
     limits: Limits = dataclasses.field(default_factory=Limits)
-    cell_timeout: float = CELL_TIMEOUT
-    submission_timeout: float = SUBMISSION_TIMEOUT
+    cell_timeout: float = 120.0
+    submission_timeout: float = 600.0
     interrupt_grace: float | None = None
     max_output_bytes: int = 1 * MIB
     max_total_output_bytes: int = 32 * MIB
     guard: bool = True
     template: bool = True
-    env: Mapping[str, str] = dataclasses.field(default_factory=lambda: dict(KERNEL_ENV))
+    env: Mapping[str, str] = dataclasses.field(default_factory=lambda: {
+        "COURSE_PROFILE": "fast", "MPLBACKEND": "Agg", "TF_CPP_MIN_LOG_LEVEL": "3",
+        "PYTHONHASHSEED": "0"})
 
 
 _SANDBOXES: dict[str, Sandbox] = {}
@@ -110,7 +114,8 @@ class SandboxExecutor:
             max_output_bytes=settings.max_output_bytes,
             max_total_output_bytes=settings.max_total_output_bytes,
             kernel_log=str(log_path))
-        with quiet_logs():
+        # nbclient logs timeouts and interrupts at ERROR level; the outcome reports them
+        with traitlets_log_level(logging.CRITICAL):
             preprocessor.preprocess(notebook, {"metadata": {"path": str(workdir)}})
         self.last_report = dict(preprocessor.outcome)
         status = preprocessor.outcome["status"]

@@ -16,7 +16,6 @@ Example:
 from __future__ import annotations
 
 import math
-import numbers
 from collections.abc import Sequence
 from typing import Any
 
@@ -73,7 +72,7 @@ def _padding(value: Any, func: str) -> str | int | tuple[int, ...]:
             raise ValueError(f"The 'padding' parameter of {func} must be {allowed}; got "
                              f"{value!r}{hint}.")
         return value
-    if isinstance(value, bool) or not isinstance(value, (numbers.Integral, tuple, list)):
+    if not (is_int(value) or isinstance(value, (tuple, list))):
         raise TypeError(f"The 'padding' parameter of {func} must be {allowed}; got {value!r}.")
     return _ints(value, "padding", func, minimum=0)
 
