@@ -71,8 +71,8 @@ def write_submissions(assignment: str, folder: Path, count: int) -> str:
     import nbformat
     from nbgrader.utils import is_solution
 
-    from course.check import half_done
-    from course.nbgrader_config import master_notebook
+    from course.grading.check import half_done
+    from course.workspace import master_notebook
 
     (blank_path,) = (ROOT / "assignments" / assignment).glob("*.ipynb")
     blank = nbformat.read(blank_path, as_version=4)

@@ -22,8 +22,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from course import paths  # noqa: E402
-from course.build import _run_worker  # noqa: E402  (the worker course build uses)
 from course.colab import setup_cell_source  # noqa: E402
+from course.site.build import _run_worker  # noqa: E402  (the worker course build uses)
 
 BUDGET_SECONDS, BUDGET_BYTES = 60.0, 2.5 * 2**30
 

@@ -21,11 +21,11 @@ from course.errors import CourseError
 # sub-command -> (module, function, help)
 _COMMANDS = {
     "release": ("course.release", "release_command", "regenerate the student versions"),
-    "grade": ("course.grade", "grade_command", "autograde a folder or zip of submissions"),
-    "feedback": ("course.grade", "feedback_command", "write HTML feedback from the gradebook"),
-    "export": ("course.grade", "export_command", "write grades.csv from the gradebook"),
-    "check": ("course.check", "check_command", "prove every assignment is sound"),
-    "build": ("course.build", "build_command", "build the course site into build/"),
+    "grade": ("course.grading.grade", "grade_command", "autograde a folder or zip of submissions"),
+    "feedback": ("course.grading.grade", "feedback_command", "write HTML feedback from the gradebook"),
+    "export": ("course.grading.grade", "export_command", "write grades.csv from the gradebook"),
+    "check": ("course.grading.check", "check_command", "prove every assignment is sound"),
+    "build": ("course.site.build", "build_command", "build the course site into build/"),
 }
 
 

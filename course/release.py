@@ -23,7 +23,7 @@ import tempfile
 from pathlib import Path
 
 from course import colab, paths
-from course.nbgrader_config import Workspace, quiet_nbgrader, resolve_assignments
+from course.workspace import Workspace, quiet_nbgrader, resolve_assignments
 
 __all__ = [
     "ReleaseError",

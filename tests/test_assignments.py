@@ -16,11 +16,11 @@ import nbformat
 import pytest
 
 from course import paths
-from course.autograde import Outcome
-from course.check import HALF_DONE_RULE, CheckResult, format_table, half_done
 from course.cli import main
-from course.nbgrader_config import known_assignments, master_notebook
+from course.grading.autograde import Outcome
+from course.grading.check import HALF_DONE_RULE, CheckResult, format_table, half_done
 from course.release import expected_badge, expected_setup
+from course.workspace import known_assignments, master_notebook
 
 ASSIGNMENTS = ("ps1", "ps2", "ps3", "ps4")
 TENSORFLOW = ("ps2", "ps3", "ps4")

@@ -33,7 +33,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from course.nbgrader_config import COURSE_ID
+from course.workspace import COURSE_ID
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "test-artifacts" / "browser"

@@ -14,10 +14,10 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from course import build as build_module
 from course import paths
-from course.build_worker import key_results
 from course.errors import CourseError
+from course.site import build as build_module
+from course.site.worker import key_results
 
 ALLOCATED = 300 * 2**20  # bytes the "good" notebook holds at once
 
@@ -209,11 +209,12 @@ def test_assignment_step_release_in_sync_check_cached(project: Path, capsys,
                                                        monkeypatch: pytest.MonkeyPatch) -> None:
     """The real release of ps1 into build/ equals the committed assignments/ps1; the check
     results (stubbed here: course check has its own tests) are shown and cached."""
-    from course import check, nbgrader_config
-    from course.autograde import Outcome
+    from course import workspace
+    from course.grading import check
+    from course.grading.autograde import Outcome
 
     monkeypatch.setattr(paths, "GRADING", project / "grading")
-    monkeypatch.setattr(nbgrader_config, "known_assignments", lambda: ["ps1"])
+    monkeypatch.setattr(workspace, "known_assignments", lambda: ["ps1"])
     for notebook in paths.LECTURES.iterdir():
         notebook.unlink()  # this test is about the assignments
     calls = []

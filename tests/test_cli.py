@@ -11,11 +11,11 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from course.autograde import Outcome
 from course.cli import main
 from course.errors import CourseError
-from course.grade import summary_table, write_grades_csv
-from course.submissions import open_submissions
+from course.grading.autograde import Outcome
+from course.grading.grade import summary_table, write_grades_csv
+from course.grading.submissions import open_submissions
 
 NOTEBOOK = "ps1_convolution.ipynb"
 

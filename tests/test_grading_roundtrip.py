@@ -18,14 +18,14 @@ import nbformat
 import pytest
 
 from course import paths
-from course.autograde import grade_submission
-from course.check import half_done
 from course.cli import main
-from course.feedback import HIDDEN_NOTE, hide_hidden_tests
-from course.grade import CSV_COLUMNS
-from course.nbgrader_config import Workspace, master_notebook
+from course.grading.autograde import grade_submission
+from course.grading.check import half_done
+from course.grading.feedback import HIDDEN_NOTE, hide_hidden_tests
+from course.grading.grade import CSV_COLUMNS
+from course.grading.sandbox_executor import SandboxExecutor, SandboxSettings
 from course.release import generate_assignment, release_assignment
-from course.sandbox_executor import SandboxExecutor, SandboxSettings
+from course.workspace import Workspace, master_notebook
 
 NOTEBOOK = "ps1_convolution.ipynb"
 EXPECTED = [  # student_id, score, status, failed test cells

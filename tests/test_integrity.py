@@ -13,8 +13,8 @@ import nbformat
 import pytest
 
 from course import paths
-from course.guard import guard_call, guard_source, imported_modules
-from course.integrity import (
+from course.grading.guard import guard_call, guard_source, imported_modules
+from course.grading.integrity import (
     REDACTED,
     cell_role,
     hidden_test_lines,

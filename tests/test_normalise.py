@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from course import submissions
 from course.errors import CourseError
-from course.submissions import open_submissions
+from course.grading import submissions
+from course.grading.submissions import open_submissions
 
 NAME = "ps1_convolution.ipynb"
 

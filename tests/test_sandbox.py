@@ -20,8 +20,8 @@ import pytest
 from nbclient import NotebookClient
 
 from course import paths
+from course.grading.sandbox_executor import SandboxExecutor, SandboxSettings
 from course.sandbox import MIB, GiB, Limits, Sandbox
-from course.sandbox_executor import SandboxExecutor, SandboxSettings
 
 BWRAP = Sandbox().mode == "bubblewrap"
 needs_bwrap = pytest.mark.skipif(not BWRAP, reason="bubblewrap cannot run here")
@@ -210,7 +210,7 @@ def test_kernelspec_is_the_switch(tmp_path):
     with sandbox.session(tmp_path) as session:
         spec = json.loads((session.spec_root / "course-sandbox" / "kernel.json").read_text())
         manager = session.kernel_manager_class(kernel_name="python3")
-    assert spec["argv"][1:3] == ["-m", "course.sandbox_kernel"]
+    assert spec["argv"][1:3] == ["-m", "course.sandbox.launcher"]
     assert spec["interrupt_mode"] == "message"
     assert manager.kernel_name == "course-sandbox"          # a notebook's own name is ignored
     assert manager.transport == "ipc"
@@ -253,8 +253,8 @@ def test_executor_pickles_without_its_sandbox():
 
 @needs_bwrap
 def test_a_broken_template_falls_back_to_one_sandbox_per_kernel(tmp_path, monkeypatch):
-    from course.execution import GuardedExecute
-    from course.sandbox_session import SandboxSession
+    from course.grading.execution import GuardedExecute
+    from course.sandbox.session import SandboxSession
 
     sandbox = Sandbox(limits=LIMITS)
     if not sandbox.uses_template:

@@ -1,6 +1,6 @@
 """The kernel launcher of the grading sandbox (the kernelspec's ``argv``).
 
-``python -m course.sandbox_kernel CONFIG.json -f CONNECTION_FILE [KERNEL ARGS...]`` applies the
+``python -m course.sandbox.launcher CONFIG.json -f CONNECTION_FILE [KERNEL ARGS...]`` applies the
 resource limits written by :class:`course.sandbox.Sandbox` to itself (they are inherited by
 everything it starts), hands the connection file to the sandbox's user, then replaces itself
 with the sandbox command: ``bwrap ... python -c DROP ... -m ipykernel_launcher -f FILE``, or,
@@ -18,16 +18,7 @@ import resource
 import sys
 from pathlib import Path
 
-__all__ = ["DROP_PRIVILEGES_CODE", "apply_limits", "drop_privileges", "main"]
-
-# Run inside bubblewrap (as root in a fresh pid/net/mount namespace): become the sandbox user,
-# then start the kernel. Changing from uid 0 to another uid clears every capability.
-DROP_PRIVILEGES_CODE = (
-    "import os,sys\n"
-    "uid,gid=int(sys.argv[1]),int(sys.argv[2])\n"
-    "os.setgroups([]);os.setresgid(gid,gid,gid);os.setresuid(uid,uid,uid)\n"
-    "os.execv(sys.executable,[sys.executable,*sys.argv[3:]])\n"
-)
+__all__ = ["apply_limits", "drop_privileges", "main"]
 
 _RLIMITS = {
     "cpu_seconds": resource.RLIMIT_CPU,

@@ -1,6 +1,6 @@
 """Tests that cannot be talked out of failing.
 
-Two defences, used by :mod:`course.execution` when it grades a submission:
+Two defences, used by :mod:`course.grading.execution` when it grades a submission:
 
 1. **Rebuild from the master** (:func:`rebuild_from_master`, before nbgrader's own checks):
    the graded notebook is the master's cell list, in the master's order, where only the
@@ -11,7 +11,7 @@ Two defences, used by :mod:`course.execution` when it grades a submission:
    source and type of a test cell only while its metadata survives; it leaves deleted cells
    out unless ``add_missing_cells`` is on, keeps the *last* of duplicated ids, and crashes the
    validation on unknown ids.)
-2. **A guard inside the kernel** (:mod:`course.guard`): before any student code runs it imports
+2. **A guard inside the kernel** (:mod:`course.grading.guard`): before any student code runs it imports
    the modules the tests use and snapshots the checking machinery: every function and class of
    ``builtins``, ``numpy``, ``scipy``, ``math``, ``unittest``, ``keras``, IPython and ipykernel
    (module attributes and class methods), ``sys.modules`` entries, ``sys.excepthook``,
@@ -309,7 +309,7 @@ def _rebuild_preprocessor():
 
         ``master_directory`` holds the released notebooks as ``ASSIGNMENT/NOTEBOOK.ipynb``.
         The repairs are left in the notebook's metadata under ``course_repairs`` for
-        :class:`course.execution.GuardedExecute` to report.
+        :class:`course.grading.execution.GuardedExecute` to report.
         """
 
         master_directory = Unicode("", help="Folder of the released notebooks."

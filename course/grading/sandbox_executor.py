@@ -1,6 +1,6 @@
 """The executor ``course grade`` uses: :class:`GuardedExecute` in a :class:`Sandbox`.
 
-:func:`course.autograde.grade_submission` runs every notebook through an *executor*;
+:func:`course.grading.autograde.grade_submission` runs every notebook through an *executor*;
 :class:`SandboxExecutor` is the one ``course grade`` builds from its options (sandbox on or
 off, limits, timeouts). It crosses into worker processes by pickling its
 :class:`SandboxSettings`; the :class:`~course.sandbox.Sandbox` (and its kernel template) is
@@ -20,10 +20,10 @@ import math
 from collections.abc import Mapping
 from pathlib import Path
 
-from course.execution import GuardedExecute
-from course.executor import Execution
-from course.nbgrader_config import traitlets_log_level
+from course.grading.execution import GuardedExecute
+from course.grading.outcome import Execution
 from course.sandbox import MIB, Limits, Sandbox
+from course.workspace import traitlets_log_level
 
 __all__ = ["SandboxExecutor", "SandboxSettings"]
 
@@ -41,7 +41,7 @@ class SandboxSettings:
             (``None``: a third of ``cell_timeout``, between 2 and 5 s).
         max_output_bytes / max_total_output_bytes: output caps per cell and per submission.
         guard: run the integrity guard around tests.
-        template: fork kernels from a pre-imported template (``course.kernel_template``).
+        template: fork kernels from a pre-imported template (``course.sandbox.template``).
         env: environment variables of the kernel (the profile, log levels, hash seed).
     """
 
@@ -64,7 +64,7 @@ _SANDBOXES: dict[str, Sandbox] = {}
 
 class SandboxExecutor:
     """Runs a notebook with :class:`GuardedExecute` in a sandbox (an executor of
-    :func:`course.autograde.grade_submission`).
+    :func:`course.grading.autograde.grade_submission`).
 
     After :meth:`execute`, :attr:`last_report` holds the detailed outcome (what the sandbox
     enforced, what the guard restored, which cells timed out).
@@ -102,7 +102,7 @@ class SandboxExecutor:
         return _SANDBOXES[key]
 
     def execute(self, notebook, *, workdir: Path, log_path: Path):
-        """Run ``notebook`` in place; return ``course.autograde.Execution``."""
+        """Run ``notebook`` in place; return ``course.grading.autograde.Execution``."""
         settings = self.settings
         log_path.parent.mkdir(parents=True, exist_ok=True)
         preprocessor = GuardedExecute(

@@ -22,8 +22,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from course.autograde import Outcome, assignment_notebook
-from course.nbgrader_config import Workspace, nbgrader_config, quiet_nbgrader
+from course.grading.autograde import Outcome, assignment_notebook
+from course.workspace import Workspace, nbgrader_config, quiet_nbgrader
 
 __all__ = ["HIDDEN_NOTE", "atomic_write_text", "hide_hidden_tests", "write_feedback"]
 

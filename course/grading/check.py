@@ -31,10 +31,10 @@ from pathlib import Path
 from typing import Any
 
 from course import paths
-from course.autograde import Executor, Outcome
-from course.jobs import Job, run_jobs
-from course.nbgrader_config import Workspace, master_notebook, resolve_assignments
-from course.submissions import Submission
+from course.grading.autograde import Executor, Outcome
+from course.grading.jobs import Job, run_jobs
+from course.grading.submissions import Submission
+from course.workspace import Workspace, master_notebook, resolve_assignments
 
 __all__ = [
     "HALF_DONE_RULE",
@@ -136,7 +136,7 @@ def check_assignments(assignments: Sequence[str], *, workspace: Workspace | None
                       solutions: Path | None = None, progress: bool = True) -> list[CheckResult]:
     """Grade the solution, blank and half-done versions of each assignment, with the
     executor ``course grade`` uses by default (the sandbox) unless ``executor`` is given."""
-    from course.sandbox_executor import SandboxExecutor
+    from course.grading.sandbox_executor import SandboxExecutor
 
     workspace = workspace or Workspace(paths.GRADING / "check")
     executor = executor or SandboxExecutor()
@@ -185,7 +185,7 @@ def check_command(args: argparse.Namespace) -> int:
     names = resolve_assignments(args.assignments, command="course check")
     if args.workers < 1:
         raise CourseError(f"The '--workers' parameter must be at least 1; got {args.workers}.")
-    from course.sandbox_executor import SandboxExecutor, SandboxSettings
+    from course.grading.sandbox_executor import SandboxExecutor, SandboxSettings
 
     workspace = Workspace(args.workspace) if args.workspace else None
     executor = SandboxExecutor(SandboxSettings(sandbox=not args.no_sandbox))

@@ -3,7 +3,7 @@
 Layers, strongest first (each one is used when the machine offers it, and
 :attr:`Sandbox.enforced` / :attr:`Sandbox.status_line` say which ones are on):
 
-1. **Resource limits** (always, via ``setrlimit`` in :mod:`course.sandbox_kernel`): CPU time,
+1. **Resource limits** (always, via ``setrlimit`` in :mod:`course.sandbox.launcher`): CPU time,
    address space (memory), processes + threads, size of any one written file, open files,
    no core dumps.
 2. **A separate user** (when the grader runs as root): the kernel runs under a fresh, unused
@@ -21,8 +21,8 @@ When bubblewrap is missing or cannot create namespaces, the sandbox says so and 
 1 and 2; with ``enabled=False`` it runs a plain kernel and says that too. It never falls back
 silently.
 
-Kernels are started either one bubblewrap each (:mod:`course.sandbox_kernel`) or forked from a
-pre-imported template (:mod:`course.kernel_template`, :meth:`Sandbox.work_root`) that gives
+Kernels are started either one bubblewrap each (:mod:`course.sandbox.launcher`) or forked from a
+pre-imported template (:mod:`course.sandbox.template`, :meth:`Sandbox.work_root`) that gives
 every fork the same layers in namespaces of its own; the template is used where it can (as
 root with bubblewrap, or without namespaces at all).
 
@@ -46,9 +46,8 @@ import tempfile
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
-from course.bubblewrap import bwrap_arguments, probe_bubblewrap
-from course.sandbox_kernel import DROP_PRIVILEGES_CODE
-from course.sandbox_session import KERNEL_NAME, SandboxSession, free_uid
+from course.sandbox.bubblewrap import DROP_PRIVILEGES_CODE, bwrap_arguments, probe_bubblewrap
+from course.sandbox.session import KERNEL_NAME, SandboxSession, free_uid
 
 __all__ = ["KERNEL_NAME", "KIB", "MIB", "GiB", "Limits", "Sandbox", "SandboxSession"]
 
@@ -98,7 +97,7 @@ class Limits:
             _positive_int("Limits", field.name, getattr(self, field.name))
 
     def rlimits(self) -> dict[str, int]:
-        """The values :mod:`course.sandbox_kernel` passes to ``setrlimit``."""
+        """The values :mod:`course.sandbox.launcher` passes to ``setrlimit``."""
         return {"cpu_seconds": self.cpu_seconds, "memory_bytes": self.memory_bytes,
                 "processes": self.processes, "file_bytes": self.file_bytes,
                 "open_files": self.open_files, "core_bytes": 0}
@@ -233,7 +232,7 @@ class Sandbox:
     @property
     def uses_template(self) -> bool:
         """Whether kernels are forked from a pre-imported template (see
-        :mod:`course.kernel_template`): where that keeps every layer, i.e. always but with
+        :mod:`course.sandbox.template`): where that keeps every layer, i.e. always but with
         bubblewrap as a normal user (forked kernels could not get their own namespaces)."""
         return self.template and not self.template_problem and (
             self.mode != "bubblewrap" or self.as_root)
@@ -243,7 +242,7 @@ class Sandbox:
         template for ``preload`` (started or restarted here); ``None`` without a template."""
         if not self.uses_template:
             return None
-        from course.kernel_template import KernelTemplate, TemplateError
+        from course.sandbox.template import KernelTemplate, TemplateError
 
         wanted = tuple(preload)
         current = self._template

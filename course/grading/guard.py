@@ -4,7 +4,7 @@ Before any student code runs, :func:`guard_source` installs, in the kernel, a sn
 the checking machinery (see :data:`GUARDED_MODULES`): every callable of those modules, the
 methods of their classes, ``sys.modules`` entries, ``sys.excepthook``/``displayhook``, trace
 and profile hooks, IPython's event callbacks, input and AST transformers, custom exception
-handlers and the kernel's message handlers. :class:`course.execution.GuardedExecute` then
+handlers and the kernel's message handlers. :class:`course.grading.execution.GuardedExecute` then
 calls :func:`guard_call` steps, silently and with a fresh token each time:
 
 * ``before_master``/``after_master`` around every instructor cell: the names it binds
@@ -16,7 +16,7 @@ calls :func:`guard_call` steps, silently and with a fresh token each time:
   then fails that test.
 
 A step that does not answer with its token means the guard was disabled: the test fails.
-What an in-process guard cannot do is written in :mod:`course.integrity`.
+What an in-process guard cannot do is written in :mod:`course.grading.integrity`.
 
 Example:
     >>> code = guard_source("_course_guard_1", ["numpy"])      # run silently in the kernel

@@ -1,4 +1,4 @@
-"""One lecture notebook executed in its own process (``python -m course.build_worker``).
+"""One lecture notebook executed in its own process (``python -m course.site.worker``).
 
 ``course build`` starts one worker per notebook. The worker executes the notebook with
 nbclient, writes the executed ``.ipynb`` and its HTML (figures inline) into the output
@@ -19,7 +19,7 @@ Statuses: ``ok``; ``failed`` (a cell raised); ``timeout``; ``crashed`` (the kern
 the notebook could not be read or executed).
 
 Example:
-    $ python -m course.build_worker lectures/01_convolution_arithmetic.ipynb build/lectures \\
+    $ python -m course.site.worker lectures/01_convolution_arithmetic.ipynb build/lectures \\
         --timeout 600 --result /tmp/01.json
 """
 
@@ -174,7 +174,7 @@ def execute_notebook(source: Path, out_dir: Path, *, timeout: float) -> Notebook
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m course.build_worker",
+    parser = argparse.ArgumentParser(prog="python -m course.site.worker",
                                      description=__doc__.split("\n")[0])
     parser.add_argument("source", type=Path, help="the notebook to execute")
     parser.add_argument("out_dir", type=Path, help="folder of the executed notebook and HTML")

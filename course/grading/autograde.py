@@ -14,8 +14,8 @@ nbgrader's own preprocessors in the order of ``nbgrader autograde``:
 Every gradebook access holds :meth:`Workspace.gradebook_lock`, so parallel workers never use
 SQLite at the same time; execution itself runs outside the lock.
 
-**Executors** (:mod:`course.executor`) run the code cells:
-:class:`course.sandbox_executor.SandboxExecutor` (sandbox on) unless another is passed.
+**Executors** (:mod:`course.grading.outcome`) run the code cells:
+:class:`course.grading.sandbox_executor.SandboxExecutor` (sandbox on) unless another is passed.
 
 Example:
     >>> outcome = grade_submission("ps1", "alice", Path("alice/ps1_convolution.ipynb"),
@@ -33,8 +33,8 @@ from pathlib import Path
 from typing import Any
 
 from course.errors import first_line
-from course.executor import Execution, Executor
-from course.nbgrader_config import Workspace, nbgrader_config, quiet_nbgrader
+from course.grading.outcome import Execution, Executor
+from course.workspace import Workspace, nbgrader_config, quiet_nbgrader
 
 __all__ = [
     "STATUSES",
@@ -159,7 +159,7 @@ def grade_submission(assignment: str, student_id: str, notebook: Path | None,
         notebook: the submitted notebook, or ``None`` when the student's folder has none.
         workspace: the nbgrader workspace.
         executor: runs the notebook (default: a sandboxed
-            :class:`course.sandbox_executor.SandboxExecutor` with default settings).
+            :class:`course.grading.sandbox_executor.SandboxExecutor` with default settings).
 
     Returns:
         The :class:`Outcome`; its message lists the test cells that failed.
@@ -195,7 +195,7 @@ def grade_submission(assignment: str, student_id: str, notebook: Path | None,
                        f"nbgrader could not read the notebook's cells: {first_line(error)}")
 
     if executor is None:
-        from course.sandbox_executor import SandboxExecutor
+        from course.grading.sandbox_executor import SandboxExecutor
 
         executor = SandboxExecutor()
     execution = executor.execute(
@@ -225,11 +225,11 @@ def grade_submission(assignment: str, student_id: str, notebook: Path | None,
 
 def _rebuild_from_release(workspace: Workspace, assignment: str, notebook_id: str,
                           nb: Any) -> tuple[Any, list[str]]:
-    """``course.integrity.rebuild_from_master`` against the released notebook (the master's
+    """``course.grading.integrity.rebuild_from_master`` against the released notebook (the master's
     cells in the master's order, the student's answers); unchanged if there is no release."""
     import nbformat
 
-    from course.integrity import rebuild_from_master
+    from course.grading.integrity import rebuild_from_master
 
     master = workspace.release(assignment) / f"{notebook_id}.ipynb"
     if not master.is_file():

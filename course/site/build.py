@@ -1,14 +1,14 @@
 """``course build`` (what ``make build`` runs): the whole course, built and checked.
 
 1. Executes every lecture notebook (``lectures/*.ipynb``), ``--jobs`` at a time, each in its
-   own worker process with a ``--timeout`` (:mod:`course.build_worker`), into
+   own worker process with a ``--timeout`` (:mod:`course.site.worker`), into
    ``build/lectures/`` as an executed ``.ipynb`` and HTML with figures inline, recording
    runtime, the kernel's peak memory, key results and status.
 2. Releases every assignment into ``build/assignments/`` (the committed ``assignments/`` is
    never touched) and compares it with ``assignments/``: a difference means someone edited
    ``solutions/`` without running ``course release``, and fails the step.
 3. Runs ``course check`` (solution = full marks, blank = zero, half-done between).
-4. Writes ``build/index.html`` (:mod:`course.site`): the outline (lecture -> decks, topics),
+4. Writes ``build/index.html`` (:mod:`course.site.page`): the outline (lecture -> decks, topics),
    the lectures' results with links, and each assignment's release and check status.
 
 It is incremental: ``build/manifest.json`` (written atomically after every step) stores a
@@ -116,7 +116,7 @@ def _run_worker(source: Path, folder: Path, timeout: float) -> dict[str, Any]:
     log = folder / f"{source.stem}.log"
     result_file = folder / f".{source.stem}.result.json"
     result_file.unlink(missing_ok=True)
-    command = [sys.executable, "-m", "course.build_worker", str(source), str(folder),
+    command = [sys.executable, "-m", "course.site.worker", str(source), str(folder),
                "--timeout", str(timeout), "--result", str(result_file)]
     start = time.monotonic()
     with open(log, "w", encoding="utf-8") as stream:
@@ -199,16 +199,16 @@ def _same_files(first: Path, second: Path) -> bool:
 
 def _run_assignments(out: Path, manifest: dict[str, Any], *, helpers_digest: str,
                      profile: str, jobs: int, force: bool, say: Callable[[str], None]) -> None:
-    from course.check import check_assignments
-    from course.nbgrader_config import known_assignments
+    from course.grading.check import check_assignments
     from course.release import ReleaseError, release_assignment
+    from course.workspace import known_assignments
 
     names = known_assignments()
     entries = manifest["assignments"]
     for name in list(entries):
         if name not in names:
             del entries[name]
-    course_digest = file_digest(Path(__file__).resolve().parent)
+    course_digest = file_digest(Path(__file__).resolve().parents[1])
     to_check = []
     for name in names:
         key = hashlib.sha256("\0".join([file_digest(paths.SOLUTIONS / name, pattern="**/*"),
@@ -275,7 +275,7 @@ def build(*, out: Path, lectures: Path, helpers: Path, jobs: int, timeout: float
         assignments: release and check the assignments too.
         say: where progress lines go.
     """
-    from course.site import write_index
+    from course.site.page import write_index
 
     profile = os.environ.get("COURSE_PROFILE", "auto").strip().lower() or "auto"
     notebooks = sorted(path for path in lectures.glob("*.ipynb") if not path.name.startswith("."))

@@ -1,7 +1,7 @@
 """The grader's private channel to the integrity guard inside a student's kernel.
 
-:class:`GuardChannel` is mixed into :class:`course.execution.GuardedExecute` (an nbclient
-client: it has ``self.kc`` and ``self.nb``). It installs the guard of :mod:`course.guard` and
+:class:`GuardChannel` is mixed into :class:`course.grading.execution.GuardedExecute` (an nbclient
+client: it has ``self.kc`` and ``self.nb``). It installs the guard of :mod:`course.grading.guard` and
 calls its steps with *silent* execute requests: no execution count, no history, no output in
 the notebook, and the result comes back through ``user_expressions``, tagged with a fresh
 token so that a student's code cannot forge a report.
@@ -17,8 +17,8 @@ from queue import Empty
 from jupyter_core.utils import ensure_async
 from nbclient.exceptions import DeadKernelError
 
-from course.guard import guard_call, guard_source, imported_modules
-from course.integrity import cell_role
+from course.grading.guard import guard_call, guard_source, imported_modules
+from course.grading.integrity import cell_role
 
 __all__ = ["GuardChannel"]
 

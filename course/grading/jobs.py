@@ -25,12 +25,12 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from course.autograde import Outcome, grade_submission
 from course.errors import first_line
-from course.feedback import atomic_write_text, write_feedback
-from course.nbgrader_config import Workspace
-from course.sandbox_executor import SandboxExecutor
-from course.submissions import Submission
+from course.grading.autograde import Outcome, grade_submission
+from course.grading.feedback import atomic_write_text, write_feedback
+from course.grading.sandbox_executor import SandboxExecutor
+from course.grading.submissions import Submission
+from course.workspace import Workspace
 
 __all__ = ["Job", "run_job", "run_jobs"]
 
@@ -84,7 +84,7 @@ def _fingerprint(job: Job, workspace: Workspace) -> str:
 
 def _reuse(job: Job, workspace: Workspace, fingerprint: str) -> Outcome | None:
     """The stored outcome of an identical earlier grading, with its feedback page in place."""
-    from course.autograde import assignment_notebook
+    from course.grading.autograde import assignment_notebook
 
     path = _result_file(workspace, job.assignment, job.submission.student_id)
     if job.regrade or not path.is_file():
@@ -136,7 +136,7 @@ def run_job(job: Job) -> Outcome:
 
 
 def _grade_job(job: Job, workspace: Workspace) -> Outcome:
-    from course.autograde import max_score
+    from course.grading.autograde import max_score
 
     student = job.submission
     if isinstance(job.executor, SandboxExecutor):
@@ -206,7 +206,7 @@ def _worker_context() -> Any:
     if "forkserver" not in methods:
         return multiprocessing.get_context("spawn")
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["course.jobs", "nbgrader.preprocessors", "nbgrader.api",
+    context.set_forkserver_preload(["course.grading.jobs", "nbgrader.preprocessors", "nbgrader.api",
                                     "nbgrader.converters", "nbclient", "jupyter_client"])
     return context
 

@@ -15,7 +15,7 @@ nbgrader's scoring is unchanged). For every submission it:
   in all is ended (status ``crashed``, "output flood");
 - ends the submission with status ``crashed`` when the kernel dies (``sys.exit`` does not kill
   an IPython kernel; ``os._exit``, signals, segfaults, limits do) and names the cause;
-- runs the guard of :mod:`course.integrity` around instructor cells and tests, makes a test
+- runs the guard of :mod:`course.grading.integrity` around instructor cells and tests, makes a test
   that tampered with the checking machinery fail, and removes hidden-test text from outputs;
 - gives every test cell that did not run an error output, so it scores zero (nbgrader gives
   full marks to a test cell with no output).
@@ -52,8 +52,8 @@ from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbgrader.preprocessors import Execute
 from traitlets import Bool, Float, Instance, Integer, Unicode
 
-from course.guard_channel import GuardChannel
-from course.integrity import (
+from course.grading.guard_channel import GuardChannel
+from course.grading.integrity import (
     REPAIRS_KEY,
     cell_role,
     hidden_test_lines,
@@ -104,7 +104,7 @@ class GuardedExecute(GuardChannel, Execute):
                                      "before it is stopped.").tag(config=True)
     guard = Bool(True, help="Run the integrity guard around tests.").tag(config=True)
     template = Bool(True, help="Fork kernels from a pre-imported template when the sandbox "
-                    "keeps them isolated (see course.kernel_template).").tag(config=True)
+                    "keeps them isolated (see course.sandbox.template).").tag(config=True)
     report_file = Unicode("", help="Write the outcome as JSON here.").tag(config=True)
     workdir_root = Unicode("", help="Where the kernels' working folders are made."
                            ).tag(config=True)

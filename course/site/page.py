@@ -1,12 +1,12 @@
 """``build/index.html``: the course site ``course build`` writes from its manifest.
 
 One self-contained page (no scripts, no external files): the lectures in the outline's order
-(``course.outline``) with their slide decks and topics, runtime, the kernel's peak memory,
+(``course.site.outline``) with their slide decks and topics, runtime, the kernel's peak memory,
 key results, status and links to the executed notebook (HTML and ``.ipynb``); then each
 assignment's release and ``course check`` status with a link to the student version.
 
 Example:
-    >>> from course.build import load_manifest
+    >>> from course.site.build import load_manifest
     >>> write_index(Path("build"), load_manifest(Path("build")))   # doctest: +SKIP
     PosixPath('build/index.html')
 """
@@ -17,7 +17,7 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
-from course.outline import DECKS, LECTURES
+from course.site.outline import DECKS, LECTURES
 
 __all__ = ["render_index", "write_index"]
 

@@ -24,7 +24,7 @@ An assignment is a folder ``solutions/<assignment>/`` holding exactly one notebo
 the folder name (``ps1``, ``ps2`` ...).
 
 Example:
-    >>> from course.nbgrader_config import Workspace
+    >>> from course.workspace import Workspace
     >>> workspace = Workspace(Path(".grading"))
     >>> workspace.autograded("alice", "ps1").as_posix()   # doctest: +SKIP
     '.../.grading/autograded/alice/ps1'

@@ -2,7 +2,7 @@
 
 Starting a Jupyter kernel costs about a second of CPU (ipykernel, IPython) and the tests'
 imports another (NumPy and SciPy; several for TensorFlow), for every submission. A
-:class:`KernelTemplate` pays that once per worker: :mod:`course.template_server` imports them
+:class:`KernelTemplate` pays that once per worker: :mod:`course.sandbox.template_server` imports them
 in a process that never runs student code, inside the same bubblewrap sandbox as a plain
 kernel, and forks a kernel per submission. Isolation between students is kept: each forked
 kernel gets new mount, network, IPC, UTS and PID namespaces, sees only its own working
@@ -13,7 +13,7 @@ from the template's clean memory: nothing of one student's run reaches the next.
 The template is used when the sandbox can provide that isolation (bubblewrap as root), and
 for the unsandboxed and rlimits-only modes (which isolate nothing more either way). The
 kernelspec's ``argv`` runs this module as the client:
-``python -m course.kernel_template SOCKET REQUEST.json -f CONNECTION_FILE``; it asks the
+``python -m course.sandbox.template SOCKET REQUEST.json -f CONNECTION_FILE``; it asks the
 template for a kernel and lives as long as that kernel, so the kernel manager can watch,
 and kill, it like any kernel process.
 
@@ -148,7 +148,7 @@ def main(argv: list[str] | None = None) -> int:
     if request.get("uid") is not None:
         os.chown(connection_file, request["uid"], request["uid"])
     if request.pop("processes_relative", False) and "processes" in request["limits"]:
-        from course.sandbox_kernel import _threads_of_current_user
+        from course.sandbox.launcher import _threads_of_current_user
 
         request["limits"]["processes"] += _threads_of_current_user()
     with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as client:

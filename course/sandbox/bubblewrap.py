@@ -12,7 +12,16 @@ import os
 import subprocess
 from pathlib import Path
 
-__all__ = ["bwrap_arguments", "probe_bubblewrap"]
+__all__ = ["DROP_PRIVILEGES_CODE", "bwrap_arguments", "probe_bubblewrap"]
+
+# Run inside bubblewrap (as root in a fresh pid/net/mount namespace): become the sandbox user,
+# then start the kernel. Changing from uid 0 to another uid clears every capability.
+DROP_PRIVILEGES_CODE = (
+    "import os,sys\n"
+    "uid,gid=int(sys.argv[1]),int(sys.argv[2])\n"
+    "os.setgroups([]);os.setresgid(gid,gid,gid);os.setresuid(uid,uid,uid)\n"
+    "os.execv(sys.executable,[sys.executable,*sys.argv[3:]])\n"
+)
 
 # Files of /etc the Python stack reads (the rest of /etc stays out of the sandbox).
 _ETC = ("ld.so.cache", "ld.so.conf", "ld.so.conf.d", "localtime", "timezone", "nsswitch.conf",

@@ -1,7 +1,7 @@
 """The kernel template: a process that has imported ipykernel and the tests' modules once and
 forks one isolated kernel per submission.
 
-It runs inside the grading sandbox (bubblewrap), started by :mod:`course.kernel_template`,
+It runs inside the grading sandbox (bubblewrap), started by :mod:`course.sandbox.template`,
 which sends this file's source with ``python -c`` (the sandbox does not mount the project).
 It imports nothing from the project and never runs student code itself.
 

@@ -2,22 +2,22 @@
 
 ``course grade ASSIGNMENT SUBMISSIONS --out DIR [--workers N] [--no-sandbox]`` checks its input first
 (nothing is written on bad input), records the assignment in the workspace's gradebook, then
-autogrades every student folder in a pool of worker processes (:func:`course.jobs.run_jobs`,
+autogrades every student folder in a pool of worker processes (:func:`course.grading.jobs.run_jobs`,
 a progress bar while it runs), writes ``DIR/feedback/<student_id>/<notebook>.html`` per student and
 ``DIR/grades.csv`` with one row per student folder, and prints a summary table. Every file is
 written atomically (a temporary file, then ``os.replace``); grading again gives the same CSV.
 
 Student code runs in a sandbox (``course.sandbox``: resource limits, no network, writes only
 in its own folder; the first line printed says which layers are in force) under per-cell and
-per-submission timeouts (``course.execution``); ``--no-sandbox`` runs plain kernels.
+per-submission timeouts (``course.grading.execution``); ``--no-sandbox`` runs plain kernels.
 
-Grading is resumable (:mod:`course.jobs`): each student's result is stored as soon as that
+Grading is resumable (:mod:`course.grading.jobs`): each student's result is stored as soon as that
 student is done; a later run reuses every result whose fingerprint still matches (an
 interrupted run picks up where it stopped, and grading again gives the same CSV without
 regrading), unless ``--regrade``.
 
 Workers share one gradebook: every SQLite access holds the workspace's lock (see
-``course.autograde``), so rows are neither lost nor duplicated. Each outcome's status and
+``course.grading.autograde``), so rows are neither lost nor duplicated. Each outcome's status and
 message are kept in ``WORKSPACE/outcomes/<assignment>.json``; ``course export`` joins them
 with the gradebook's scores (which include manual grades given in between), and
 ``course feedback`` re-renders the pages from the gradebook.
@@ -40,15 +40,15 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from course.autograde import Outcome
 from course.errors import CourseError, first_line
-from course.executor import Executor
-from course.feedback import atomic_write_text, write_feedback
-from course.jobs import Job, run_jobs
-from course.nbgrader_config import Workspace, master_notebook, resolve_assignments
+from course.grading.autograde import Outcome
+from course.grading.feedback import atomic_write_text, write_feedback
+from course.grading.jobs import Job, run_jobs
+from course.grading.outcome import Executor
+from course.grading.sandbox_executor import SandboxExecutor, SandboxSettings
+from course.grading.submissions import open_submissions
 from course.sandbox import GiB, Limits
-from course.sandbox_executor import SandboxExecutor, SandboxSettings
-from course.submissions import open_submissions
+from course.workspace import Workspace, master_notebook, resolve_assignments
 
 __all__ = [
     "CSV_COLUMNS",
@@ -166,11 +166,11 @@ def grade_assignment(assignment: str, submissions: Path, out: Path, *, workers: 
     """Autograde every student folder of ``submissions``; write ``out/grades.csv`` and
     ``out/feedback/``. Returns the outcomes, sorted by student id.
 
-    ``executor`` defaults to a sandboxed one (:class:`course.sandbox_executor.SandboxExecutor`).
+    ``executor`` defaults to a sandboxed one (:class:`course.grading.sandbox_executor.SandboxExecutor`).
     Results of an earlier identical grading are reused unless ``regrade``.
 
     Raises:
-        CourseError: bad input (see ``course.submissions.open_submissions``); nothing is
+        CourseError: bad input (see ``course.grading.submissions.open_submissions``); nothing is
             written then.
     """
     from course.release import generate_assignment

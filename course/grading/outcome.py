@@ -1,4 +1,4 @@
-"""The executor interface of :mod:`course.autograde`: what runs a submission's code cells.
+"""The executor interface of :mod:`course.grading.autograde`: what runs a submission's code cells.
 
 An **executor** is any picklable object with
 
@@ -8,7 +8,7 @@ that runs the code cells of ``notebook`` in place (outputs go into the cells) wi
 as the working folder, writes the kernel's own output to ``log_path``, and returns an
 :class:`Execution` whose status is ``"ok"``, ``"timeout"`` or ``"crashed"``. Test cells that
 did not run must get an error output (nbgrader gives full points to a test cell without
-outputs). The implementation is :class:`course.sandbox_executor.SandboxExecutor` (its
+outputs). The implementation is :class:`course.grading.sandbox_executor.SandboxExecutor` (its
 ``sandbox=False`` setting runs plain kernels with the same timeouts and guard); tests may
 pass their own.
 """

@@ -2,8 +2,8 @@
 
 A :class:`SandboxSession` is made by :meth:`course.sandbox.Sandbox.session`. Its kernelspec
 (``kernels/course-sandbox/kernel.json``) is the switch: its ``argv`` runs
-:mod:`course.sandbox_kernel` (limits, then bubblewrap, then ipykernel) or, with a kernel
-template, the :mod:`course.kernel_template` client; the kernel manager class always starts
+:mod:`course.sandbox.launcher` (limits, then bubblewrap, then ipykernel) or, with a kernel
+template, the :mod:`course.sandbox.template` client; the kernel manager class always starts
 that kernelspec, over ZeroMQ ``ipc://`` sockets, whatever kernel the notebook names.
 
 Example:
@@ -128,7 +128,7 @@ class SandboxSession:
                    "readonly": [str(path) for path in sandbox.readonly_mounts()]}
         path = self.run_dir / "request.json"
         path.write_text(json.dumps(request, indent=1), encoding="utf-8")
-        return [sys.executable, "-m", "course.kernel_template",
+        return [sys.executable, "-m", "course.sandbox.template",
                 str(self.template.socket_path), str(path), "-f", "{connection_file}"]
 
     def _launcher_config(self, home: str) -> list[str]:
@@ -140,7 +140,7 @@ class SandboxSession:
                   "command": sandbox.kernel_command(self.workdir, self.ipc_dir, self.uid)}
         config_path = self.run_dir / "sandbox.json"
         config_path.write_text(json.dumps(config, indent=1), encoding="utf-8")
-        return [sys.executable, "-m", "course.sandbox_kernel", str(config_path),
+        return [sys.executable, "-m", "course.sandbox.launcher", str(config_path),
                 "-f", "{connection_file}"]
 
     @functools.cached_property
