@@ -1,10 +1,10 @@
-"""nbgrader's configuration, built in Python inside the project (no ``nbgrader_config.py``
-to find on a search path, no ``~/.jupyter`` involved).
+"""The nbgrader workspace: its folders, its gradebook, its result store and its configuration.
 
-How nbgrader's course layout maps onto ours:
+A workspace is an nbgrader course directory that ``course`` fills itself (no
+``nbgrader_config.py`` to find on a search path, no ``~/.jupyter`` involved):
 
 ==================  ===========================================================
-nbgrader step       folder
+what                where
 ==================  ===========================================================
 ``source``          ``solutions/<assignment>/``, copied into
                     ``WORKSPACE/source/<assignment>/`` before every release or
@@ -14,33 +14,41 @@ nbgrader step       folder
 ``submitted``       ``WORKSPACE/submitted/<student_id>/<assignment>/``
 ``autograded``      ``WORKSPACE/autograded/<student_id>/<assignment>/``
 ``feedback``        ``WORKSPACE/feedback/<student_id>/<assignment>/``
-gradebook           ``WORKSPACE/gradebook.db`` (SQLite)
+gradebook           ``WORKSPACE/gradebook.db`` (SQLite): scores, manual grades
+result store        ``WORKSPACE/results/<assignment>/<student_id>.json``: each
+                    student's outcome (status, message, report) and fingerprint
 ==================  ===========================================================
 
 ``WORKSPACE`` is ``.grading/`` (git-ignored) unless a command gets ``--workspace``. Nothing
 generated ever lands in ``solutions/``; only ``course release`` writes ``assignments/``.
-
 An assignment is a folder ``solutions/<assignment>/`` holding exactly one notebook; its id is
 the folder name (``ps1``, ``ps2`` ...).
 
+Also here, because every part of ``course`` writes and compares files the same way:
+:func:`atomic_write` (a temporary file, then ``os.replace``) and :func:`digest` (SHA-256 over
+files, folders and strings).
+
 Example:
-    >>> from course.workspace import Workspace
     >>> workspace = Workspace(Path(".grading"))
-    >>> workspace.autograded("alice", "ps1").as_posix()   # doctest: +SKIP
-    '.../.grading/autograded/alice/ps1'
+    >>> workspace.autograded("alice", "ps1").as_posix()
+    '.grading/autograded/alice/ps1'
 """
 
 from __future__ import annotations
 
 import contextlib
 import fcntl
+import hashlib
+import json
 import logging
 import os
 import shutil
 import sys
-from collections.abc import Iterator
+import tempfile
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from course import paths
 from course.errors import CourseError
@@ -49,6 +57,8 @@ __all__ = [
     "COURSE_ID",
     "IGNORED_STDERR",
     "Workspace",
+    "atomic_write",
+    "digest",
     "known_assignments",
     "master_notebook",
     "nbgrader_config",
@@ -69,14 +79,85 @@ IGNORED_STDERR = (
     r"|[IWEF]\d{4} \d\d:\d\d:\d\d\.\d+ +\d+ \S+:\d+\]"
     r"|\S*(tensorflow|keras)\S*\.py:\d+: \w*Warning: )"
 )
+# Folders that are never part of what a digest covers (caches, editor state).
+_NOT_CONTENT = frozenset({"__pycache__", ".ipynb_checkpoints"})
+
+
+def atomic_write(path: Path, data: str | bytes) -> None:
+    """Write ``data`` to a temporary file beside ``path``, then rename it over ``path``.
+
+    A reader sees the old file or the new one, never half of one; the file is made readable
+    by everyone (``0o644``) and its folder is created if needed.
+
+    Args:
+        path: the file to write.
+        data: its whole content (text is written as UTF-8).
+
+    Raises:
+        OSError: when the folder cannot be written; no temporary file is left behind.
+
+    Example:
+        >>> atomic_write(Path("out/grades.csv"), "student_id,score\\n")     # doctest: +SKIP
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(handle, "wb") as file:
+            file.write(data.encode("utf-8") if isinstance(data, str) else data)
+        os.chmod(temporary, 0o644)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def digest(*parts: Path | str, pattern: str = "**/*") -> str:
+    """SHA-256 (hex) over files, folders and strings, in the order given.
+
+    A :class:`~pathlib.Path` to a file counts with its name and bytes; a path to a folder
+    with every file below it that matches ``pattern`` (names relative to the folder,
+    ``__pycache__`` and ``.ipynb_checkpoints`` left out); a path that does not exist counts
+    for nothing. A ``str`` counts as that text.
+
+    Args:
+        parts: paths and strings (say, a folder, another digest and a profile name).
+        pattern: the files of a folder that count (``"**/*.py"``: Python sources only).
+
+    Returns:
+        64 hexadecimal digits.
+
+    Example:
+        >>> digest("fast") == digest("fast") != digest("full")
+        True
+    """
+    hasher = hashlib.sha256()
+    for part in parts:
+        if not isinstance(part, Path):
+            hasher.update(b"text\0" + str(part).encode() + b"\0")
+            continue
+        files = sorted(part.glob(pattern)) if part.is_dir() else [part]
+        for path in files:
+            if path.is_file() and not _NOT_CONTENT.intersection(path.parts):
+                name = path.relative_to(part).as_posix() if part.is_dir() else path.name
+                data = path.read_bytes()
+                hasher.update(f"file\0{name}\0{len(data)}\0".encode() + data)
+    return hasher.hexdigest()
+
+
+# (db url, assignment, release files and times) -> (notebook id, max score)
+_ASSIGNMENT_RECORDS: dict[tuple, tuple[str, float]] = {}
 
 
 @dataclass(frozen=True)
 class Workspace:
     """An nbgrader course directory (see the module docstring for its layout).
 
-    Attributes:
+    Args:
         root: the folder; created on first use.
+
+    Example:
+        >>> Workspace(Path(".grading")).result_file("ps1", "alice").as_posix()
+        '.grading/results/ps1/alice.json'
     """
 
     root: Path
@@ -88,31 +169,70 @@ class Workspace:
 
     @property
     def db_path(self) -> Path:
+        """The gradebook's SQLite file."""
         return self.root / "gradebook.db"
 
     @property
     def db_url(self) -> str:
+        """The gradebook's SQLAlchemy URL (what nbgrader's ``Gradebook`` opens)."""
         return f"sqlite:///{self.db_path.resolve()}"
 
     def source(self, assignment: str) -> Path:
+        """``source/<assignment>/``: the snapshot of the master the workspace released."""
         return self.root / "source" / assignment
 
     def release(self, assignment: str) -> Path:
+        """``release/<assignment>/``: nbgrader's student version."""
         return self.root / "release" / assignment
 
     def submitted(self, student_id: str, assignment: str) -> Path:
+        """``submitted/<student_id>/<assignment>/``: the notebook as the student sent it."""
         return self.root / "submitted" / student_id / assignment
 
     def autograded(self, student_id: str, assignment: str) -> Path:
+        """``autograded/<student_id>/<assignment>/``: the notebook as it was graded."""
         return self.root / "autograded" / student_id / assignment
 
     def feedback(self, student_id: str, assignment: str) -> Path:
+        """``feedback/<student_id>/<assignment>/``: nbgrader's feedback page."""
         return self.root / "feedback" / student_id / assignment
 
-    def outcomes_file(self, assignment: str) -> Path:
-        """Status and message of every student graded for ``assignment`` (JSON)."""
-        return self.root / "outcomes" / f"{assignment}.json"
+    # -- the result store ---------------------------------------------------------------------
+    def result_file(self, assignment: str, student_id: str) -> Path:
+        """Where one student's result for ``assignment`` is stored (JSON)."""
+        return self.root / "results" / assignment / f"{student_id}.json"
 
+    def save_result(self, assignment: str, student_id: str, record: Mapping[str, Any]) -> None:
+        """Store one student's result (atomically; each student has a file of their own, so
+        parallel workers never write the same file).
+
+        Args:
+            assignment: the assignment id.
+            student_id: the student's id.
+            record: JSON-serialisable: the outcome and the fingerprint it was graded with.
+        """
+        atomic_write(self.result_file(assignment, student_id),
+                     json.dumps(record, indent=1) + "\n")
+
+    def load_result(self, assignment: str, student_id: str) -> dict[str, Any] | None:
+        """One student's stored result, or ``None`` when there is none (or it is unreadable)."""
+        try:
+            record = json.loads(self.result_file(assignment, student_id).read_text("utf-8"))
+        except (OSError, ValueError):
+            return None
+        return record if isinstance(record, dict) else None
+
+    def load_results(self, assignment: str) -> dict[str, dict[str, Any]]:
+        """Every stored result of ``assignment``, by student id."""
+        folder = self.root / "results" / assignment
+        found = {}
+        for path in sorted(folder.glob("*.json")) if folder.is_dir() else []:
+            record = self.load_result(assignment, path.stem)
+            if record is not None:
+                found[path.stem] = record
+        return found
+
+    # -- the gradebook ------------------------------------------------------------------------
     @contextlib.contextmanager
     def gradebook_lock(self) -> Iterator[None]:
         """Hold an exclusive lock on the gradebook (all reads and writes of SQLite go
@@ -125,6 +245,33 @@ class Workspace:
             finally:
                 fcntl.flock(handle, fcntl.LOCK_UN)
 
+    def _assignment_record(self, assignment: str) -> tuple[str, float]:
+        """(notebook id, max score) of an assignment, read from the gradebook once per
+        release of it."""
+        from nbgrader.api import Gradebook
+
+        release = sorted((p.name, p.stat().st_mtime_ns) for p in
+                         self.release(assignment).glob("*.ipynb"))
+        key = (self.db_url, assignment, tuple(release))
+        if release and key in _ASSIGNMENT_RECORDS:
+            return _ASSIGNMENT_RECORDS[key]
+        with self.gradebook_lock(), Gradebook(self.db_url) as gradebook:
+            record = gradebook.find_assignment(assignment)
+            (notebook,) = record.notebooks
+            found = (notebook.name, float(record.max_score))
+        if release:
+            _ASSIGNMENT_RECORDS[key] = found
+        return found
+
+    def assignment_notebook(self, assignment: str) -> str:
+        """The notebook id (file stem) of an assignment recorded in the gradebook."""
+        return self._assignment_record(assignment)[0]
+
+    def max_score(self, assignment: str) -> float:
+        """The assignment's total points, from the gradebook."""
+        return self._assignment_record(assignment)[1]
+
+    # -- nbgrader -----------------------------------------------------------------------------
     def copy_source(self, assignment: str, *, solutions: Path | None = None) -> Path:
         """Snapshot ``solutions/<assignment>/`` into ``source/<assignment>/``; return it."""
         origin = (solutions or paths.SOLUTIONS) / assignment

@@ -17,8 +17,8 @@ import pytest
 
 from course import paths
 from course.cli import main
-from course.grading.autograde import Outcome
 from course.grading.check import HALF_DONE_RULE, CheckResult, format_table, half_done
+from course.grading.outcome import Outcome
 from course.release import expected_badge, expected_setup
 from course.workspace import known_assignments, master_notebook
 

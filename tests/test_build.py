@@ -158,15 +158,15 @@ def test_notebook_key_follows_notebook_helpers_and_profile(tmp_path: Path) -> No
     (helpers / "models").mkdir(parents=True)
     (helpers / "models" / "vgg.py").write_text("FILTERS = 64\n")
     notebook = write_notebook(tmp_path / "01.ipynb", GOOD)
-    digest = build_module.file_digest(helpers)
+    digest = build_module.source_digest(helpers)
     key = build_module.notebook_key(notebook, digest, "fast")
     assert build_module.notebook_key(notebook, digest, "fast") == key
     assert build_module.notebook_key(notebook, digest, "full") != key
     (helpers / "models" / "vgg.py").write_text("FILTERS = 32\n")
-    assert build_module.file_digest(helpers) != digest
+    assert build_module.source_digest(helpers) != digest
     (helpers / "models" / "vgg.py").write_text("FILTERS = 64\n")
     (helpers / "README.txt").write_text("not a source file")
-    assert build_module.file_digest(helpers) == digest
+    assert build_module.source_digest(helpers) == digest
     write_notebook(notebook, GOOD[:2])
     assert build_module.notebook_key(notebook, digest, "fast") != key
 
@@ -209,24 +209,23 @@ def test_assignment_step_release_in_sync_check_cached(project: Path, capsys,
                                                        monkeypatch: pytest.MonkeyPatch) -> None:
     """The real release of ps1 into build/ equals the committed assignments/ps1; the check
     results (stubbed here: course check has its own tests) are shown and cached."""
-    from course import workspace
-    from course.grading import check
-    from course.grading.autograde import Outcome
+    from course.grading.check import CheckResult
+    from course.grading.outcome import Outcome
 
     monkeypatch.setattr(paths, "GRADING", project / "grading")
-    monkeypatch.setattr(workspace, "known_assignments", lambda: ["ps1"])
+    monkeypatch.setattr(build_module, "known_assignments", lambda: ["ps1"])
     for notebook in paths.LECTURES.iterdir():
         notebook.unlink()  # this test is about the assignments
     calls = []
 
-    def fake_check(names, *, workers):
+    def fake_check(names, *, workers, executor):
         calls.append(list(names))
-        return [check.CheckResult(name, Outcome("solution", name, 13, 13, "graded"),
+        return [CheckResult(name, Outcome("solution", name, 13, 13, "graded"),
                                   Outcome("blank", name, 0, 13, "graded"),
                                   Outcome("half-done", name, 6, 13, "graded"))
                 for name in names]
 
-    monkeypatch.setattr(check, "check_assignments", fake_check)
+    monkeypatch.setattr(build_module, "check_assignments", fake_check)
     code = build_module.build_command(parse("--jobs", "2", "--timeout", "120"))
     out = capsys.readouterr().out
     assert code == 0, out

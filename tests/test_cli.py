@@ -13,8 +13,8 @@ import pytest
 
 from course.cli import main
 from course.errors import CourseError
-from course.grading.autograde import Outcome
 from course.grading.grade import summary_table, write_grades_csv
+from course.grading.outcome import Outcome
 from course.grading.submissions import open_submissions
 
 NOTEBOOK = "ps1_convolution.ipynb"

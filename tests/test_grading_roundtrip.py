@@ -21,9 +21,9 @@ from course import paths
 from course.cli import main
 from course.grading.autograde import grade_submission
 from course.grading.check import half_done
+from course.grading.execution import SandboxExecutor, SandboxSettings
 from course.grading.feedback import HIDDEN_NOTE, hide_hidden_tests
-from course.grading.grade import CSV_COLUMNS
-from course.grading.sandbox_executor import SandboxExecutor, SandboxSettings
+from course.grading.outcome import CSV_COLUMNS
 from course.release import generate_assignment, release_assignment
 from course.workspace import Workspace, master_notebook
 

@@ -20,7 +20,7 @@ import pytest
 from nbclient import NotebookClient
 
 from course import paths
-from course.grading.sandbox_executor import SandboxExecutor, SandboxSettings
+from course.grading.execution import SandboxExecutor, SandboxSettings
 from course.sandbox import MIB, GiB, Limits, Sandbox
 
 BWRAP = Sandbox().mode == "bubblewrap"
@@ -253,10 +253,10 @@ def test_executor_pickles_without_its_sandbox():
 
 @needs_bwrap
 def test_a_broken_template_falls_back_to_one_sandbox_per_kernel(tmp_path, monkeypatch):
-    from course.grading.execution import GuardedExecute
     from course.sandbox.session import SandboxSession
 
-    sandbox = Sandbox(limits=LIMITS)
+    executor = SandboxExecutor(SandboxSettings(limits=LIMITS, cell_timeout=30))
+    sandbox = executor.sandbox
     if not sandbox.uses_template:
         pytest.skip("no kernel template on this machine")
     original = SandboxSession._template_request
@@ -269,12 +269,13 @@ def test_a_broken_template_falls_back_to_one_sandbox_per_kernel(tmp_path, monkey
 
     monkeypatch.setattr(SandboxSession, "_template_request", broken)
     notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("print(6 * 7)")])
-    preprocessor = GuardedExecute(sandbox=sandbox, cell_timeout=30)
+    (tmp_path / "work").mkdir()
     try:
-        preprocessor.preprocess(notebook, {"metadata": {"path": str(tmp_path)}})
+        execution = executor.execute(notebook, workdir=tmp_path / "work",
+                                     log_path=tmp_path / "kernel.log")
     finally:
         sandbox.close()
-    assert preprocessor.outcome["status"] == "graded", preprocessor.outcome["message"]
+    assert execution.status == "graded", execution.message
     assert notebook.cells[0].outputs[0]["text"] == "42\n"
     assert "kernel template off: a forked kernel did not start" in sandbox.status_line
     assert not sandbox.uses_template

@@ -1,111 +1,45 @@
-"""Grade ONE submission: nbgrader's autograde steps, with every kernel launched in one place.
+"""Grade one submission: nbgrader's autograde steps around an executor.
 
-:func:`grade_submission` is the unit the rest of ``course`` builds on (``course grade`` runs
-it in a worker pool, ``course check`` on the master, blank and half-done versions). It runs
-nbgrader's own preprocessors in the order of ``nbgrader autograde``:
+:func:`grade_submission` is the unit the rest of ``course.grading`` builds on (``course
+grade`` runs it in a worker pool, ``course check`` on the master, blank and half-done
+versions). It runs nbgrader's own preprocessors in the order of ``nbgrader autograde``:
 
-1. sanitize: ``ClearOutput``, ``DeduplicateIds``, ``OverwriteKernelspec``, ``OverwriteCells``
-   (test cells and read-only cells are restored from the gradebook, deleted test cells are
-   added back), ``CheckCellMetadata``;
-2. execute, through an **executor** (below) in ``WORKSPACE/autograded/<student>/<assignment>/``;
+1. rebuild the notebook from the released master (:func:`course.grading.integrity.
+   rebuild_from_master`), then sanitize: ``ClearOutput``, ``DeduplicateIds``,
+   ``OverwriteKernelspec``, ``OverwriteCells`` (test and read-only cells are restored from
+   the gradebook), ``CheckCellMetadata``;
+2. execute, through the **executor** it is given (:class:`course.grading.outcome.Executor`),
+   in ``WORKSPACE/autograded/<student>/<assignment>/``;
 3. ``IgnorePattern`` (library log lines on stderr), ``LimitOutput``;
 4. save: ``SaveAutoGrades`` writes the scores into the gradebook.
 
 Every gradebook access holds :meth:`Workspace.gradebook_lock`, so parallel workers never use
 SQLite at the same time; execution itself runs outside the lock.
 
-**Executors** (:mod:`course.grading.outcome`) run the code cells:
-:class:`course.grading.sandbox_executor.SandboxExecutor` (sandbox on) unless another is passed.
-
 Example:
+    >>> from course.grading.execution import SandboxExecutor
     >>> outcome = grade_submission("ps1", "alice", Path("alice/ps1_convolution.ipynb"),
-    ...                            Workspace(Path(".grading")))      # doctest: +SKIP
+    ...                            Workspace(Path(".grading")),
+    ...                            executor=SandboxExecutor())         # doctest: +SKIP
     >>> outcome.status, outcome.score, outcome.max_score               # doctest: +SKIP
-    ('graded', 13.0, 13.0)
+    (<Status.GRADED: 'graded'>, 13.0, 13.0)
 """
 
 from __future__ import annotations
 
 import shutil
 import warnings
-from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 from course.errors import first_line
-from course.grading.outcome import Execution, Executor
+from course.grading.integrity import rebuild_from_master
+from course.grading.outcome import Executor, Outcome, Status
 from course.workspace import Workspace, nbgrader_config, quiet_nbgrader
 
-__all__ = [
-    "STATUSES",
-    "Execution",
-    "Executor",
-    "Outcome",
-    "assignment_notebook",
-    "grade_submission",
-    "max_score",
-]
+__all__ = ["MAX_NOTEBOOK_BYTES", "grade_submission"]
 
-#: Every status an outcome can have. ``graded``: the notebook ran (its score may be 0);
-#: ``missing``: no notebook in the student's folder; ``invalid``: not a readable notebook;
-#: ``timeout``: the submission hit the cell or submission time limit; ``crashed``: the kernel
-#: died or could not start. Cells that never ran score 0.
-STATUSES = ("graded", "missing", "invalid", "timeout", "crashed")
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """The result of grading one student's submission (one row of ``grades.csv``)."""
-
-    student_id: str
-    assignment: str
-    score: float
-    max_score: float
-    status: str
-    message: str = ""
-
-    def row(self) -> dict[str, str]:
-        """The CSV row: numbers without trailing zeros (``7``, ``2.5``)."""
-        values = asdict(self)
-        values["score"] = _number(self.score)
-        values["max_score"] = _number(self.max_score)
-        return values
-
-
-def _number(value: float) -> str:
-    return f"{round(float(value), 4):g}"
-
-
-_RECORDS: dict[tuple, tuple[str, float]] = {}
-
-
-def _record(workspace: Workspace, assignment: str) -> tuple[str, float]:
-    """(notebook id, max score) of an assignment, read from the gradebook once per release
-    (opening nbgrader's gradebook costs tens of milliseconds; a grading run asks often)."""
-    from nbgrader.api import Gradebook
-
-    release = sorted((p.name, p.stat().st_mtime_ns) for p in
-                     workspace.release(assignment).glob("*.ipynb"))
-    key = (workspace.db_url, assignment, tuple(release))
-    if release and key in _RECORDS:
-        return _RECORDS[key]
-    with workspace.gradebook_lock(), Gradebook(workspace.db_url) as gradebook:
-        record = gradebook.find_assignment(assignment)
-        (notebook,) = record.notebooks
-        found = (notebook.name, float(record.max_score))
-    if release:
-        _RECORDS[key] = found
-    return found
-
-
-def assignment_notebook(workspace: Workspace, assignment: str) -> str:
-    """The notebook id (file stem) of an assignment recorded in the gradebook."""
-    return _record(workspace, assignment)[0]
-
-
-def max_score(workspace: Workspace, assignment: str) -> float:
-    """The assignment's total points, from the gradebook."""
-    return _record(workspace, assignment)[1]
+MAX_NOTEBOOK_BYTES = 64 * 1024**2   # a bigger notebook is refused before it is read
 
 
 def _resources(workspace: Workspace, assignment: str, student_id: str, notebook_id: str,
@@ -120,9 +54,6 @@ def _fresh(folder: Path) -> Path:
         shutil.rmtree(folder)
     folder.mkdir(parents=True)
     return folder
-
-
-MAX_NOTEBOOK_BYTES = 64 * 1024**2   # a bigger notebook is refused before it is read
 
 
 def _read_notebook(path: Path) -> tuple[Any, str]:
@@ -144,7 +75,7 @@ def _read_notebook(path: Path) -> tuple[Any, str]:
 
 
 def grade_submission(assignment: str, student_id: str, notebook: Path | None,
-                     workspace: Workspace, *, executor: Executor | None = None) -> Outcome:
+                     workspace: Workspace, *, executor: Executor) -> Outcome:
     """Autograde one student's notebook and record the scores in the gradebook.
 
     The assignment must already be in the workspace's gradebook (``course.release.
@@ -158,25 +89,30 @@ def grade_submission(assignment: str, student_id: str, notebook: Path | None,
         student_id: the student's id (the name of their folder).
         notebook: the submitted notebook, or ``None`` when the student's folder has none.
         workspace: the nbgrader workspace.
-        executor: runs the notebook (default: a sandboxed
-            :class:`course.grading.sandbox_executor.SandboxExecutor` with default settings).
+        executor: runs the notebook's code cells.
 
     Returns:
-        The :class:`Outcome`; its message lists the test cells that failed.
+        The :class:`~course.grading.outcome.Outcome`; its message lists the test cells that
+        failed, its report is the executor's.
+
+    Example:
+        >>> grade_submission("ps1", "erin", None, workspace,
+        ...                  executor=executor).status             # doctest: +SKIP
+        <Status.MISSING: 'missing'>
     """
-    total = max_score(workspace, assignment)
+    total = workspace.max_score(assignment)
     if notebook is None:
-        return Outcome(student_id, assignment, 0.0, total, "missing",
+        return Outcome(student_id, assignment, 0.0, total, Status.MISSING,
                        "no notebook (.ipynb) in the student's folder")
     nb, problem = _read_notebook(notebook)
     if nb is None:
-        return Outcome(student_id, assignment, 0.0, total, "invalid", problem)
+        return Outcome(student_id, assignment, 0.0, total, Status.INVALID, problem)
 
     import nbformat
     from nbgrader import preprocessors as pp
     from nbgrader.api import Gradebook
 
-    notebook_id = assignment_notebook(workspace, assignment)
+    notebook_id = workspace.assignment_notebook(assignment)
     submitted = _fresh(workspace.submitted(student_id, assignment))
     shutil.copyfile(notebook, submitted / f"{notebook_id}.ipynb")
     workdir = _fresh(workspace.autograded(student_id, assignment))
@@ -191,13 +127,9 @@ def grade_submission(assignment: str, student_id: str, notebook: Path | None,
                          pp.OverwriteCells, pp.CheckCellMetadata):
                 nb, resources = step(config=config).preprocess(nb, resources)
     except Exception as error:  # noqa: BLE001 - a notebook nbgrader cannot read is 'invalid'
-        return Outcome(student_id, assignment, 0.0, total, "invalid",
+        return Outcome(student_id, assignment, 0.0, total, Status.INVALID,
                        f"nbgrader could not read the notebook's cells: {first_line(error)}")
 
-    if executor is None:
-        from course.grading.sandbox_executor import SandboxExecutor
-
-        executor = SandboxExecutor()
     execution = executor.execute(
         nb, workdir=workdir, log_path=workspace.root / "logs" / assignment / f"{student_id}.log")
     for step in (pp.IgnorePattern, pp.LimitOutput):
@@ -215,21 +147,19 @@ def grade_submission(assignment: str, student_id: str, notebook: Path | None,
             score = float(gradebook.find_submission(assignment, student_id).score)
 
     failed = _failed_cells(nb)
-    status = "graded" if execution.status == "ok" else execution.status
     repaired = ("repaired: " + "; ".join(repairs[:3]) + (" ..." if len(repairs) > 3 else "")
                 if repairs else "")
     message = "; ".join(part for part in (
         execution.message, repaired, f"failed: {', '.join(failed)}" if failed else "") if part)
-    return Outcome(student_id, assignment, score, total, status, message)
+    return Outcome(student_id, assignment, score, total, execution.status, message,
+                   execution.report)
 
 
 def _rebuild_from_release(workspace: Workspace, assignment: str, notebook_id: str,
                           nb: Any) -> tuple[Any, list[str]]:
-    """``course.grading.integrity.rebuild_from_master`` against the released notebook (the master's
-    cells in the master's order, the student's answers); unchanged if there is no release."""
+    """:func:`rebuild_from_master` against the released notebook (the master's cells in the
+    master's order, the student's answers); unchanged if there is no release."""
     import nbformat
-
-    from course.grading.integrity import rebuild_from_master
 
     master = workspace.release(assignment) / f"{notebook_id}.ipynb"
     if not master.is_file():

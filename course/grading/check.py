@@ -31,9 +31,12 @@ from pathlib import Path
 from typing import Any
 
 from course import paths
-from course.grading.autograde import Executor, Outcome
+from course.errors import CourseError
+from course.grading.execution import SandboxExecutor, SandboxSettings
 from course.grading.jobs import Job, run_jobs
+from course.grading.outcome import Executor, Outcome, Status
 from course.grading.submissions import Submission
+from course.release import generate_assignment
 from course.workspace import Workspace, master_notebook, resolve_assignments
 
 __all__ = [
@@ -66,7 +69,7 @@ class CheckResult:
     def problems(self) -> list[str]:
         found = []
         for outcome in (self.solution, self.blank, self.half_done):
-            if outcome.status != "graded":
+            if outcome.status is not Status.GRADED:
                 found.append(f"{outcome.student_id}: {outcome.status} ({outcome.message})")
         if self.solution.score != self.solution.max_score:
             found.append(f"solution scored {self.solution.score:g} of "
@@ -116,8 +119,6 @@ def _write_versions(assignment: str, workspace: Workspace, folder: Path,
                     solutions: Path | None) -> list[Submission]:
     import nbformat
 
-    from course.release import generate_assignment
-
     blank = generate_assignment(assignment, workspace, solutions=solutions)
     master = nbformat.read(master_notebook(assignment, solutions=solutions), as_version=4)
     versions = {"solution": master, "blank": nbformat.read(blank, as_version=4),
@@ -131,15 +132,28 @@ def _write_versions(assignment: str, workspace: Workspace, folder: Path,
     return found
 
 
-def check_assignments(assignments: Sequence[str], *, workspace: Workspace | None = None,
-                      workers: int = 1, executor: Executor | None = None,
+def check_assignments(assignments: Sequence[str], *, executor: Executor,
+                      workspace: Workspace | None = None, workers: int = 1,
                       solutions: Path | None = None, progress: bool = True) -> list[CheckResult]:
-    """Grade the solution, blank and half-done versions of each assignment, with the
-    executor ``course grade`` uses by default (the sandbox) unless ``executor`` is given."""
-    from course.grading.sandbox_executor import SandboxExecutor
+    """Grade the solution, blank and half-done versions of each assignment.
 
+    Args:
+        assignments: assignment ids.
+        executor: runs the notebooks (``course check`` passes the sandboxed one ``course
+            grade`` uses).
+        workspace: the nbgrader workspace (default ``.grading/check/``).
+        workers: parallel worker processes.
+        solutions: the folder of master notebooks (default ``solutions/``).
+        progress: show a progress bar.
+
+    Returns:
+        One :class:`CheckResult` per assignment, in the order given.
+
+    Example:
+        >>> check_assignments(["ps1"], executor=SandboxExecutor())[0].ok   # doctest: +SKIP
+        True
+    """
     workspace = workspace or Workspace(paths.GRADING / "check")
-    executor = executor or SandboxExecutor()
     with tempfile.TemporaryDirectory(prefix="course-check-") as temporary:
         folder = Path(temporary)
         jobs = []
@@ -180,13 +194,9 @@ def add_arguments(name: str, parser: argparse.ArgumentParser) -> None:
 
 
 def check_command(args: argparse.Namespace) -> int:
-    from course.errors import CourseError
-
     names = resolve_assignments(args.assignments, command="course check")
     if args.workers < 1:
         raise CourseError(f"The '--workers' parameter must be at least 1; got {args.workers}.")
-    from course.grading.sandbox_executor import SandboxExecutor, SandboxSettings
-
     workspace = Workspace(args.workspace) if args.workspace else None
     executor = SandboxExecutor(SandboxSettings(sandbox=not args.no_sandbox))
     print(executor.sandbox.status_line, flush=True)

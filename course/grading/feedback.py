@@ -16,16 +16,13 @@ Example:
 from __future__ import annotations
 
 import html
-import os
-import shutil
-import tempfile
 from pathlib import Path
 from typing import Any
 
-from course.grading.autograde import Outcome, assignment_notebook
-from course.workspace import Workspace, nbgrader_config, quiet_nbgrader
+from course.grading.outcome import Outcome
+from course.workspace import Workspace, atomic_write, nbgrader_config, quiet_nbgrader
 
-__all__ = ["HIDDEN_NOTE", "atomic_write_text", "hide_hidden_tests", "write_feedback"]
+__all__ = ["HIDDEN_NOTE", "generate_feedback", "hide_hidden_tests", "write_feedback"]
 
 BEGIN, END = "BEGIN HIDDEN TESTS", "END HIDDEN TESTS"
 HIDDEN_NOTE = "# (hidden tests ran here; their code is not shown)"
@@ -66,26 +63,12 @@ def _preprocessor_class() -> type:
     return HideHiddenTests
 
 
-def atomic_write_text(path: Path, text: str) -> None:
-    """Write ``text`` to a temporary file beside ``path``, then rename it over ``path``."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as file:
-            file.write(text)
-        os.chmod(temporary, 0o644)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-
-
 def _status_page(outcome: Outcome, title: str) -> str:
     return (
         "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>"
         f"{html.escape(title)}</title></head><body>\n<h1>{html.escape(title)}</h1>\n"
         f"<p>Student: {html.escape(outcome.student_id)}<br>Assignment: "
-        f"{html.escape(outcome.assignment)}</p>\n<p>Status: <b>{html.escape(outcome.status)}"
+        f"{html.escape(outcome.assignment)}</p>\n<p>Status: <b>{html.escape(outcome.status.value)}"
         f"</b> &mdash; score {outcome.row()['score']} / {outcome.row()['max_score']}</p>\n"
         f"<p>{html.escape(outcome.message)}</p>\n</body></html>\n")
 
@@ -106,7 +89,7 @@ def generate_feedback(workspace: Workspace, assignment: str, student_id: str) ->
             with workspace.gradebook_lock():
                 return super().preprocess(nb, resources)
 
-    notebook_id = assignment_notebook(workspace, assignment)
+    notebook_id = workspace.assignment_notebook(assignment)
     config = nbgrader_config(workspace)
     config.GenerateFeedback.preprocessors = [LockedGetGrades, _preprocessor_class(),
                                              CSSHTMLHeaderPreprocessor]
@@ -131,17 +114,12 @@ def write_feedback(workspace: Workspace, outcome: Outcome, out: Path) -> Path:
     cell, the student's code and outputs, no hidden test); missing and invalid ones a short
     page with the status and the reason.
     """
-    notebook_id = assignment_notebook(workspace, outcome.assignment)
+    notebook_id = workspace.assignment_notebook(outcome.assignment)
     target = out / outcome.student_id / f"{notebook_id}.html"
     autograded = workspace.autograded(outcome.student_id, outcome.assignment) / f"{notebook_id}.ipynb"
-    if outcome.status in ("missing", "invalid") or not autograded.is_file():
-        atomic_write_text(target, _status_page(outcome, f"{outcome.assignment}: {notebook_id}"))
+    if not outcome.status.executed or not autograded.is_file():
+        atomic_write(target, _status_page(outcome, f"{outcome.assignment}: {notebook_id}"))
         return target
     page = generate_feedback(workspace, outcome.assignment, outcome.student_id)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
-    os.close(handle)
-    shutil.copyfile(page, temporary)
-    os.chmod(temporary, 0o644)
-    os.replace(temporary, target)
+    atomic_write(target, page.read_bytes())
     return target

@@ -17,10 +17,10 @@ interrupted run picks up where it stopped, and grading again gives the same CSV 
 regrading), unless ``--regrade``.
 
 Workers share one gradebook: every SQLite access holds the workspace's lock (see
-``course.grading.autograde``), so rows are neither lost nor duplicated. Each outcome's status and
-message are kept in ``WORKSPACE/outcomes/<assignment>.json``; ``course export`` joins them
-with the gradebook's scores (which include manual grades given in between), and
-``course feedback`` re-renders the pages from the gradebook.
+``course.grading.autograde``), so rows are neither lost nor duplicated. Each outcome (status,
+message) is kept in the workspace's result store; ``course export`` joins the stored outcomes
+with the gradebook's scores (which include manual grades given in between), and ``course
+feedback`` re-renders the pages from the gradebook.
 
 Example:
     $ course grade ps1 SUBMISSIONS.zip --out graded/ps1 --workers 2
@@ -30,28 +30,30 @@ from __future__ import annotations
 
 import argparse
 import csv
-import hashlib
 import io
-import json
 import os
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import asdict
 from pathlib import Path
-from typing import Any
 
+from course import paths
 from course.errors import CourseError, first_line
-from course.grading.autograde import Outcome
-from course.grading.feedback import atomic_write_text, write_feedback
+from course.grading.execution import SandboxExecutor, SandboxSettings
+from course.grading.feedback import write_feedback
 from course.grading.jobs import Job, run_jobs
-from course.grading.outcome import Executor
-from course.grading.sandbox_executor import SandboxExecutor, SandboxSettings
+from course.grading.outcome import CSV_COLUMNS, Executor, Outcome, Status
 from course.grading.submissions import open_submissions
+from course.release import generate_assignment
 from course.sandbox import GiB, Limits
-from course.workspace import Workspace, master_notebook, resolve_assignments
+from course.workspace import (
+    Workspace,
+    atomic_write,
+    digest,
+    master_notebook,
+    resolve_assignments,
+)
 
 __all__ = [
-    "CSV_COLUMNS",
     "add_arguments",
     "export_command",
     "export_grades",
@@ -61,21 +63,6 @@ __all__ = [
     "summary_table",
     "write_grades_csv",
 ]
-
-CSV_COLUMNS = ("student_id", "assignment", "score", "max_score", "status", "message")
-
-
-def _load_outcomes(workspace: Workspace, assignment: str) -> dict[str, dict]:
-    path = workspace.outcomes_file(assignment)
-    return json.loads(path.read_text("utf-8")) if path.is_file() else {}
-
-
-def _store_outcomes(workspace: Workspace, assignment: str, outcomes: Sequence[Outcome]) -> None:
-    with workspace.gradebook_lock():
-        stored = _load_outcomes(workspace, assignment)
-        stored.update({outcome.student_id: asdict(outcome) for outcome in outcomes})
-        atomic_write_text(workspace.outcomes_file(assignment),
-                          json.dumps(dict(sorted(stored.items())), indent=1) + "\n")
 
 
 def export_grades(workspace: Workspace, assignment: str, *,
@@ -90,7 +77,8 @@ def export_grades(workspace: Workspace, assignment: str, *,
     """
     from nbgrader.api import Gradebook, MissingEntry
 
-    stored = _load_outcomes(workspace, assignment)
+    stored = {student_id: record["outcome"] for student_id, record
+              in workspace.load_results(assignment).items() if "outcome" in record}
     scores: dict[str, float] = {}
     total = 0.0
     if workspace.db_path.is_file():
@@ -107,9 +95,9 @@ def export_grades(workspace: Workspace, assignment: str, *,
                           f"{assignment!r}; run `course grade {assignment} SUBMISSIONS` first.")
     outcomes = []
     for student_id in (students if students is not None else sorted(set(stored) | set(scores))):
-        known = stored.get(student_id, {"status": "graded", "message": "", "score": 0.0})
+        known = stored.get(student_id, {"status": Status.GRADED, "message": "", "score": 0.0})
         score = scores.get(student_id, known["score"])
-        if known["status"] in ("missing", "invalid"):
+        if not Status(known["status"]).executed:
             score = 0.0
         outcomes.append(Outcome(student_id, assignment, score, total or known.get("max_score", 0),
                                 known["status"], known["message"]))
@@ -123,7 +111,7 @@ def write_grades_csv(path: Path, outcomes: Sequence[Outcome]) -> None:
     writer.writeheader()
     for outcome in outcomes:
         writer.writerow(outcome.row())
-    atomic_write_text(path, buffer.getvalue())
+    atomic_write(path, buffer.getvalue())
 
 
 def summary_table(outcomes: Sequence[Outcome]) -> str:
@@ -138,53 +126,57 @@ def summary_table(outcomes: Sequence[Outcome]) -> str:
     return "\n".join(lines)
 
 
-def _release_once(assignment: str, workspace: Workspace, solutions: Path | None,
-                  generate: Any) -> None:
+def _release_once(assignment: str, workspace: Workspace, solutions: Path | None) -> None:
     """Record the assignment in the workspace, unless it already holds this very version
-    (same master files, same project configuration): releasing takes seconds."""
-    from course import paths
-
-    digest = hashlib.sha256()
-    origin = (solutions or paths.SOLUTIONS) / assignment
-    for path in sorted([*origin.rglob("*"), paths.ROOT / "pyproject.toml"]):
-        if path.is_file() and ".ipynb_checkpoints" not in path.parts:
-            digest.update(str(path.relative_to(origin) if path.is_relative_to(origin)
-                              else path.name).encode() + b"\0" + path.read_bytes())
+    (same master files, same project configuration)."""
+    version = digest((solutions or paths.SOLUTIONS) / assignment, paths.ROOT / "pyproject.toml")
     stamp = workspace.root / "release" / f".{assignment}.sha256"
     released = list(workspace.release(assignment).glob("*.ipynb"))
     if (released and workspace.db_path.is_file() and stamp.is_file()
-            and stamp.read_text() == digest.hexdigest()):
+            and stamp.read_text() == version):
         return
-    generate(assignment, workspace, solutions=solutions)
-    atomic_write_text(stamp, digest.hexdigest())
+    generate_assignment(assignment, workspace, solutions=solutions)
+    atomic_write(stamp, version)
 
 
-def grade_assignment(assignment: str, submissions: Path, out: Path, *, workers: int = 1,
-                     workspace: Workspace | None = None, executor: Executor | None = None,
+def grade_assignment(assignment: str, submissions: Path, out: Path, *, executor: Executor,
+                     workers: int = 1, workspace: Workspace | None = None,
                      solutions: Path | None = None, progress: bool = True,
                      regrade: bool = False) -> list[Outcome]:
     """Autograde every student folder of ``submissions``; write ``out/grades.csv`` and
-    ``out/feedback/``. Returns the outcomes, sorted by student id.
+    ``out/feedback/``.
 
-    ``executor`` defaults to a sandboxed one (:class:`course.grading.sandbox_executor.SandboxExecutor`).
-    Results of an earlier identical grading are reused unless ``regrade``.
+    Args:
+        assignment: the assignment id.
+        submissions: the SUBMISSIONS folder or zip.
+        out: the output folder.
+        executor: runs each notebook (``course grade`` passes a
+            :class:`~course.grading.execution.SandboxExecutor`).
+        workers: parallel worker processes.
+        workspace: the nbgrader workspace (default ``.grading/``).
+        solutions: the folder of master notebooks (default ``solutions/``).
+        progress: show a progress bar.
+        regrade: grade again even where an identical result is stored.
+
+    Returns:
+        The outcomes, sorted by student id (scores as the gradebook holds them).
 
     Raises:
-        CourseError: bad input (see ``course.grading.submissions.open_submissions``); nothing is
-            written then.
-    """
-    from course.release import generate_assignment
+        CourseError: bad input (see :func:`course.grading.submissions.open_submissions`);
+            nothing is written then.
 
+    Example:
+        >>> grade_assignment("ps1", Path("SUBMISSIONS.zip"), Path("graded/ps1"),
+        ...                  executor=SandboxExecutor(), workers=2)       # doctest: +SKIP
+    """
     workspace = workspace or Workspace.default()
-    executor = executor or SandboxExecutor()
     notebook_name = master_notebook(assignment, solutions=solutions).name
     with open_submissions(submissions, notebook_name=notebook_name) as found:
-        _release_once(assignment, workspace, solutions, generate_assignment)
+        _release_once(assignment, workspace, solutions)
         jobs = [Job(assignment, submission, workspace.root, out / "feedback", executor, regrade)
                 for submission in found]
         outcomes = run_jobs(jobs, workers=workers, progress=progress,
                             description=f"grading {assignment}")
-    _store_outcomes(workspace, assignment, outcomes)
     rows = export_grades(workspace, assignment, students=[outcome.student_id for outcome in outcomes])
     write_grades_csv(out / "grades.csv", rows)
     return rows

@@ -4,7 +4,7 @@ Before any student code runs, :func:`guard_source` installs, in the kernel, a sn
 the checking machinery (see :data:`GUARDED_MODULES`): every callable of those modules, the
 methods of their classes, ``sys.modules`` entries, ``sys.excepthook``/``displayhook``, trace
 and profile hooks, IPython's event callbacks, input and AST transformers, custom exception
-handlers and the kernel's message handlers. :class:`course.grading.execution.GuardedExecute` then
+handlers and the kernel's message handlers. :class:`course.grading.execution.GuardedClient` then
 calls :func:`guard_call` steps, silently and with a fresh token each time:
 
 * ``before_master``/``after_master`` around every instructor cell: the names it binds
@@ -29,7 +29,10 @@ import ast
 import inspect
 from collections.abc import Iterable
 
-__all__ = ["GUARDED_MODULES", "guard_call", "guard_source", "imported_modules"]
+from course.grading.integrity import cell_role, strip_magics
+
+__all__ = ["GUARDED_MODULES", "guard_call", "guard_source", "imported_modules",
+           "instructor_imports"]
 
 GUARDED_MODULES = ("builtins", "sys", "math", "cmath", "operator", "functools", "numpy",
                    "scipy", "unittest", "traceback", "keras", "IPython", "ipykernel",
@@ -341,7 +344,7 @@ def imported_modules(sources: Iterable[str]) -> set[str]:
     aliases: dict[str, str] = {}
     for source in sources:
         try:
-            trees.append(ast.parse(_strip_magics(source)))
+            trees.append(ast.parse(strip_magics(source)))
         except SyntaxError:
             continue
     for tree in trees:
@@ -369,6 +372,20 @@ def imported_modules(sources: Iterable[str]) -> set[str]:
     return names
 
 
-def _strip_magics(source: str) -> str:
-    return "\n".join("" if line.lstrip().startswith(("%", "!")) else line
-                     for line in source.splitlines())
+def instructor_imports(notebook) -> tuple[str, ...]:
+    """The modules the instructor's cells (tests included) import, sorted: what the guard
+    imports and snapshots before any student code runs.
+
+    Args:
+        notebook: the notebook to grade (after the rebuild from the master).
+
+    Example:
+        >>> import nbformat
+        >>> cell = nbformat.v4.new_code_cell("import numpy as np",
+        ...                                  metadata={"course_origin": "master"})
+        >>> instructor_imports(nbformat.v4.new_notebook(cells=[cell]))
+        ('numpy',)
+    """
+    sources = [cell.source for cell in notebook.cells
+               if cell.cell_type == "code" and cell_role(cell) in ("test", "locked", "master")]
+    return tuple(sorted(imported_modules(sources)))

@@ -48,14 +48,12 @@ from __future__ import annotations
 import ast
 import copy
 import re
-from pathlib import Path
 
 import nbformat
 from nbformat import NotebookNode
 
-__all__ = ["ORIGIN_KEY", "REDACTED", "REPAIRS_KEY", "RebuildFromMaster", "cell_role",
-           "hidden_test_lines", "rebuild_from_master", "redact_hidden_tests",
-           "sanitize_test_outputs"]
+__all__ = ["ORIGIN_KEY", "REDACTED", "cell_role", "hidden_test_lines", "rebuild_from_master",
+           "redact_hidden_tests", "sanitize_test_outputs", "strip_magics"]
 
 REDACTED = "[hidden test text removed]"
 _HIDDEN = re.compile(r"^\s*### BEGIN HIDDEN TESTS\s*$(.*?)^\s*### END HIDDEN TESTS\s*$",
@@ -260,14 +258,21 @@ def redact_hidden_tests(cell: NotebookNode, lines: list[str]) -> bool:
     return found
 
 
-def _strip_magics(source: str) -> str:
+def strip_magics(source: str) -> str:
+    """``source`` with its IPython magics and shell lines (``%...``, ``!...``) blanked, so
+    that :mod:`ast` can parse it.
+
+    Example:
+        >>> strip_magics("%matplotlib inline\\nx = 1")
+        '\\nx = 1'
+    """
     return "\n".join("" if line.lstrip().startswith(("%", "!")) else line
                      for line in source.splitlines())
 
 
 def _ends_with_expression(source: str) -> bool:
     try:
-        body = ast.parse(_strip_magics(source)).body
+        body = ast.parse(strip_magics(source)).body
     except SyntaxError:
         return False
     return bool(body) and isinstance(body[-1], ast.Expr)
@@ -292,41 +297,3 @@ def sanitize_test_outputs(cell: NotebookNode, reply_status: str | None) -> None:
             "error", ename="TestFailed", evalue="the test cell did not complete",
             traceback=["TestFailed: the test cell did not complete"]))
     cell.outputs = outputs
-
-
-# --------------------------------------------------------------------------------------------
-# nbgrader glue: the rebuild as the first of Autograde's sanitize preprocessors.
-
-REPAIRS_KEY = "course_repairs"
-
-
-def _rebuild_preprocessor():
-    from nbgrader.preprocessors import NbGraderPreprocessor
-    from traitlets import Unicode
-
-    class RebuildFromMaster(NbGraderPreprocessor):
-        """Replace a submission by :func:`rebuild_from_master` of it (nbgrader preprocessor).
-
-        ``master_directory`` holds the released notebooks as ``ASSIGNMENT/NOTEBOOK.ipynb``.
-        The repairs are left in the notebook's metadata under ``course_repairs`` for
-        :class:`course.grading.execution.GuardedExecute` to report.
-        """
-
-        master_directory = Unicode("", help="Folder of the released notebooks."
-                                   ).tag(config=True)
-
-        def preprocess(self, nb, resources):
-            info = resources["nbgrader"]
-            path = Path(self.master_directory) / info["assignment"] / f"{info['notebook']}.ipynb"
-            if not path.is_file():
-                raise FileNotFoundError(f"The master notebook {str(path)!r} does not exist; "
-                                        "set RebuildFromMaster.master_directory.")
-            master = nbformat.read(path, as_version=4)
-            rebuilt, repairs = rebuild_from_master(master, nb)
-            rebuilt.metadata[REPAIRS_KEY] = repairs
-            return rebuilt, resources
-
-    return RebuildFromMaster
-
-
-RebuildFromMaster = _rebuild_preprocessor()

@@ -1,24 +1,21 @@
 """Grading jobs: one student folder each, graded resumably, many at once in worker processes.
 
-:func:`run_job` grades one student folder (or reuses an identical earlier result) and writes
-its feedback page and its result file ``WORKSPACE/results/<assignment>/<student_id>.json``
-(atomically, with a fingerprint of the submission, the assignment and the grading settings),
-so an interrupted run picks up where it stopped. :func:`run_jobs` runs jobs in a pool of
-worker processes with a progress bar; a job never raises, and a worker that dies gives that
-student the status ``crashed``.
+:func:`run_job` grades one student folder (or reuses an identical earlier result), writes its
+feedback page and stores its result in the workspace's result store
+(:meth:`course.workspace.Workspace.save_result`) with a fingerprint of the submission, the
+assignment and the executor's settings, so an interrupted run picks up where it stopped.
+:func:`run_jobs` runs jobs in a pool of worker processes with a progress bar; a job never
+raises, and a worker that dies gives that student the status ``crashed``.
 
 Example:
-    >>> run_jobs([Job("ps1", submission, Path(".grading"), Path("out/feedback"))],
-    ...          workers=2)                                         # doctest: +SKIP
+    >>> run_jobs([Job("ps1", submission, Path(".grading"), Path("out/feedback"),
+    ...               SandboxExecutor())], workers=2)                 # doctest: +SKIP
     [Outcome(student_id='alice', assignment='ps1', score=13.0, ...)]
 """
 
 from __future__ import annotations
 
 import contextlib
-import hashlib
-import json
-import os
 import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, replace
@@ -26,24 +23,33 @@ from pathlib import Path
 from typing import Any
 
 from course.errors import first_line
-from course.grading.autograde import Outcome, grade_submission
-from course.grading.feedback import atomic_write_text, write_feedback
-from course.grading.sandbox_executor import SandboxExecutor
+from course.grading.autograde import grade_submission
+from course.grading.feedback import write_feedback
+from course.grading.outcome import Executor, Outcome, Status
 from course.grading.submissions import Submission
-from course.workspace import Workspace
+from course.workspace import Workspace, atomic_write, digest
 
 __all__ = ["Job", "run_job", "run_jobs"]
 
 
 @dataclass(frozen=True)
 class Job:
-    """One student folder to grade (picklable: it crosses into a worker process)."""
+    """One student folder to grade (picklable: it crosses into a worker process).
+
+    Args:
+        assignment: the assignment id.
+        submission: the student's folder, as :mod:`course.grading.submissions` found it.
+        workspace: the nbgrader workspace's folder.
+        feedback: the folder of feedback pages (``out/feedback``).
+        executor: runs the notebook (:class:`course.grading.outcome.Executor`).
+        regrade: grade again even when an identical result is stored.
+    """
 
     assignment: str
     submission: Submission
     workspace: Path
     feedback: Path
-    executor: Any = None
+    executor: Executor
     regrade: bool = False
 
 
@@ -63,99 +69,102 @@ def _forget(workspace: Workspace, assignment: str, student_id: str) -> None:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def _result_file(workspace: Workspace, assignment: str, student_id: str) -> Path:
-    return workspace.root / "results" / assignment / f"{student_id}.json"
-
-
-def _fingerprint(job: Job, workspace: Workspace) -> str:
-    """What a result depends on: the submitted file, the assignment, the grading settings."""
-    digest = hashlib.sha256()
+def _fingerprint(job: Job, workspace: Workspace) -> str | None:
+    """What a result depends on: the submitted file, the assignment, the executor's
+    settings; ``None`` when the executor's results are never reused."""
+    settings = job.executor.fingerprint
+    if settings is None:
+        return None
     student = job.submission
-    digest.update(f"{job.assignment}\0{student.student_id}\0{student.problem}\0".encode())
-    if student.notebook is not None and Path(student.notebook).is_file():
-        digest.update(Path(student.notebook).read_bytes())
-    for path in sorted(workspace.source(job.assignment).rglob("*")):
-        if path.is_file():
-            digest.update(path.name.encode() + b"\0" + path.read_bytes())
-    digest.update(repr(job.executor).encode() if isinstance(job.executor, SandboxExecutor)
-                  else os.urandom(16))            # unknown executors are never reused
-    return digest.hexdigest()
+    notebook = [Path(student.notebook)] if student.notebook is not None else []
+    return digest(f"{job.assignment}\0{student.student_id}\0{student.problem}", *notebook,
+                  workspace.source(job.assignment), settings)
 
 
-def _reuse(job: Job, workspace: Workspace, fingerprint: str) -> Outcome | None:
+def _reuse(job: Job, workspace: Workspace, fingerprint: str | None) -> Outcome | None:
     """The stored outcome of an identical earlier grading, with its feedback page in place."""
-    from course.grading.autograde import assignment_notebook
-
-    path = _result_file(workspace, job.assignment, job.submission.student_id)
-    if job.regrade or not path.is_file():
+    if job.regrade or fingerprint is None:
+        return None
+    stored = workspace.load_result(job.assignment, job.submission.student_id)
+    if stored is None or stored.get("fingerprint") != fingerprint:
         return None
     try:
-        stored = json.loads(path.read_text("utf-8"))
         outcome = Outcome(**stored["outcome"])
-    except (ValueError, KeyError, TypeError):
+    except (KeyError, TypeError, ValueError):
         return None
-    if stored.get("fingerprint") != fingerprint:
-        return None
-    notebook_id = assignment_notebook(workspace, job.assignment)
+    notebook_id = workspace.assignment_notebook(job.assignment)
     autograded = workspace.autograded(outcome.student_id, job.assignment) / f"{notebook_id}.ipynb"
-    if outcome.status not in ("missing", "invalid") and not autograded.is_file():
+    if outcome.status.executed and not autograded.is_file():
         return None
     page = job.feedback / outcome.student_id / f"{notebook_id}.html"
     rendered = workspace.feedback(outcome.student_id, job.assignment) / f"{notebook_id}.html"
     if not page.is_file():
-        if outcome.status not in ("missing", "invalid") and rendered.is_file():
-            atomic_write_text(page, rendered.read_text("utf-8"))
+        if outcome.status.executed and rendered.is_file():
+            atomic_write(page, rendered.read_bytes())
         else:
             write_feedback(workspace, outcome, job.feedback)
     return outcome
 
 
+def _store(workspace: Workspace, outcome: Outcome, fingerprint: str | None) -> None:
+    """Keep ``outcome`` in the result store; reusable only with a fingerprint and when it is
+    not a failure of the grader or the machine (the kernel did not even start)."""
+    reusable = (fingerprint is not None and not outcome.message.startswith("the grader failed")
+                and outcome.report.get("kernel_started", True))
+    try:
+        workspace.save_result(outcome.assignment, outcome.student_id,
+                              {"fingerprint": fingerprint if reusable else None,
+                               "outcome": asdict(outcome)})
+    except OSError:
+        pass
+
+
 def run_job(job: Job) -> Outcome:
-    """Grade one student folder (or reuse an identical earlier result) and write its
-    feedback page and result file; never raises."""
+    """Grade one student folder (or reuse an identical earlier result), write its feedback
+    page and store its result.
+
+    Args:
+        job: what to grade.
+
+    Returns:
+        The outcome; it never raises (a failure of the grader is a ``crashed`` outcome).
+
+    Example:
+        >>> run_job(Job("ps1", Submission("erin", None), Path(".grading"),
+        ...             Path("out/feedback"), executor)).status      # doctest: +SKIP
+        <Status.MISSING: 'missing'>
+    """
     workspace = Workspace(job.workspace)
     try:
         fingerprint = _fingerprint(job, workspace)
         reused = _reuse(job, workspace, fingerprint)
     except Exception:  # noqa: BLE001 - anything odd means: grade again
-        fingerprint, reused = "", None
+        fingerprint, reused = None, None
     if reused is not None:
         return reused
     outcome = _grade_job(job, workspace)
-    report = getattr(job.executor, "last_report", None) or {}
-    # A grader or machine failure (not the student's doing) is not kept: grade again.
-    if (fingerprint and not outcome.message.startswith("the grader failed")
-            and report.get("kernel_started", True)):
-        try:
-            atomic_write_text(_result_file(workspace, job.assignment, outcome.student_id),
-                              json.dumps({"fingerprint": fingerprint, "outcome": asdict(outcome),
-                                          "report": report}, indent=1) + "\n")
-        except OSError:
-            pass
+    _store(workspace, outcome, fingerprint)
     return outcome
 
 
 def _grade_job(job: Job, workspace: Workspace) -> Outcome:
-    from course.grading.autograde import max_score
-
     student = job.submission
-    if isinstance(job.executor, SandboxExecutor):
-        job.executor.last_report = {}
     try:
         if student.problem or student.notebook is None:
             _forget(workspace, job.assignment, student.student_id)
         if student.problem:
             outcome = Outcome(student.student_id, job.assignment, 0.0,
-                              max_score(workspace, job.assignment), "invalid", student.problem)
+                              workspace.max_score(job.assignment), Status.INVALID,
+                              student.problem)
         else:
             outcome = grade_submission(job.assignment, student.student_id, student.notebook,
                                        workspace, executor=job.executor)
     except Exception as error:  # noqa: BLE001 - one student's failure never stops the run
         try:
-            total = max_score(workspace, job.assignment)
+            total = workspace.max_score(job.assignment)
         except Exception:  # noqa: BLE001
             total = 0.0
-        outcome = Outcome(student.student_id, job.assignment, 0.0, total, "crashed",
+        outcome = Outcome(student.student_id, job.assignment, 0.0, total, Status.CRASHED,
                           f"the grader failed: {first_line(error)}")
     try:
         write_feedback(workspace, outcome, job.feedback)
@@ -230,7 +239,9 @@ def _collect(futures: dict, bar: Any) -> list[Outcome]:
         try:
             outcomes.append(future.result())
         except Exception as error:  # noqa: BLE001 - a worker process died
-            outcomes.append(Outcome(job.submission.student_id, job.assignment, 0.0, 0.0,
-                                    "crashed", f"the worker process failed: {first_line(error)}"))
+            outcome = Outcome(job.submission.student_id, job.assignment, 0.0, 0.0,
+                              Status.CRASHED, f"the worker process failed: {first_line(error)}")
+            _store(Workspace(job.workspace), outcome, None)
+            outcomes.append(outcome)
         bar.update()
     return outcomes

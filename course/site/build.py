@@ -27,12 +27,10 @@ Example:
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import os
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from collections.abc import Callable
@@ -42,9 +40,14 @@ from typing import Any
 
 from course import paths
 from course.errors import CourseError
+from course.grading.check import check_assignments
+from course.grading.execution import SandboxExecutor
+from course.release import ReleaseError, release_assignment
+from course.site.page import write_index
+from course.workspace import atomic_write, digest, known_assignments
 
-__all__ = ["add_arguments", "build", "build_command", "file_digest", "load_manifest",
-           "notebook_key", "succeeded", "write_manifest"]
+__all__ = ["add_arguments", "build", "build_command", "load_manifest", "notebook_key",
+           "source_digest", "succeeded", "write_manifest"]
 
 MANIFEST = "manifest.json"
 MANIFEST_FORMAT = 1
@@ -52,22 +55,15 @@ REUSABLE = ("ok", "failed")  # a timeout or a crash may be the machine's fault: 
 GRACE_SECONDS = 60  # beyond the notebook's own timeout, before its worker is killed
 
 
-def file_digest(*folders_or_files: Path, pattern: str = "**/*.py") -> str:
-    """SHA-256 over the files (and the ``pattern`` files inside folders), with their names."""
-    digest = hashlib.sha256()
-    for item in folders_or_files:
-        files = sorted(item.glob(pattern)) if item.is_dir() else [item]
-        for path in files:
-            if path.is_file() and "__pycache__" not in path.parts:
-                name = path.relative_to(item).as_posix() if item.is_dir() else path.name
-                digest.update(name.encode() + b"\0" + path.read_bytes() + b"\0")
-    return digest.hexdigest()
+def source_digest(folder: Path) -> str:
+    """The digest of a package's Python sources (``helpers/``, ``course/``): what a lecture
+    or an assignment check depends on besides its own notebook."""
+    return digest(folder, pattern="**/*.py")
 
 
 def notebook_key(notebook: Path, helpers_digest: str, profile: str) -> str:
     """The hash that decides whether ``notebook`` must be executed again."""
-    return hashlib.sha256(b"\0".join([notebook.read_bytes(), helpers_digest.encode(),
-                                      profile.encode()])).hexdigest()
+    return digest(notebook, helpers_digest, profile)
 
 
 def load_manifest(out: Path) -> dict[str, Any]:
@@ -86,12 +82,7 @@ def load_manifest(out: Path) -> dict[str, Any]:
 
 def write_manifest(out: Path, manifest: dict[str, Any]) -> None:
     """Write ``out/manifest.json`` atomically (a temporary file, then ``os.replace``)."""
-    out.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=".manifest.", suffix=".json", dir=out)
-    with os.fdopen(handle, "w", encoding="utf-8") as stream:
-        json.dump(manifest, stream, indent=1, sort_keys=True)
-        stream.write("\n")
-    os.replace(temporary, out / MANIFEST)
+    atomic_write(out / MANIFEST, json.dumps(manifest, indent=1, sort_keys=True) + "\n")
 
 
 def _kill_tree(process: subprocess.Popen) -> None:
@@ -199,23 +190,18 @@ def _same_files(first: Path, second: Path) -> bool:
 
 def _run_assignments(out: Path, manifest: dict[str, Any], *, helpers_digest: str,
                      profile: str, jobs: int, force: bool, say: Callable[[str], None]) -> None:
-    from course.grading.check import check_assignments
-    from course.release import ReleaseError, release_assignment
-    from course.workspace import known_assignments
-
     names = known_assignments()
     entries = manifest["assignments"]
     for name in list(entries):
         if name not in names:
             del entries[name]
-    course_digest = file_digest(Path(__file__).resolve().parents[1])
+    course_digest = source_digest(Path(__file__).resolve().parents[1])
     to_check = []
     for name in names:
-        key = hashlib.sha256("\0".join([file_digest(paths.SOLUTIONS / name, pattern="**/*"),
-                                        helpers_digest, course_digest, profile]).encode())
+        key = digest(paths.SOLUTIONS / name, helpers_digest, course_digest, profile)
         entry = entries.get(name, {})
-        if entry.get("hash") != key.hexdigest() or force or "check" not in entry:
-            entry = {"hash": key.hexdigest()}
+        if entry.get("hash") != key or force or "check" not in entry:
+            entry = {"hash": key}
             to_check.append(name)
         try:
             written = release_assignment(name, out=out / "assignments")
@@ -238,7 +224,7 @@ def _run_assignments(out: Path, manifest: dict[str, Any], *, helpers_digest: str
     if not to_check:
         return
     try:
-        results = check_assignments(to_check, workers=jobs)
+        results = check_assignments(to_check, workers=jobs, executor=SandboxExecutor())
     except Exception as error:  # noqa: BLE001 - reported in the index, not raised
         for name in to_check:
             entries[name]["check"] = {"ok": False, "problems": [f"course check failed: {error}"]}
@@ -275,11 +261,9 @@ def build(*, out: Path, lectures: Path, helpers: Path, jobs: int, timeout: float
         assignments: release and check the assignments too.
         say: where progress lines go.
     """
-    from course.site.page import write_index
-
     profile = os.environ.get("COURSE_PROFILE", "auto").strip().lower() or "auto"
     notebooks = sorted(path for path in lectures.glob("*.ipynb") if not path.name.startswith("."))
-    helpers_digest = file_digest(helpers)
+    helpers_digest = source_digest(helpers)
     manifest = load_manifest(out)
     manifest["profile"] = profile
     _run_lectures(notebooks, out, manifest, helpers_digest=helpers_digest, profile=profile,
