@@ -9,6 +9,8 @@ Example:
     ()
 """
 
-from course.sandbox.sandbox import KIB, MIB, GiB, Limits, Sandbox, SandboxSession
+from course.sandbox.limits import KIB, MIB, GiB, Limits
+from course.sandbox.sandbox import Sandbox
+from course.sandbox.session import SandboxSession
 
 __all__ = ["KIB", "MIB", "GiB", "Limits", "Sandbox", "SandboxSession"]

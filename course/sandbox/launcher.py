@@ -6,57 +6,20 @@ everything it starts), hands the connection file to the sandbox's user, then rep
 with the sandbox command: ``bwrap ... python -c DROP ... -m ipykernel_launcher -f FILE``, or,
 when bubblewrap is unavailable, with the kernel itself after dropping to the sandbox's user.
 
-It imports nothing from the project beyond the standard library and runs outside the sandbox
-(on the grader's side), so a student cannot change it.
+It runs outside the sandbox, on the grader's side (a student cannot change it), and needs only
+the standard library and :mod:`course.sandbox.limits`.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import resource
 import sys
 from pathlib import Path
 
-__all__ = ["apply_limits", "drop_privileges", "main"]
+from course.sandbox.limits import apply_limits
 
-_RLIMITS = {
-    "cpu_seconds": resource.RLIMIT_CPU,
-    "memory_bytes": resource.RLIMIT_AS,
-    "processes": resource.RLIMIT_NPROC,
-    "file_bytes": resource.RLIMIT_FSIZE,
-    "open_files": resource.RLIMIT_NOFILE,
-    "core_bytes": resource.RLIMIT_CORE,
-}
-
-
-def _threads_of_current_user() -> int:
-    """Processes and threads of this uid: what RLIMIT_NPROC counts."""
-    uid, count = os.getuid(), 0
-    for entry in os.scandir("/proc"):
-        if not entry.name.isdigit():
-            continue
-        try:
-            status = Path(entry.path, "status").read_text()
-        except OSError:
-            continue
-        fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
-        if int(fields.get("Uid", "-1").split()[0]) == uid:
-            count += int(fields.get("Threads", "1"))
-    return count
-
-
-def apply_limits(limits: dict[str, int], *, processes_relative: bool) -> None:
-    """Set soft and hard rlimits for this process and everything it starts.
-
-    ``processes_relative`` counts the processes this uid already runs on top of the limit:
-    RLIMIT_NPROC is per user, so without a separate sandbox uid the limit is "N more".
-    """
-    for name, value in limits.items():
-        if name == "processes" and processes_relative:
-            value += _threads_of_current_user()
-        resource.setrlimit(_RLIMITS[name], (value, value))
-
+__all__ = ["drop_privileges", "main"]
 
 def drop_privileges(uid: int, gid: int) -> None:
     """Become ``uid``/``gid`` with no supplementary groups (only possible as root)."""

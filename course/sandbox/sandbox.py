@@ -37,7 +37,6 @@ Example:
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import importlib.util
 import os
 import shutil
@@ -47,64 +46,16 @@ from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
 from course.sandbox.bubblewrap import DROP_PRIVILEGES_CODE, bwrap_arguments, probe_bubblewrap
-from course.sandbox.session import KERNEL_NAME, SandboxSession, free_uid
+from course.sandbox.limits import Limits
+from course.sandbox.session import SandboxSession, free_uid
 
-__all__ = ["KERNEL_NAME", "KIB", "MIB", "GiB", "Limits", "Sandbox", "SandboxSession"]
-
-KIB, MIB, GiB = 1024, 1024**2, 1024**3
+__all__ = ["Sandbox"]
 
 # Environment variables a kernel may inherit from the grader (everything else is cleared).
 _PASS_ENV = ("COURSE_PROFILE", "COURSE_DATA_DIR", "KERAS_BACKEND", "TF_CPP_MIN_LOG_LEVEL",
              "TF_ENABLE_ONEDNN_OPTS", "OMP_NUM_THREADS", "TF_NUM_INTRAOP_THREADS",
              "TF_NUM_INTEROP_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
              "PYTHONHASHSEED", "LANG", "LC_ALL", "TZ")
-# Files of /etc the Python stack reads (the rest of /etc stays out of the sandbox).
-
-
-def _positive_int(owner: str, name: str, value: object) -> None:
-    if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
-        raise ValueError(f"The {name!r} parameter of {owner} must be a positive int; "
-                         f"got {value!r}.")
-
-
-@dataclasses.dataclass(frozen=True)
-class Limits:
-    """Resource limits of one kernel (rlimits; they apply to each process it starts).
-
-    Args:
-        cpu_seconds: CPU time (RLIMIT_CPU); the kernel is killed when it is used up.
-        memory_bytes: address space (RLIMIT_AS): allocations beyond it fail with MemoryError.
-            TensorFlow reserves ~3 GiB of address space for a small model, hence the default.
-        processes: processes and threads the kernel may run (RLIMIT_NPROC).
-        file_bytes: largest file the kernel may write (RLIMIT_FSIZE).
-        open_files: open file descriptors (RLIMIT_NOFILE).
-        tmp_bytes: size of the private ``/tmp`` and ``/dev/shm`` (bubblewrap only).
-
-    Example:
-        >>> Limits(memory_bytes=2 * GiB).memory_bytes
-        2147483648
-    """
-
-    cpu_seconds: int = 900
-    memory_bytes: int = 8 * GiB
-    processes: int = 256
-    file_bytes: int = 256 * MIB
-    open_files: int = 1024
-    tmp_bytes: int = 512 * MIB
-
-    def __post_init__(self) -> None:
-        for field in dataclasses.fields(self):
-            _positive_int("Limits", field.name, getattr(self, field.name))
-
-    def rlimits(self) -> dict[str, int]:
-        """The values :mod:`course.sandbox.launcher` passes to ``setrlimit``."""
-        return {"cpu_seconds": self.cpu_seconds, "memory_bytes": self.memory_bytes,
-                "processes": self.processes, "file_bytes": self.file_bytes,
-                "open_files": self.open_files, "core_bytes": 0}
-
-    def describe(self) -> str:
-        return (f"cpu {self.cpu_seconds} s, memory {self.memory_bytes / GiB:.1f} GiB, "
-                f"{self.processes} processes, files {self.file_bytes // MIB} MiB")
 
 
 def _package_dirs(names: Sequence[str]) -> list[Path]:

@@ -38,6 +38,8 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
+from course.sandbox.limits import threads_of_current_user
+
 __all__ = ["KernelTemplate", "TemplateError", "main"]
 
 _SERVER = Path(__file__).with_name("template_server.py")
@@ -148,9 +150,7 @@ def main(argv: list[str] | None = None) -> int:
     if request.get("uid") is not None:
         os.chown(connection_file, request["uid"], request["uid"])
     if request.pop("processes_relative", False) and "processes" in request["limits"]:
-        from course.sandbox.launcher import _threads_of_current_user
-
-        request["limits"]["processes"] += _threads_of_current_user()
+        request["limits"]["processes"] += threads_of_current_user()
     with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as client:
         client.connect(socket_path)
         client.sendall(json.dumps(request).encode() + b"\n")
