@@ -8,43 +8,84 @@
     course build                             execute lectures, release, check, write build/index.html
 
 Exit codes: 0 success, 1 a step failed, 2 bad input (nothing written).
+
+Example:
+    >>> main(["check", "ps1", "--workers", "1"])            # doctest: +SKIP
+    0
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib
 import sys
+from collections.abc import Callable
+from dataclasses import dataclass
 
+from course import release
 from course.errors import CourseError
+from course.grading import check, grade
+from course.site import build
 
-# sub-command -> (module, function, help)
-_COMMANDS = {
-    "release": ("course.release", "release_command", "regenerate the student versions"),
-    "grade": ("course.grading.grade", "grade_command", "autograde a folder or zip of submissions"),
-    "feedback": ("course.grading.grade", "feedback_command", "write HTML feedback from the gradebook"),
-    "export": ("course.grading.grade", "export_command", "write grades.csv from the gradebook"),
-    "check": ("course.grading.check", "check_command", "prove every assignment is sound"),
-    "build": ("course.site.build", "build_command", "build the course site into build/"),
-}
+__all__ = ["COMMANDS", "Command", "main"]
+
+
+@dataclass(frozen=True)
+class Command:
+    """One sub-command: its name, its one-line help, what it adds to the parser, what runs it.
+
+    Args:
+        name: the word after ``course``.
+        help: one line for ``course --help``.
+        add_arguments: adds the command's arguments to its sub-parser.
+        run: runs the command; returns the exit code (0 or 1); raises
+            :class:`~course.errors.CourseError` on bad input.
+    """
+
+    name: str
+    help: str
+    add_arguments: Callable[[argparse.ArgumentParser], None]
+    run: Callable[[argparse.Namespace], int]
+
+
+COMMANDS = (
+    Command("release", "regenerate the student versions", release.add_arguments,
+            release.release_command),
+    Command("grade", "autograde a folder or zip of submissions", grade.add_grade_arguments,
+            grade.grade_command),
+    Command("feedback", "write HTML feedback from the gradebook",
+            grade.add_gradebook_arguments, grade.feedback_command),
+    Command("export", "write grades.csv from the gradebook", grade.add_gradebook_arguments,
+            grade.export_command),
+    Command("check", "prove every assignment is sound", check.add_arguments,
+            check.check_command),
+    Command("build", "build the course site into build/", build.add_arguments,
+            build.build_command),
+)
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="course", description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
-    for name, (module, _function, help_text) in _COMMANDS.items():
-        command = sub.add_parser(name, help=help_text)
-        adder = getattr(importlib.import_module(module), "add_arguments", None)
-        if adder is not None:
-            adder(name, command)
+    for command in COMMANDS:
+        command_parser = sub.add_parser(command.name, help=command.help)
+        command.add_arguments(command_parser)
+        command_parser.set_defaults(run=command.run)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Parse ``argv`` (default: the command line), run the command, return its exit code.
+
+    Args:
+        argv: the arguments after ``course``.
+
+    Returns:
+        0 on success, 1 when a step failed, 2 on bad input (the error is printed on stderr
+        as ``course COMMAND: error: ...``; nothing is written).
+    """
     args = _parser().parse_args(argv)
-    module, function, _ = _COMMANDS[args.command]
     try:
-        return int(getattr(importlib.import_module(module), function)(args) or 0)
+        return int(args.run(args) or 0)
     except CourseError as error:
         print(f"course {args.command}: error: {error}", file=sys.stderr)
         return 2

@@ -177,7 +177,8 @@ def release_assignment(assignment: str, *, workspace: Workspace | None = None,
     return target / released.name
 
 
-def add_arguments(name: str, parser: argparse.ArgumentParser) -> None:
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options of ``course release``."""
     parser.add_argument("assignments", nargs="*", metavar="ASSIGNMENT",
                         help="assignment ids (default: all folders of solutions/)")
     parser.add_argument("--out", type=Path, default=None,

@@ -43,7 +43,7 @@ def write_notebook(path: Path, cells: list) -> Path:
 
 def parse(*argv: str) -> argparse.Namespace:
     parser = argparse.ArgumentParser()
-    build_module.add_arguments("build", parser)
+    build_module.add_arguments(parser)
     return parser.parse_args(list(argv))
 
 

@@ -181,7 +181,8 @@ def format_table(results: Sequence[CheckResult]) -> str:
     return "\n".join(lines)
 
 
-def add_arguments(name: str, parser: argparse.ArgumentParser) -> None:
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options of ``course check``."""
     parser.add_argument("assignments", nargs="*", metavar="ASSIGNMENT",
                         help="assignment ids (default: all)")
     parser.add_argument("--workspace", type=Path, default=None,

@@ -54,7 +54,8 @@ from course.workspace import (
 )
 
 __all__ = [
-    "add_arguments",
+    "add_grade_arguments",
+    "add_gradebook_arguments",
     "export_command",
     "export_grades",
     "feedback_command",
@@ -183,31 +184,41 @@ def grade_assignment(assignment: str, submissions: Path, out: Path, *, executor:
 
 
 # ------------------------------------------------------------------------------------ CLI
-def add_arguments(name: str, parser: argparse.ArgumentParser) -> None:
+def _add_assignment_and_out(parser: argparse.ArgumentParser, *, submissions: bool) -> None:
     parser.add_argument("assignment", metavar="ASSIGNMENT", help="assignment id, e.g. ps1")
-    if name == "grade":
+    if submissions:
         parser.add_argument("submissions", type=Path, metavar="SUBMISSIONS",
                             help="folder SUBMISSIONS/<student_id>/<notebook>.ipynb, or a zip of it")
     parser.add_argument("--out", type=Path, required=True, metavar="DIR",
                         help="output folder (grades.csv, feedback/)")
     parser.add_argument("--workspace", type=Path, default=None,
                         help="nbgrader workspace (default: .grading/)")
-    if name == "grade":
-        parser.add_argument("--workers", type=int, default=os.cpu_count() or 1,
-                            help="parallel worker processes (default: the number of CPUs)")
-        parser.add_argument("--timeout", type=float, default=SandboxSettings.submission_timeout,
-                            help="seconds per submission (default: %(default)s)")
-        parser.add_argument("--cell-timeout", type=float, default=SandboxSettings.cell_timeout,
-                            help="seconds per cell (default: %(default)s)")
-        parser.add_argument("--memory-limit", type=float, default=Limits().memory_bytes / GiB,
-                            metavar="GIB", help="address space of each kernel, in GiB "
-                                                "(default: %(default)g)")
-        parser.add_argument("--no-sandbox", action="store_true",
-                            help="run student code without the sandbox (trusted code only)")
-        parser.add_argument("--regrade", action="store_true",
-                            help="grade every student again, even when an identical result "
-                                 "is stored")
-        parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+
+def add_grade_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options of ``course grade`` (defaults: :class:`SandboxSettings`, :class:`Limits`)."""
+    _add_assignment_and_out(parser, submissions=True)
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1,
+                        help="parallel worker processes (default: the number of CPUs)")
+    parser.add_argument("--timeout", type=float, default=SandboxSettings.submission_timeout,
+                        help="seconds per submission (default: %(default)s)")
+    parser.add_argument("--cell-timeout", type=float, default=SandboxSettings.cell_timeout,
+                        help="seconds per cell (default: %(default)s)")
+    parser.add_argument("--memory-limit", type=float, default=Limits().memory_bytes / GiB,
+                        metavar="GIB", help="address space of each kernel, in GiB "
+                                            "(default: %(default)g)")
+    parser.add_argument("--no-sandbox", action="store_true",
+                        help="run student code without the sandbox (trusted code only)")
+    parser.add_argument("--regrade", action="store_true",
+                        help="grade every student again, even when an identical result "
+                             "is stored")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+
+def add_gradebook_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options of the commands that read the gradebook: ``course feedback`` and
+    ``course export``."""
+    _add_assignment_and_out(parser, submissions=False)
 
 
 def _check_out(out: Path) -> None:

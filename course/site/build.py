@@ -281,7 +281,8 @@ def build(*, out: Path, lectures: Path, helpers: Path, jobs: int, timeout: float
     return ok
 
 
-def add_arguments(name: str, parser: argparse.ArgumentParser) -> None:
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options of ``course build``."""
     parser.add_argument("--out", type=Path, default=None, help="output folder (default: build/)")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
                         help="notebooks executed at the same time (default: the number of CPUs)")
