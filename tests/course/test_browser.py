@@ -35,7 +35,7 @@ import pytest
 
 from course.workspace import COURSE_ID
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts" / "browser"
 LECTURE = ROOT / "lectures" / "01_convolution_arithmetic.ipynb"
 ASSIGNMENT = ROOT / "solutions" / "ps1"

@@ -24,11 +24,11 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from grading.hostile.cases import CASES, HONEST, Context, expected_score, hidden_lines
 
 from course import paths
 from course.cli import main
 from course.sandbox import Sandbox
+from tests.course.grading.hostile.cases import CASES, HONEST, Context, expected_score, hidden_lines
 
 ASSIGNMENT = "ps1"
 BLANK = paths.ASSIGNMENTS / ASSIGNMENT / "ps1_convolution.ipynb"

@@ -1,0 +1,1 @@
+"""The test suite (a package, so that tests/course/ never shadows the course package)."""

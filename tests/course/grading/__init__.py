@@ -1,0 +1,1 @@
+"""Tests of course.grading, and the hostile-submission corpus."""

@@ -1,0 +1,1 @@
+"""Tests of course.sandbox: what each layer enforces."""

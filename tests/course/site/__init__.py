@@ -1,0 +1,1 @@
+"""Tests of course.site: the build and the course page."""
