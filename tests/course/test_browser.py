@@ -62,8 +62,8 @@ STDERR = ".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']
 sync_api = pytest.importorskip(
     "playwright.sync_api", reason="the playwright package is not installed (pip install "
     "-e '.[test]' installs it)")
-pytestmark = pytest.mark.skipif(
-    CHROMIUM is None, reason="chromium is not installed (make setup installs Debian's chromium)")
+pytestmark = [pytest.mark.slow, pytest.mark.skipif(
+    CHROMIUM is None, reason="chromium is not installed (make setup installs Debian's chromium)")]
 
 
 @dataclass

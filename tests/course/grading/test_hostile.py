@@ -17,9 +17,7 @@ import html
 import re
 import secrets
 import shutil
-import socket
 import sqlite3
-import threading
 from pathlib import Path
 
 import nbformat
@@ -27,54 +25,21 @@ import pytest
 
 from course import paths
 from course.cli import main
-from course.sandbox import Sandbox
 from tests.course.grading.hostile.cases import CASES, HONEST, Context, expected_score, hidden_lines
 
-ASSIGNMENT = "ps1"
-BLANK = paths.ASSIGNMENTS / ASSIGNMENT / "ps1_convolution.ipynb"
-MASTER = paths.SOLUTIONS / ASSIGNMENT / "ps1_convolution.ipynb"
 VICTIM = "honest_solved"
 GRADE_ARGS = ["--workers", "2", "--cell-timeout", "6", "--timeout", "90",
               "--memory-limit", "1.5", "--no-progress"]
 
-pytestmark = pytest.mark.skipif(
-    Sandbox().mode != "bubblewrap",
-    reason="bubblewrap cannot create namespaces here: the corpus needs the full sandbox")
+pytestmark = pytest.mark.slow
 
 
 def _digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest() if path.exists() else "absent"
 
 
-class LoopbackServer:
-    """A TCP server on 127.0.0.1 (the only address the corpus ever targets)."""
-
-    def __init__(self) -> None:
-        self.socket = socket.create_server(("127.0.0.1", 0))
-        self.socket.settimeout(0.2)
-        self.port = self.socket.getsockname()[1]
-        self.connections = 0
-        self.stop = threading.Event()
-        self.thread = threading.Thread(target=self._serve, daemon=True)
-        self.thread.start()
-
-    def _serve(self) -> None:
-        while not self.stop.is_set():
-            try:
-                connection, _ = self.socket.accept()
-            except OSError:
-                continue
-            self.connections += 1
-            connection.close()
-
-    def close(self) -> None:
-        self.stop.set()
-        self.thread.join()
-        self.socket.close()
-
-
 def _grade(context: Context, out: Path) -> dict[str, dict[str, str]]:
-    code = main(["grade", ASSIGNMENT, str(context.submissions), "--out", str(out),
+    code = main(["grade", "ps1", str(context.submissions), "--out", str(out),
                  "--workspace", str(context.workspace), *GRADE_ARGS])
     assert code == 0
     with open(out / "grades.csv", newline="", encoding="utf-8") as file:
@@ -82,16 +47,17 @@ def _grade(context: Context, out: Path) -> dict[str, dict[str, str]]:
 
 
 @pytest.fixture(scope="module")
-def run(tmp_path_factory):
+def run(tmp_path_factory, full_sandbox, ps1, loopback_server):
+    """The corpus graded once by ``course grade`` (the full sandbox is needed)."""
     base = tmp_path_factory.mktemp("hostile")
     token = secrets.token_hex(6)
     paths.GRADING.mkdir(exist_ok=True)
     context = Context(
-        blank=nbformat.read(BLANK, as_version=4), master=nbformat.read(MASTER, as_version=4),
-        notebook_name=BLANK.name, project_root=paths.ROOT, workspace=base / "workspace",
+        blank=nbformat.read(ps1.blank, as_version=4), master=nbformat.read(ps1.master, as_version=4),
+        notebook_name=ps1.notebook_name, project_root=paths.ROOT, workspace=base / "workspace",
         submissions=base / "submissions", victim=VICTIM, canary=base / "canary.txt",
         project_canary=paths.GRADING / f"canary-{token}.txt", port=0, token=token)
-    server = LoopbackServer()
+    server = loopback_server
     context = Context(**{**context.__dict__, "port": server.port})
     context.canary.write_text(f"canary {token}\n")
     context.project_canary.write_text(f"project canary {token}\n")
@@ -101,12 +67,11 @@ def run(tmp_path_factory):
         for name, content in case.make(context).items():
             (folder / name).write_bytes(content)
     before = {path: _digest(path) for path in (context.canary, context.project_canary,
-                                               context.submissions / VICTIM / BLANK.name)}
+                                               context.submissions / VICTIM / ps1.notebook_name)}
     try:
         rows = _grade(context, base / "out")
         yield context, rows, before, server, base
     finally:
-        server.close()
         context.project_canary.unlink(missing_ok=True)
         for leftover in paths.ROOT.rglob(f"pwned-{token}*"):
             leftover.unlink()
@@ -164,7 +129,7 @@ def test_no_escape_and_no_hidden_test_in_feedback(run):
 
 def test_regrading_is_idempotent_and_resumes(run):
     context, rows, _, _, base = run
-    results = context.workspace / "results" / ASSIGNMENT
+    results = context.workspace / "results" / "ps1"
     stamps = {path.name: path.stat().st_mtime_ns for path in results.glob("*.json")}
     assert len(stamps) == len(rows)
     first_csv = (base / "out" / "grades.csv").read_bytes()

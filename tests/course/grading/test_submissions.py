@@ -1,4 +1,5 @@
-"""Messy submission layouts: Moodle and Canvas exports, flat folders, zip bombs.
+"""The layouts of SUBMISSIONS: student folders, zips with and without wrapping folders,
+Moodle and Canvas exports, flat folders, zip bombs.
 
 The expected student ids and notebooks are written out by hand from the layouts each LMS
 documents (Moodle: ``<name>_<id>_assignsubmission_file_/``; Canvas: ``<login>_<user>_<sub>_
@@ -82,3 +83,50 @@ def test_zip_bomb_is_refused(tmp_path, monkeypatch):
     with pytest.raises(CourseError, match=r"would unpack to 1 files and 0\.0 GiB; the limits "
                                           r"are 100000 files"):
         _found(archive)
+
+
+def _rows(path: Path) -> list[tuple[str, str | None, str]]:
+    """(student id, notebook name, problem) of every student found, in order."""
+    with open_submissions(path, notebook_name=NAME) as found:
+        return [(s.student_id, s.notebook.name if s.notebook else None, s.problem) for s in found]
+
+
+def test_folder_layout_one_row_per_student_folder(tmp_path, empty_notebook):
+    subs = tmp_path / "subs"
+    empty_notebook(subs / "alice" / NAME)
+    empty_notebook(subs / "bob" / f"Copy of {NAME}")
+    empty_notebook(subs / "carol" / "ps1_convolution (1).ipynb")
+    empty_notebook(subs / "carol" / "scratch.ipynb")
+    empty_notebook(subs / "dave" / "a.ipynb")
+    empty_notebook(subs / "dave" / "b.ipynb")
+    (subs / "erin").mkdir()
+    empty_notebook(subs / "frank" / ".ipynb_checkpoints" / NAME)
+    empty_notebook(subs / ".hidden" / NAME)
+    (subs / "__MACOSX").mkdir()
+    assert _rows(subs) == [
+        ("alice", NAME, ""),
+        ("bob", f"Copy of {NAME}", ""),
+        ("carol", "ps1_convolution (1).ipynb", ""),
+        ("dave", None, f"several notebooks and none is named {NAME}: a.ipynb, b.ipynb"),
+        ("erin", None, ""),
+        ("frank", None, ""),
+    ]
+
+
+@pytest.mark.parametrize("prefix", ["", "course-ps1-submissions", "export/ps1"])
+def test_zip_layouts_with_and_without_wrapping_folders(tmp_path, prefix, empty_notebook, zip_folder):
+    subs = tmp_path / "subs"
+    empty_notebook(subs / "alice" / NAME)
+    (subs / "bob").mkdir()
+    assert _rows(zip_folder(subs, tmp_path / "subs.zip", prefix)) == [("alice", NAME, ""), ("bob", None, "")]
+
+
+def test_zip_of_a_single_student(tmp_path, empty_notebook, zip_folder):
+    empty_notebook(tmp_path / "subs" / "alice" / NAME)
+    assert _rows(zip_folder(tmp_path / "subs", tmp_path / "one.zip")) == [("alice", NAME, "")]
+
+
+def test_notebooks_at_the_top_are_not_students(tmp_path, empty_notebook):
+    empty_notebook(tmp_path / "subs" / NAME)
+    with pytest.raises(CourseError, match="holds no student folder"):
+        _rows(tmp_path / "subs")

@@ -9,10 +9,7 @@ from __future__ import annotations
 
 import json
 import os
-import resource
-import socket
 import tempfile
-import threading
 from pathlib import Path
 
 import nbformat
@@ -20,11 +17,8 @@ import pytest
 from nbclient import NotebookClient
 
 from course import paths
-from course.grading.execution import SandboxExecutor, SandboxSettings
 from course.sandbox import MIB, GiB, Limits, Sandbox
 
-BWRAP = Sandbox().mode == "bubblewrap"
-needs_bwrap = pytest.mark.skipif(not BWRAP, reason="bubblewrap cannot run here")
 LIMITS = Limits(cpu_seconds=120, memory_bytes=2 * GiB, processes=64, file_bytes=8 * MIB)
 
 PROBE = r"""
@@ -70,30 +64,6 @@ print(json.dumps(report))
 """
 
 
-class Server:
-    def __init__(self) -> None:
-        self.socket = socket.create_server(("127.0.0.1", 0))
-        self.socket.settimeout(0.2)
-        self.port = self.socket.getsockname()[1]
-        self.accepted = 0
-        self.done = threading.Event()
-        self.thread = threading.Thread(target=self._serve, daemon=True)
-        self.thread.start()
-
-    def _serve(self) -> None:
-        while not self.done.is_set():
-            try:
-                self.socket.accept()[0].close()
-                self.accepted += 1
-            except OSError:
-                pass
-
-    def close(self) -> None:
-        self.done.set()
-        self.thread.join()
-        self.socket.close()
-
-
 def _processes_of(uid: int) -> list[str]:
     """Live processes of ``uid`` (zombies are dead; their reaper collects them)."""
     found = []
@@ -109,28 +79,29 @@ def _processes_of(uid: int) -> list[str]:
     return found
 
 
-def _probe(sandbox: Sandbox, workdir: Path, targets: list[Path], secrets: list[Path], *,
-           max_children: int = 500):
-    server = Server()
+def _probe(sandbox: Sandbox, server, workdir: Path, targets: list[Path], secrets: list[Path],
+           *, max_children: int = 500):
+    """Run PROBE in a kernel of ``sandbox``: its report, the connections ``server`` (the
+    shared loopback server) accepted meanwhile, the processes left under its uid, the uid."""
+    before = server.connections
     code = (PROBE.replace("PORT", str(server.port)).replace("MAX_CHILDREN", str(max_children))
             .replace("TARGETS", repr([str(t) for t in targets]))
             .replace("SECRETS", repr([str(s) for s in secrets]))
             .replace("FILE_LIMIT", str(sandbox.limits.file_bytes)))
     notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(code)])
-    try:
-        with sandbox.session(workdir) as session:
-            NotebookClient(notebook, timeout=60, **session.client_options()).execute()
-            uid = session.uid
-        leftovers = _processes_of(uid) if uid is not None else []
-    finally:
-        server.close()
+    with sandbox.session(workdir) as session:
+        NotebookClient(notebook, timeout=60, **session.client_options()).execute()
+        uid = session.uid
+    leftovers = _processes_of(uid) if uid is not None else []
     text = "".join(output.get("text", "") for output in notebook.cells[0].outputs)
-    return json.loads(text.strip().splitlines()[-1]), server.accepted, leftovers, uid
+    return (json.loads(text.strip().splitlines()[-1]), server.connections - before, leftovers,
+            uid)
 
 
-@needs_bwrap
+@pytest.mark.slow
 @pytest.mark.parametrize("template", [False, True], ids=["own-bwrap", "forked-from-template"])
-def test_bubblewrap_sandbox_enforces_every_layer(tmp_path, template):
+def test_bubblewrap_sandbox_enforces_every_layer(tmp_path, template, full_sandbox,
+                                                 loopback_server):
     sandbox = Sandbox(limits=LIMITS, template=template)
     assert sandbox.mode == "bubblewrap"
     assert "no-network" in sandbox.enforced and "writes-only-workdir" in sandbox.enforced
@@ -145,8 +116,9 @@ def test_bubblewrap_sandbox_enforces_every_layer(tmp_path, template):
     outside.write_text("canary")
     try:
         report, accepted, leftovers, uid = _probe(
-            sandbox, workdir, [workdir / "mine.txt", outside, paths.ROOT / "helpers" / "x.py",
-                               Path("/tmp/in-sandbox-tmp.txt"), neighbour / "answers.ipynb"],
+            sandbox, loopback_server, workdir,
+            [workdir / "mine.txt", outside, paths.ROOT / "helpers" / "x.py",
+             Path("/tmp/in-sandbox-tmp.txt"), neighbour / "answers.ipynb"],
             secrets)
         _check_layers(report, accepted, leftovers, uid, workdir, outside, neighbour, secrets)
     finally:
@@ -178,14 +150,16 @@ def _check_layers(report, accepted, leftovers, uid, workdir, outside, neighbour,
         assert (workdir / "mine.txt").stat().st_uid == 0     # the folder was given back
 
 
-def test_rlimits_only_when_bubblewrap_is_missing(tmp_path):
+@pytest.mark.slow
+def test_rlimits_only_when_bubblewrap_is_missing(tmp_path, loopback_server):
     sandbox = Sandbox(limits=LIMITS, bubblewrap=str(tmp_path / "no-bwrap"))
     assert sandbox.mode == "rlimits"
     assert "NOT enforced: network and filesystem isolation" in sandbox.status_line
     assert "no-network" not in sandbox.enforced and sandbox.enforced[0].startswith("rlimits")
     workdir = tmp_path / "work"
     workdir.mkdir()
-    report, _, leftovers, uid = _probe(sandbox, workdir, [workdir / "mine.txt"], [],
+    report, _, leftovers, uid = _probe(sandbox, loopback_server, workdir,
+                                       [workdir / "mine.txt"], [],
                                        max_children=0)
     assert report["limits"]["RLIMIT_AS"] == 2 * GiB
     assert report["limits"]["RLIMIT_FSIZE"] == 8 * MIB
@@ -237,45 +211,5 @@ def test_sandbox_errors(tmp_path):
                                           "'no_such_package_xyz', which is not importable"),
           Sandbox(packages=("no_such_package_xyz",)).session(tmp_path)):
         pass
-    with pytest.raises(TypeError, match="The 'settings' parameter of SandboxExecutor must be"):
-        SandboxExecutor({"sandbox": False})
 
 
-def test_executor_pickles_without_its_sandbox():
-    import pickle
-
-    executor = SandboxExecutor(SandboxSettings(cell_timeout=7, limits=LIMITS))
-    assert executor.sandbox.limits == LIMITS
-    copy = pickle.loads(pickle.dumps(executor))
-    assert copy.settings == executor.settings and "sandbox" not in copy.__dict__
-    assert resource.RLIMIT_AS  # the module the launcher uses exists here
-
-
-@needs_bwrap
-def test_a_broken_template_falls_back_to_one_sandbox_per_kernel(tmp_path, monkeypatch):
-    from course.sandbox.session import SandboxSession
-
-    executor = SandboxExecutor(SandboxSettings(limits=LIMITS, cell_timeout=30))
-    sandbox = executor.sandbox
-    if not sandbox.uses_template:
-        pytest.skip("no kernel template on this machine")
-    original = SandboxSession._template_request
-
-    def broken(self, home):          # a template whose forks cannot start
-        argv = original(self, home)
-        request = Path(argv[-3])
-        request.write_text(request.read_text().replace(str(self.workdir), "/nonexistent"))
-        return argv
-
-    monkeypatch.setattr(SandboxSession, "_template_request", broken)
-    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("print(6 * 7)")])
-    (tmp_path / "work").mkdir()
-    try:
-        execution = executor.execute(notebook, workdir=tmp_path / "work",
-                                     log_path=tmp_path / "kernel.log")
-    finally:
-        sandbox.close()
-    assert execution.status == "graded", execution.message
-    assert notebook.cells[0].outputs[0]["text"] == "42\n"
-    assert "kernel template off: a forked kernel did not start" in sandbox.status_line
-    assert not sandbox.uses_template

@@ -17,7 +17,6 @@ import pytest
 from course import paths
 from course.errors import CourseError
 from course.site import build as build_module
-from course.site.worker import key_results
 
 ALLOCATED = 300 * 2**20  # bytes the "good" notebook holds at once
 
@@ -70,6 +69,7 @@ def stamps(folder: Path) -> dict[str, int]:
     return {path.name: path.stat().st_mtime_ns for path in folder.iterdir()}
 
 
+@pytest.mark.slow
 def test_build_executes_records_and_is_incremental(project: Path, capsys) -> None:
     build = project / "build"
     code, out = run_build(capsys)
@@ -127,6 +127,7 @@ def test_build_executes_records_and_is_incremental(project: Path, capsys) -> Non
     assert code == 0 and "02_bad" not in (build / "index.html").read_text()
 
 
+@pytest.mark.slow
 def test_timeout_and_crash_are_reported_and_retried(tmp_path: Path, monkeypatch) -> None:
     lectures = tmp_path / "lectures"
     lectures.mkdir()
@@ -179,30 +180,6 @@ def test_manifest_is_written_atomically_and_bad_manifest_starts_afresh(tmp_path:
     build_module.write_manifest(tmp_path, manifest)
     assert [path.name for path in tmp_path.iterdir()] == ["manifest.json"]
     assert build_module.load_manifest(tmp_path)["notebooks"] == {"a.ipynb": {"status": "ok"}}
-
-
-def test_key_results_label_value_and_missing_output() -> None:
-    tagged = {"tags": ["key-result"]}
-    printed = nbformat.v4.new_code_cell("print('accuracy', 0.91)", metadata=tagged)
-    printed.outputs = [nbformat.v4.new_output("stream", name="stdout", text="accuracy 0.91\n")]
-    silent = nbformat.v4.new_code_cell("x = 1\n\n", metadata=tagged)
-    untagged = nbformat.v4.new_code_cell("y")
-    untagged.outputs = [nbformat.v4.new_output("execute_result", {"text/plain": "2"})]
-    notebook = nbformat.v4.new_notebook(cells=[printed, silent, untagged])
-    assert key_results(notebook) == [["print('accuracy', 0.91)", "accuracy 0.91"],
-                                     ["x = 1", "(no output)"]]
-
-
-def test_key_results_label_by_heading_unless_a_plain_name() -> None:
-    tagged = {"tags": ["key-result"]}
-    cells = [nbformat.v4.new_markdown_cell("# Lecture\n\n## Typical CNN\n\nText."),
-             nbformat.v4.new_code_cell("{k: round(v[-1], 3) for k, v in h.items()}",
-                                       metadata=tagged),
-             nbformat.v4.new_code_cell("test_loss, test_accuracy", metadata=tagged)]
-    for cell, text in zip(cells[1:], ("{'accuracy': 0.9}", "(0.3, 0.9)")):
-        cell.outputs = [nbformat.v4.new_output("execute_result", {"text/plain": text})]
-    assert key_results(nbformat.v4.new_notebook(cells=cells)) == [
-        ["Typical CNN", "{'accuracy': 0.9}"], ["test_loss, test_accuracy", "(0.3, 0.9)"]]
 
 
 def test_assignment_step_release_in_sync_check_cached(project: Path, capsys,

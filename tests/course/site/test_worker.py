@@ -1,0 +1,31 @@
+"""The key results a lecture notebook shows on the course page (``course.site.worker``)."""
+
+from __future__ import annotations
+
+import nbformat
+
+from course.site.worker import key_results
+
+
+def test_key_results_label_value_and_missing_output() -> None:
+    tagged = {"tags": ["key-result"]}
+    printed = nbformat.v4.new_code_cell("print('accuracy', 0.91)", metadata=tagged)
+    printed.outputs = [nbformat.v4.new_output("stream", name="stdout", text="accuracy 0.91\n")]
+    silent = nbformat.v4.new_code_cell("x = 1\n\n", metadata=tagged)
+    untagged = nbformat.v4.new_code_cell("y")
+    untagged.outputs = [nbformat.v4.new_output("execute_result", {"text/plain": "2"})]
+    notebook = nbformat.v4.new_notebook(cells=[printed, silent, untagged])
+    assert key_results(notebook) == [["print('accuracy', 0.91)", "accuracy 0.91"],
+                                     ["x = 1", "(no output)"]]
+
+
+def test_key_results_label_by_heading_unless_a_plain_name() -> None:
+    tagged = {"tags": ["key-result"]}
+    cells = [nbformat.v4.new_markdown_cell("# Lecture\n\n## Typical CNN\n\nText."),
+             nbformat.v4.new_code_cell("{k: round(v[-1], 3) for k, v in h.items()}",
+                                       metadata=tagged),
+             nbformat.v4.new_code_cell("test_loss, test_accuracy", metadata=tagged)]
+    for cell, text in zip(cells[1:], ("{'accuracy': 0.9}", "(0.3, 0.9)")):
+        cell.outputs = [nbformat.v4.new_output("execute_result", {"text/plain": text})]
+    assert key_results(nbformat.v4.new_notebook(cells=cells)) == [
+        ["Typical CNN", "{'accuracy': 0.9}"], ["test_loss, test_accuracy", "(0.3, 0.9)"]]
