@@ -23,7 +23,7 @@ sys.path.insert(0, str(ROOT))
 
 from course import paths  # noqa: E402
 from course.colab import setup_cell_source  # noqa: E402
-from course.site.build import _run_worker  # noqa: E402  (the worker course build uses)
+from course.site.build import run_worker  # noqa: E402
 
 BUDGET_SECONDS, BUDGET_BYTES = 60.0, 2.5 * 2**30
 
@@ -50,14 +50,14 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         baseline = _baseline(folder)
-        _run_worker(baseline, folder, args.timeout)  # warm-up: cold file caches
-        base = _run_worker(baseline, folder, args.timeout)
+        run_worker(baseline, folder, args.timeout)  # warm-up: cold file caches
+        base = run_worker(baseline, folder, args.timeout)
         print(f"baseline (setup cell only): {base['seconds']:.1f} s, "
               f"{(base.get('peak_memory') or 0) / 2**30:.2f} GB")
         print(f"{'notebook':<40}{'status':<9}{'wall s':>8}{'- setup':>9}{'x budget':>10}"
               f"{'peak GB':>9}{'x budget':>10}")
         for notebook in notebooks:
-            result = _run_worker(notebook.resolve(), folder, args.timeout)
+            result = run_worker(notebook.resolve(), folder, args.timeout)
             seconds, peak = result["seconds"], result.get("peak_memory") or 0
             print(f"{notebook.stem:<40}{result['status']:<9}{seconds:8.1f}"
                   f"{seconds - base['seconds']:9.1f}{seconds / BUDGET_SECONDS:10.2f}"

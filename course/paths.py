@@ -1,4 +1,12 @@
-"""Where things live in the project. One place, so nothing hard-codes a folder twice."""
+"""Where things live in the project. One place, so nothing hard-codes a folder twice.
+
+``COURSE_ROOT`` (an environment variable) moves the project root, e.g. for a copy of the
+checkout.
+
+Example:
+    >>> (SOLUTIONS / "ps1").relative_to(ROOT).as_posix()
+    'solutions/ps1'
+"""
 
 from __future__ import annotations
 

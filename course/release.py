@@ -42,7 +42,11 @@ KEPT_CELL_METADATA = ("nbgrader", "deletable", "editable")
 
 
 class ReleaseError(RuntimeError):
-    """nbgrader could not generate the student version (the message says why)."""
+    """nbgrader could not generate the student version (the message says why).
+
+    Example:
+        >>> raise ReleaseError("nbgrader generate_assignment failed for ps1: ...")  # doctest: +SKIP
+    """
 
 
 def _release_path(assignment: str, notebook_name: str) -> str:
@@ -50,18 +54,40 @@ def _release_path(assignment: str, notebook_name: str) -> str:
 
 
 def expected_badge(assignment: str, notebook_name: str) -> str:
-    """The badge line of an assignment: it opens the student version in Colab."""
+    """The badge line of an assignment: it opens the student version in Colab.
+
+    Args:
+        assignment: the assignment id.
+        notebook_name: the notebook's file name.
+
+    Example:
+        >>> expected_badge("ps1", "ps1_convolution.ipynb")       # doctest: +SKIP
+        '[![Open In Colab](...)](https://colab.research.google.com/github/.../ps1/...)'
+    """
     return colab.badge_markdown(_release_path(assignment, notebook_name))
 
 
 def expected_setup(source: str) -> str:
-    """The setup cell ``course.colab`` builds (calling ``helpers.setup()`` when the given
-    cell does)."""
+    """The setup cell ``course.colab`` builds, calling ``helpers.setup()`` when ``source``
+    (the master's setup cell) does.
+
+    Args:
+        source: the master's setup cell.
+    """
     return colab.setup_cell_source(call_setup="helpers.setup()" in source)
 
 
 def apply_colab_cells(notebook, assignment: str, notebook_name: str) -> None:
-    """Make the badge (first cell) and the setup cell (second) the configured ones."""
+    """Make the badge (first cell) and the setup cell (second) the configured ones.
+
+    Args:
+        notebook: the master notebook (changed in place).
+        assignment: the assignment id.
+        notebook_name: the notebook's file name.
+
+    Raises:
+        ReleaseError: when the first cell has no badge or the second is no setup cell.
+    """
     first, second = notebook.cells[0], notebook.cells[1]
     if not BADGE_PATTERN.search(first.source):
         raise ReleaseError(f"The first cell of {assignment}/{notebook_name} has no "
@@ -77,6 +103,14 @@ def apply_colab_cells(notebook, assignment: str, notebook_name: str) -> None:
 def generate_assignment(assignment: str, workspace: Workspace, *,
                         solutions: Path | None = None) -> Path:
     """Run nbgrader's ``generate_assignment`` for one assignment inside ``workspace``.
+
+    It also records the assignment (its notebook, its test cells and points) in the
+    workspace's gradebook, which grading needs.
+
+    Args:
+        assignment: the assignment id.
+        workspace: the nbgrader workspace.
+        solutions: the folder of master notebooks (default ``solutions/``).
 
     Returns:
         The released notebook inside the workspace (``release/<id>/<notebook>``).
@@ -113,7 +147,14 @@ def generate_assignment(assignment: str, workspace: Workspace, *,
 
 def normalise_notebook(notebook) -> str:
     """The deterministic text of a released notebook: no outputs, no execution counts,
-    only the kept metadata, nbformat's sorted keys, one trailing newline."""
+    only the kept metadata, nbformat's sorted keys, one trailing newline.
+
+    Args:
+        notebook: the released notebook (changed in place).
+
+    Returns:
+        The text to write (releasing twice gives identical bytes).
+    """
     import nbformat
 
     notebook.metadata = {key: notebook.metadata[key] for key in KEPT_METADATA
@@ -188,6 +229,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def release_command(args: argparse.Namespace) -> int:
+    """``course release``: print one line per assignment; 1 when any release failed."""
     names = resolve_assignments(args.assignments, command="course release")
     workspace = Workspace(args.workspace) if args.workspace else Workspace.default()
     failed = 0

@@ -292,7 +292,15 @@ class Workspace:
 
 
 def known_assignments(solutions: Path | None = None) -> list[str]:
-    """Ids of the assignments in ``solutions/``: folders holding exactly one notebook."""
+    """Ids of the assignments in ``solutions/``: folders holding exactly one notebook.
+
+    Args:
+        solutions: the folder of master notebooks (default ``solutions/``).
+
+    Example:
+        >>> known_assignments()                                     # doctest: +SKIP
+        ['ps1', 'ps2', 'ps3', 'ps4']
+    """
     folder = solutions or paths.SOLUTIONS
     if not folder.is_dir():
         return []
@@ -307,8 +315,20 @@ def resolve_assignments(names: list[str] | None, *, solutions: Path | None = Non
                         command: str = "course") -> list[str]:
     """Check assignment ids against ``solutions/``; ``None`` or ``[]`` means all of them.
 
+    Args:
+        names: the ids a command was given.
+        solutions: the folder of master notebooks (default ``solutions/``).
+        command: the command, for the error message (``course grade``).
+
+    Returns:
+        The ids, without repeats, in the order given (all of them, sorted, for none).
+
     Raises:
         CourseError: naming the unknown id and listing the known ones.
+
+    Example:
+        >>> resolve_assignments(["ps2", "ps2"])                     # doctest: +SKIP
+        ['ps2']
     """
     known = known_assignments(solutions)
     if not known:
@@ -324,14 +344,27 @@ def resolve_assignments(names: list[str] | None, *, solutions: Path | None = Non
 
 
 def master_notebook(assignment: str, *, solutions: Path | None = None) -> Path:
-    """The one notebook of ``solutions/<assignment>/``."""
+    """The one notebook of ``solutions/<assignment>/``.
+
+    Args:
+        assignment: the assignment id.
+        solutions: the folder of master notebooks (default ``solutions/``).
+    """
     (notebook,) = ((solutions or paths.SOLUTIONS) / assignment).glob("*.ipynb")
     return notebook
 
 
 @contextlib.contextmanager
 def traitlets_log_level(level: int) -> Iterator[None]:
-    """Set the level of the ``traitlets`` logger (nbgrader's and nbclient's) for a while."""
+    """Set the level of the ``traitlets`` logger (nbgrader's and nbclient's) for a while.
+
+    Args:
+        level: a :mod:`logging` level.
+
+    Example:
+        >>> with traitlets_log_level(logging.ERROR):
+        ...     pass
+    """
     logger = logging.getLogger("traitlets")
     previous = logger.level
     logger.setLevel(level)
@@ -356,7 +389,15 @@ def _put_interpreter_tools_on_path() -> None:
 
 
 def nbgrader_config(workspace: Workspace):
-    """The traitlets ``Config`` every nbgrader object of the course is built with."""
+    """The traitlets ``Config`` every nbgrader object of the course is built with.
+
+    Args:
+        workspace: the workspace whose folders and gradebook nbgrader uses.
+
+    Example:
+        >>> nbgrader_config(Workspace(Path(".grading"))).CourseDirectory.course_id
+        'cnn-course'
+    """
     from traitlets.config import Config
 
     _put_interpreter_tools_on_path()

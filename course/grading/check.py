@@ -9,9 +9,9 @@ For each assignment three submissions are autograded, exactly as ``course grade`
   student stub (``raise NotImplementedError()``); it must score strictly between.
 
 The notebooks run exactly as ``course grade`` runs them (in its sandbox unless
-``--no-sandbox``). The check runs in its own workspace (``.grading/check/`` unless ``--workspace``), so its three
-pretend students never appear in a real gradebook. It prints one table row per assignment and
-exits 1 when any assignment fails.
+``--no-sandbox``). The check runs in its own workspace (``.grading/check/`` unless
+``--workspace``), so its three pretend students never appear in a real gradebook. It prints
+one table row per assignment and exits 1 when any assignment fails.
 
 Example:
     $ course check ps1
@@ -58,7 +58,12 @@ VERSIONS = ("solution", "blank", "half-done")
 
 @dataclass(frozen=True)
 class CheckResult:
-    """The three outcomes of one assignment and whether they are as they must be."""
+    """The three outcomes of one assignment and whether they are as they must be.
+
+    Example:
+        >>> CheckResult("ps1", solution, blank, half).ok            # doctest: +SKIP
+        True
+    """
 
     assignment: str
     solution: Outcome
@@ -67,6 +72,7 @@ class CheckResult:
 
     @property
     def problems(self) -> list[str]:
+        """What is wrong, one sentence each (empty when the assignment is sound)."""
         found = []
         for outcome in (self.solution, self.blank, self.half_done):
             if outcome.status is not Status.GRADED:
@@ -84,6 +90,7 @@ class CheckResult:
 
     @property
     def ok(self) -> bool:
+        """Whether the assignment is sound (no problem)."""
         return not self.problems
 
 
@@ -104,7 +111,14 @@ def _stub_region(source: str) -> str:
 
 def half_done(notebook: Any) -> Any:
     """A copy of the master ``notebook`` with every second solution cell cleared
-    (see :data:`HALF_DONE_RULE`)."""
+    (see :data:`HALF_DONE_RULE`).
+
+    Args:
+        notebook: the master notebook (not changed).
+
+    Example:
+        >>> half_done(nbformat.read(master_notebook("ps1"), as_version=4))   # doctest: +SKIP
+    """
     from nbgrader.utils import is_solution
 
     result = copy.deepcopy(notebook)
@@ -168,7 +182,12 @@ def check_assignments(assignments: Sequence[str], *, executor: Executor,
 
 
 def format_table(results: Sequence[CheckResult]) -> str:
-    """One row per assignment: the three scores, the maximum and ok/FAILED."""
+    """One row per assignment: the three scores, the maximum and ok/FAILED; then the
+    problems, one line each.
+
+    Args:
+        results: what :func:`check_assignments` returned.
+    """
     header = f"{'assignment':<12}{'solution':>9}{'blank':>7}{'half-done':>11}{'max':>6}  result"
     lines = [header]
     for result in results:
@@ -195,6 +214,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def check_command(args: argparse.Namespace) -> int:
+    """``course check``: print the sandbox's status line and the table; 1 when any
+    assignment is not sound."""
     names = resolve_assignments(args.assignments, command="course check")
     if args.workers < 1:
         raise CourseError(f"The '--workers' parameter must be at least 1; got {args.workers}.")

@@ -259,8 +259,7 @@ class GuardedClient(NotebookClient):
             timeout=self.cell_timeout, allow_errors=True, interrupt_on_timeout=True,
             error_on_timeout={**_TIMEOUT_ERROR, "evalue": self._timeout_token},
             raise_on_iopub_timeout=True, iopub_timeout=max(1, math.ceil(settings.grace)),
-            # The kernel's state is thrown away: killing it is immediate (a polite shutdown
-            # request costs a second or two per submission).
+            # The kernel's state is thrown away: it is killed at once, not asked to shut down.
             shutdown_kernel="immediate", on_cell_executed=self._on_cell_executed)
         self.submission_timeout = max(1, math.ceil(settings.submission_timeout))
         self.max_output_bytes = settings.max_output_bytes

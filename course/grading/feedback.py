@@ -29,7 +29,21 @@ HIDDEN_NOTE = "# (hidden tests ran here; their code is not shown)"
 
 
 def hide_hidden_tests(cell: Any) -> bool:
-    """Remove the hidden-test regions of one cell in place; return whether it had any."""
+    """Remove the hidden-test regions of one cell in place; return whether it had any.
+
+    Each region becomes one line, :data:`HIDDEN_NOTE`; an error output of the cell keeps
+    only its last line (``AssertionError: ...``).
+
+    Args:
+        cell: a code cell of the autograded notebook.
+
+    Example:
+        >>> import nbformat
+        >>> cell = nbformat.v4.new_code_cell("### BEGIN HIDDEN TESTS\\nassert f(3) == 4\\n"
+        ...                                  "### END HIDDEN TESTS")
+        >>> hide_hidden_tests(cell), cell.source == HIDDEN_NOTE
+        (True, True)
+    """
     lines, kept, inside, found = cell.source.split("\n"), [], False, False
     for line in lines:
         if BEGIN in line:
@@ -56,6 +70,7 @@ def _preprocessor_class() -> type:
         """Cut hidden tests (source and tracebacks) out of the notebook before rendering."""
 
         def preprocess_cell(self, cell, resources, index):
+            """Hide the hidden tests of one code cell."""
             if cell.cell_type == "code":
                 hide_hidden_tests(cell)
             return cell, resources
@@ -74,8 +89,19 @@ def _status_page(outcome: Outcome, title: str) -> str:
 
 
 def generate_feedback(workspace: Workspace, assignment: str, student_id: str) -> Path:
-    """Run nbgrader's ``generate_feedback`` (with hidden tests removed) for one student;
-    return the HTML file inside the workspace."""
+    """Run nbgrader's ``generate_feedback`` (with hidden tests removed) for one student.
+
+    Args:
+        workspace: the nbgrader workspace (the student's autograded notebook is there).
+        assignment: the assignment id.
+        student_id: the student's id.
+
+    Returns:
+        The HTML page inside the workspace (``feedback/<student_id>/<assignment>/``).
+
+    Raises:
+        RuntimeError: when nbgrader writes no page (its last log line says why).
+    """
     from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
     from nbgrader.converters import GenerateFeedback
     from nbgrader.preprocessors import GetGrades
@@ -86,6 +112,7 @@ def generate_feedback(workspace: Workspace, assignment: str, student_id: str) ->
         parallel workers render at the same time."""
 
         def preprocess(self, nb, resources):
+            """nbgrader's ``GetGrades``, under the workspace's gradebook lock."""
             with workspace.gradebook_lock():
                 return super().preprocess(nb, resources)
 
@@ -113,6 +140,17 @@ def write_feedback(workspace: Workspace, outcome: Outcome, out: Path) -> Path:
     Graded, timed-out and crashed submissions get nbgrader's feedback page (scores per test
     cell, the student's code and outputs, no hidden test); missing and invalid ones a short
     page with the status and the reason.
+
+    Args:
+        workspace: the nbgrader workspace.
+        outcome: the student's outcome.
+        out: the folder of feedback pages.
+
+    Returns:
+        The page written.
+
+    Raises:
+        RuntimeError: when nbgrader writes no page.
     """
     notebook_id = workspace.assignment_notebook(outcome.assignment)
     target = out / outcome.student_id / f"{notebook_id}.html"

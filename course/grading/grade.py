@@ -1,18 +1,19 @@
 """``course grade``, ``course feedback`` and ``course export``.
 
-``course grade ASSIGNMENT SUBMISSIONS --out DIR [--workers N] [--no-sandbox]`` checks its input first
-(nothing is written on bad input), records the assignment in the workspace's gradebook, then
-autogrades every student folder in a pool of worker processes (:func:`course.grading.jobs.run_jobs`,
-a progress bar while it runs), writes ``DIR/feedback/<student_id>/<notebook>.html`` per student and
-``DIR/grades.csv`` with one row per student folder, and prints a summary table. Every file is
-written atomically (a temporary file, then ``os.replace``); grading again gives the same CSV.
+``course grade ASSIGNMENT SUBMISSIONS --out DIR [--workers N] [--no-sandbox]`` checks its
+input first (nothing is written on bad input), records the assignment in the workspace's
+gradebook, then autogrades every student folder in a pool of worker processes
+(:func:`course.grading.jobs.run_jobs`, a progress bar while it runs), writes
+``DIR/feedback/<student_id>/<notebook>.html`` per student and ``DIR/grades.csv`` with one row
+per student folder, and prints a summary table. Every file is written atomically (a temporary
+file, then ``os.replace``); grading again gives the same CSV.
 
 Student code runs in a sandbox (``course.sandbox``: resource limits, no network, writes only
 in its own folder; the first line printed says which layers are in force) under per-cell and
 per-submission timeouts (``course.grading.execution``); ``--no-sandbox`` runs plain kernels.
 
-Grading is resumable (:mod:`course.grading.jobs`): each student's result is stored as soon as that
-student is done; a later run reuses every result whose fingerprint still matches (an
+Grading is resumable (:mod:`course.grading.jobs`): each student's result is stored as soon as
+that student is done; a later run reuses every result whose fingerprint still matches (an
 interrupted run picks up where it stopped, and grading again gives the same CSV without
 regrading), unless ``--regrade``.
 
@@ -71,10 +72,20 @@ def export_grades(workspace: Workspace, assignment: str, *,
     """Scores from the gradebook (manual grades included) with the stored statuses.
 
     Args:
+        workspace: the nbgrader workspace.
+        assignment: the assignment id.
         students: the students to report (default: everyone graded for ``assignment``).
+
+    Returns:
+        One outcome per student, in the order of ``students`` (else sorted by id); a
+        ``missing`` or ``invalid`` submission scores 0.
 
     Raises:
         CourseError: when the workspace has never graded ``assignment``.
+
+    Example:
+        >>> export_grades(Workspace.default(), "ps1")[0].row()       # doctest: +SKIP
+        {'student_id': 'alice', 'assignment': 'ps1', 'score': '13', ...}
     """
     from nbgrader.api import Gradebook, MissingEntry
 
@@ -106,7 +117,12 @@ def export_grades(workspace: Workspace, assignment: str, *,
 
 
 def write_grades_csv(path: Path, outcomes: Sequence[Outcome]) -> None:
-    """Write ``grades.csv`` (columns :data:`CSV_COLUMNS`, one row per outcome), atomically."""
+    """Write ``grades.csv`` (columns :data:`CSV_COLUMNS`, one row per outcome), atomically.
+
+    Args:
+        path: the file to write.
+        outcomes: the rows, in order.
+    """
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS, lineterminator="\n")
     writer.writeheader()
@@ -116,7 +132,15 @@ def write_grades_csv(path: Path, outcomes: Sequence[Outcome]) -> None:
 
 
 def summary_table(outcomes: Sequence[Outcome]) -> str:
-    """Counts by status and the mean score (missing and failed submissions count as 0)."""
+    """Counts by status and the mean score (missing and failed submissions count as 0).
+
+    Args:
+        outcomes: the graded students.
+
+    Example:
+        >>> print(summary_table([Outcome("a", "ps1", 13, 13, "graded")]).splitlines()[-1])
+        mean score 13.00 / 13 over all 1 students
+    """
     counts = Counter(outcome.status for outcome in outcomes)
     total = max((outcome.max_score for outcome in outcomes), default=0.0)
     mean = sum(outcome.score for outcome in outcomes) / max(len(outcomes), 1)
@@ -231,6 +255,8 @@ def _workspace(args: argparse.Namespace) -> Workspace:
 
 
 def grade_command(args: argparse.Namespace) -> int:
+    """``course grade``: check the input, print the sandbox's status line, grade, print the
+    summary table."""
     (assignment,) = resolve_assignments([args.assignment], command="course grade")
     _check_out(args.out)
     if args.workers < 1:
@@ -254,6 +280,8 @@ def grade_command(args: argparse.Namespace) -> int:
 
 
 def feedback_command(args: argparse.Namespace) -> int:
+    """``course feedback``: every student's page again, from the gradebook; 1 when a page
+    could not be written."""
     (assignment,) = resolve_assignments([args.assignment], command="course feedback")
     _check_out(args.out)
     workspace = _workspace(args)
@@ -270,6 +298,7 @@ def feedback_command(args: argparse.Namespace) -> int:
 
 
 def export_command(args: argparse.Namespace) -> int:
+    """``course export``: ``grades.csv`` again, from the gradebook and the stored outcomes."""
     (assignment,) = resolve_assignments([args.assignment], command="course export")
     _check_out(args.out)
     outcomes = export_grades(_workspace(args), assignment)

@@ -38,8 +38,9 @@ GUARDED_MODULES = ("builtins", "sys", "math", "cmath", "operator", "functools", 
                    "scipy", "unittest", "traceback", "keras", "IPython", "ipykernel",
                    "helpers")
 
-# the course package), so it must be self-contained.
 
+# Sent to the kernel as source (inspect.getsource) and run there, where nothing of the course
+# package is importable: it must be self-contained.
 def _kernel_guard(key, imports, prefixes):  # pragma: no cover - runs inside the kernel
     import builtins
     import functools
@@ -309,6 +310,18 @@ def guard_source(key: str, imports: Iterable[str] = (), prefixes: Iterable[str] 
     """Code that installs the guard in a kernel under ``sys.modules[key]``.
 
     It runs in a private namespace, so it adds nothing to the student's namespace.
+
+    Args:
+        key: the guard's module name in the kernel (fresh for every submission).
+        imports: modules to import before the snapshot (the tests' modules).
+        prefixes: the modules whose callables are snapshot (and their submodules).
+
+    Returns:
+        One statement to execute silently in the kernel.
+
+    Example:
+        >>> compile(guard_source("_course_guard_1", ["numpy"]), "<guard>", "exec") is not None
+        True
     """
     function = inspect.getsource(_kernel_guard)
     first = [name for name in ("helpers",) if name in set(imports)]  # quiets TensorFlow
@@ -322,6 +335,18 @@ def guard_call(key: str, step: str, token: str) -> tuple[str, dict[str, str]]:
 
     The report is ``"TOKEN|changed|changed..."``; a reply without the token means the guard
     did not run.
+
+    Args:
+        key: the guard's module name in the kernel.
+        step: ``before_master``, ``after_master``, ``before_test`` or ``after_test``.
+        token: a fresh random token the report must start with.
+
+    Raises:
+        ValueError: when ``step`` is not one of the four.
+
+    Example:
+        >>> guard_call("_g", "after_test", "f00d")[1]
+        {'report': "__import__('sys').modules['_g'].report"}
     """
     steps = ("before_master", "after_master", "before_test", "after_test")
     if step not in steps:
@@ -338,6 +363,13 @@ def imported_modules(sources: Iterable[str]) -> set[str]:
     candidates ``numpy.testing`` and ``numpy.testing.assert_allclose`` (NumPy loads
     ``numpy.testing`` lazily); ``from scipy import signal`` gives ``scipy`` and
     ``scipy.signal``. Candidates that are not modules fail to import and are skipped.
+
+    Args:
+        sources: code cells' sources (magics are ignored, syntax errors skipped).
+
+    Example:
+        >>> sorted(imported_modules(["from scipy import signal"]))
+        ['scipy', 'scipy.signal']
     """
     names: set[str] = set()
     trees = []

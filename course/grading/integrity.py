@@ -1,8 +1,9 @@
 """Tests that cannot be talked out of failing.
 
-Two defences, used by :mod:`course.grading.execution` when it grades a submission:
+Two defences, used whenever a submission is graded:
 
-1. **Rebuild from the master** (:func:`rebuild_from_master`, before nbgrader's own checks):
+1. **Rebuild from the master** (:func:`rebuild_from_master`, run by
+   :mod:`course.grading.autograde` before nbgrader's own checks):
    the graded notebook is the master's cell list, in the master's order, where only the
    *answer* cells (nbgrader solution cells, matched by ``grade_id``) and the student's own
    extra cells come from the submission. Deleted, edited, retyped, duplicated, reordered or
@@ -11,7 +12,8 @@ Two defences, used by :mod:`course.grading.execution` when it grades a submissio
    source and type of a test cell only while its metadata survives; it leaves deleted cells
    out unless ``add_missing_cells`` is on, keeps the *last* of duplicated ids, and crashes the
    validation on unknown ids.)
-2. **A guard inside the kernel** (:mod:`course.grading.guard`): before any student code runs it imports
+2. **A guard inside the kernel** (:mod:`course.grading.guard`, driven by
+   :mod:`course.grading.execution`): before any student code runs it imports
    the modules the tests use and snapshots the checking machinery: every function and class of
    ``builtins``, ``numpy``, ``scipy``, ``math``, ``unittest``, ``keras``, IPython and ipykernel
    (module attributes and class methods), ``sys.modules`` entries, ``sys.excepthook``,
@@ -73,6 +75,14 @@ def cell_role(cell: NotebookNode) -> str:
     ``'answer'`` (an nbgrader solution cell), ``'test'`` (autograder tests), ``'locked'``
     (another read-only instructor cell), ``'master'`` (an instructor cell without nbgrader
     metadata, put back by :func:`rebuild_from_master`) or ``'free'`` (the student's own).
+
+    Args:
+        cell: a notebook cell.
+
+    Example:
+        >>> import nbformat
+        >>> cell_role(nbformat.v4.new_code_cell("x = 1"))
+        'free'
     """
     meta = _nbgrader(cell)
     if meta.get("grade_id"):
@@ -130,7 +140,7 @@ def rebuild_from_master(master: NotebookNode, submitted: NotebookNode
 
     Example:
         >>> nb, repairs = rebuild_from_master(blank, blank)   # doctest: +SKIP
-        >>> repairs
+        >>> repairs                                            # doctest: +SKIP
         []
     """
     master_cells = list(master.cells)
@@ -215,7 +225,15 @@ def rebuild_from_master(master: NotebookNode, submitted: NotebookNode
 # Outputs
 
 def hidden_test_lines(notebook: NotebookNode, *, min_chars: int = 8) -> list[str]:
-    """The non-trivial lines between ``### BEGIN/END HIDDEN TESTS`` in a notebook's cells."""
+    """The non-trivial lines between ``### BEGIN/END HIDDEN TESTS`` in a notebook's cells.
+
+    Args:
+        notebook: the notebook to grade (its test cells hold the hidden tests).
+        min_chars: shorter lines (``pass``, ``)``) are not worth hiding.
+
+    Returns:
+        The lines, longest first.
+    """
     lines = set()
     for cell in notebook.cells:
         for block in _HIDDEN.findall(cell.source):
@@ -233,7 +251,20 @@ def _redact_text(text: str, lines: list[str]) -> tuple[str, bool]:
 
 
 def redact_hidden_tests(cell: NotebookNode, lines: list[str]) -> bool:
-    """Remove every output line that contains a hidden-test line; True if one was found."""
+    """Remove every output line that contains a hidden-test line; True if one was found.
+
+    Args:
+        cell: a cell of the graded notebook (changed in place).
+        lines: :func:`hidden_test_lines` of the notebook.
+
+    Example:
+        >>> import nbformat
+        >>> cell = nbformat.v4.new_code_cell("print(In[-1])")
+        >>> cell.outputs = [nbformat.v4.new_output("stream", name="stdout",
+        ...                                        text="assert f(3) == 4\\n")]
+        >>> redact_hidden_tests(cell, ["assert f(3) == 4"]), cell.outputs[0].text
+        (True, '[hidden test text removed]\\n')
+    """
     if not lines or cell.cell_type != "code":
         return False
     found = False
@@ -285,6 +316,10 @@ def sanitize_test_outputs(cell: NotebookNode, reply_status: str | None) -> None:
     before it looks for a later error, and a student function can publish an
     ``execute_result`` of its own. So: a failed cell keeps no ``execute_result`` and always
     has an error output; a cell whose last statement is not an expression keeps none.
+
+    Args:
+        cell: a test cell, after it ran (changed in place).
+        reply_status: the kernel's reply status for it (``"ok"``, ``"error"``, ``None``).
     """
     if cell.cell_type != "code":
         return

@@ -177,7 +177,17 @@ def _grade_job(job: Job, workspace: Workspace) -> Outcome:
 def run_jobs(jobs: Sequence[Job], *, workers: int, progress: bool = True,
              description: str = "grading") -> list[Outcome]:
     """Run jobs in ``workers`` processes (in this process when ``workers`` is 1), with a
-    progress bar; return the outcomes sorted by student id."""
+    progress bar on stderr.
+
+    Args:
+        jobs: one per student folder.
+        workers: parallel worker processes.
+        progress: show the progress bar.
+        description: the progress bar's label.
+
+    Returns:
+        One outcome per job, sorted by student id (a worker that died gives ``crashed``).
+    """
     from tqdm import tqdm
 
     outcomes: list[Outcome] = []
@@ -204,8 +214,8 @@ def run_jobs(jobs: Sequence[Job], *, workers: int, progress: bool = True,
 
 def _worker_context() -> Any:
     """Worker processes are forks of this process while it runs no other thread (it has
-    imported nbgrader already); otherwise they come from a fork server that has imported
-    nbgrader once (importing it takes seconds; forking a process with threads is unsafe)."""
+    imported nbgrader already); otherwise (forking a process with threads is unsafe) they
+    come from a fork server that imports nbgrader once for all of them."""
     import multiprocessing
     import threading
 
@@ -215,8 +225,9 @@ def _worker_context() -> Any:
     if "forkserver" not in methods:
         return multiprocessing.get_context("spawn")
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["course.grading.jobs", "nbgrader.preprocessors", "nbgrader.api",
-                                    "nbgrader.converters", "nbclient", "jupyter_client"])
+    context.set_forkserver_preload(["course.grading.jobs", "nbgrader.preprocessors",
+                                    "nbgrader.api", "nbgrader.converters", "nbclient",
+                                    "jupyter_client"])
     return context
 
 

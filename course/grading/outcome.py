@@ -105,9 +105,11 @@ class Executor(Protocol):
     """
 
     @property
-    def fingerprint(self) -> str | None: ...
+    def fingerprint(self) -> str | None:
+        """What identifies the settings in a stored result, or ``None`` (never reused)."""
 
-    def execute(self, notebook: Any, *, workdir: Path, log_path: Path) -> Execution: ...
+    def execute(self, notebook: Any, *, workdir: Path, log_path: Path) -> Execution:
+        """Run the code cells of ``notebook`` in place; return how it went."""
 
 
 @dataclass(frozen=True)

@@ -30,7 +30,12 @@ _ETC = ("ld.so.cache", "ld.so.conf", "ld.so.conf.d", "localtime", "timezone", "n
 
 @functools.lru_cache(maxsize=8)
 def probe_bubblewrap(bwrap: str, as_root: bool) -> str:
-    """'' when bubblewrap can build our namespaces here, else the reason it cannot."""
+    """'' when bubblewrap can build our namespaces here, else the reason it cannot.
+
+    Args:
+        bwrap: the path of ``bwrap``.
+        as_root: whether the grader runs as root (a normal user needs a user namespace).
+    """
     args = [bwrap, "--ro-bind", "/", "/", "--proc", "/proc", "--dev", "/dev",
             "--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts",
             "--die-with-parent"]
@@ -51,7 +56,18 @@ def bwrap_arguments(readonly: list[Path], writable: list[Path], *, chdir: Path, 
                     as_root: bool) -> list[str]:
     """bubblewrap's arguments: no network, new pid/ipc/uts namespaces, the system and
     ``readonly`` mounted read-only, ``writable`` read-write, private ``/tmp`` and ``/dev/shm``
-    of ``tmp_bytes``, the rest of the host absent, ``/`` read-only."""
+    of ``tmp_bytes``, the rest of the host absent, ``/`` read-only.
+
+    Args:
+        readonly: host folders mounted read-only at the same path.
+        writable: host folders mounted read-write (the submission's working folder).
+        chdir: the folder the command starts in.
+        tmp_bytes: size of the private ``/tmp`` and ``/dev/shm``.
+        as_root: whether the grader runs as root.
+
+    Returns:
+        The arguments between ``bwrap`` and ``--``.
+    """
     args = ["--die-with-parent", "--unshare-pid", "--unshare-net", "--unshare-ipc",
             "--unshare-uts", "--unshare-cgroup-try", "--hostname", "sandbox"]
     if not as_root:

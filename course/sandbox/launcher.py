@@ -8,6 +8,11 @@ when bubblewrap is unavailable, with the kernel itself after dropping to the san
 
 It runs outside the sandbox, on the grader's side (a student cannot change it), and needs only
 the standard library and :mod:`course.sandbox.limits`.
+
+Example (the kernelspec that :class:`course.sandbox.SandboxSession` writes)::
+
+    {"argv": ["python", "-m", "course.sandbox.launcher", "RUN/sandbox.json",
+              "-f", "{connection_file}"], ...}
 """
 
 from __future__ import annotations
@@ -29,7 +34,11 @@ def drop_privileges(uid: int, gid: int) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Entry point: ``CONFIG.json`` then the kernel's arguments (``-f FILE ...``)."""
+    """Entry point: ``CONFIG.json`` then the kernel's arguments (``-f FILE ...``).
+
+    Args:
+        argv: the arguments (default: the command line); it never returns (``execve``).
+    """
     args = list(sys.argv[1:] if argv is None else argv)
     config = json.loads(Path(args[0]).read_text(encoding="utf-8"))
     kernel_args = args[1:] + ["--HistoryManager.hist_file=:memory:"]

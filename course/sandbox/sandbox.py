@@ -27,6 +27,7 @@ every fork the same layers in namespaces of its own; the template is used where 
 root with bubblewrap, or without namespaces at all).
 
 Example:
+    >>> from course.sandbox import GiB
     >>> sandbox = Sandbox(limits=Limits(memory_bytes=2 * GiB))
     >>> print(sandbox.status_line)                          # doctest: +SKIP
     sandbox: bubblewrap (no network, ...) + separate uid + rlimits (cpu 900 s, memory 2.0 GiB, ...)
@@ -45,7 +46,11 @@ import tempfile
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
-from course.sandbox.bubblewrap import DROP_PRIVILEGES_CODE, bwrap_arguments, probe_bubblewrap
+from course.sandbox.bubblewrap import (
+    DROP_PRIVILEGES_CODE,
+    bwrap_arguments,
+    probe_bubblewrap,
+)
 from course.sandbox.limits import Limits
 from course.sandbox.session import SandboxSession, free_uid
 
@@ -93,6 +98,10 @@ class Sandbox:
         bubblewrap: path of ``bwrap``; ``None`` looks it up on ``PATH``.
         env: extra environment variables of the kernel.
         separate_user: run each kernel under a fresh uid (only possible as root).
+        template: fork kernels from a pre-imported template where that keeps every layer.
+
+    Raises:
+        TypeError: when ``limits`` is not a :class:`Limits`.
 
     Example:
         >>> Sandbox(enabled=False).enforced
@@ -190,9 +199,15 @@ class Sandbox:
 
     def work_root(self, preload: Sequence[str] = ()) -> Path | None:
         """The folder under which a session's working folder must be made to use the kernel
-        template for ``preload`` (started or restarted here); ``None`` without a template."""
+        template for ``preload`` (started or restarted here); ``None`` without a template.
+
+        Args:
+            preload: the modules the template imports once (the tests' modules).
+        """
         if not self.uses_template:
             return None
+        # Imported here: the kernelspec runs ``python -m course.sandbox.template``, and that
+        # module must not be imported by the package before it runs as __main__.
         from course.sandbox.template import KernelTemplate, TemplateError
 
         wanted = tuple(preload)
@@ -232,6 +247,10 @@ class Sandbox:
             workdir: an existing folder; the kernel's working and only writable folder.
             log_file: where the kernel process's own stdout/stderr go (crash messages);
                 default: a file in the session's temporary folder.
+
+        Raises:
+            ValueError: when ``workdir`` is not an existing folder, or a package to mount
+                is not importable.
         """
         workdir = Path(workdir).resolve()
         if not workdir.is_dir():

@@ -71,7 +71,19 @@ class SandboxSession:
     """One prepared kernel: its kernelspec, IPC folder and kernel-manager class.
 
     Created by :meth:`Sandbox.session`; hand :meth:`client_options` to nbclient's
-    ``NotebookClient`` (or nbgrader's ``Execute``), or use :attr:`kernel_manager_class`.
+    ``NotebookClient``, or use :attr:`kernel_manager_class` and :attr:`kernel_name`.
+
+    Args:
+        sandbox: the :class:`~course.sandbox.Sandbox` it belongs to.
+        workdir: the kernel's working folder, its only writable one.
+        run_dir: a private folder for the kernelspec, the IPC sockets and the logs.
+        uid: the kernel's own uid, or ``None`` (the grader's).
+        log_file: where the kernel process's own stdout/stderr go.
+        template: the kernel template to fork from, or ``None``.
+
+    Example:
+        >>> with Sandbox().session(workdir) as session:              # doctest: +SKIP
+        ...     NotebookClient(nb, **session.client_options()).execute()
     """
 
     def __init__(self, sandbox, workdir: Path, run_dir: Path, uid: int | None,
@@ -89,10 +101,12 @@ class SandboxSession:
 
     @property
     def enforced(self) -> tuple[str, ...]:
+        """The sandbox's layers in force (:attr:`course.sandbox.Sandbox.enforced`)."""
         return self.sandbox.enforced
 
     @property
     def status_line(self) -> str:
+        """The sandbox's status line (:attr:`course.sandbox.Sandbox.status_line`)."""
         return self.sandbox.status_line
 
     def write_kernelspec(self) -> None:
@@ -152,6 +166,8 @@ class SandboxSession:
         session = self
 
         class SandboxedKernelManager(AsyncKernelManager):
+            """Starts the session's kernelspec whatever kernel is asked for."""
+
             def __init__(self, **kwargs):
                 kwargs["kernel_name"] = session.kernel_name
                 if session.kernel_name != "python3":
@@ -165,7 +181,7 @@ class SandboxSession:
         return SandboxedKernelManager
 
     def client_options(self) -> dict[str, object]:
-        """Keyword arguments for ``nbclient.NotebookClient`` (and nbgrader's ``Execute``)."""
+        """Keyword arguments for ``nbclient.NotebookClient``."""
         return {"kernel_manager_class": self.kernel_manager_class,
                 "kernel_name": self.kernel_name,
                 "resources": {"metadata": {"path": str(self.workdir)}}}

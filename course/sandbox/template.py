@@ -1,8 +1,8 @@
 """Kernels forked from a pre-imported template, one per submission, each still isolated.
 
-Starting a Jupyter kernel costs about a second of CPU (ipykernel, IPython) and the tests'
-imports another (NumPy and SciPy; several for TensorFlow), for every submission. A
-:class:`KernelTemplate` pays that once per worker: :mod:`course.sandbox.template_server` imports them
+Starting a Jupyter kernel imports ipykernel and IPython, and the tests then import NumPy,
+SciPy or TensorFlow, for every submission. A :class:`KernelTemplate` does that once per
+worker: :mod:`course.sandbox.template_server` imports them
 in a process that never runs student code, inside the same bubblewrap sandbox as a plain
 kernel, and forks a kernel per submission. Isolation between students is kept: each forked
 kernel gets new mount, network, IPC, UTS and PID namespaces, sees only its own working
@@ -58,6 +58,9 @@ class KernelTemplate:
         sandbox: the :class:`course.sandbox.Sandbox` whose layers the kernels get.
         preload: modules to import once (the tests' modules).
         startup_timeout: seconds the template may take to import them.
+
+    Raises:
+        TemplateError: when the template does not answer ``ready`` in time.
     """
 
     def __init__(self, sandbox, preload: Sequence[str], *, startup_timeout: float = 300.0):
@@ -94,6 +97,7 @@ class KernelTemplate:
                                 f"{'; ' + tail[0] if tail else ''})")
 
     def alive(self) -> bool:
+        """Whether the template process still runs."""
         return self.process.poll() is None
 
     def close(self) -> None:
@@ -139,7 +143,14 @@ def _read_line(process: subprocess.Popen, timeout: float) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """The kernelspec's client: ``SOCKET REQUEST.json -f CONNECTION_FILE [ARGS...]``."""
+    """The kernelspec's client: ``SOCKET REQUEST.json -f CONNECTION_FILE [ARGS...]``.
+
+    Args:
+        argv: the arguments (default: the command line).
+
+    Returns:
+        The forked kernel's exit code (70 when the template went away).
+    """
     args = list(sys.argv[1:] if argv is None else argv)
     socket_path, request_path, rest = args[0], args[1], args[2:]
     request = json.loads(Path(request_path).read_text(encoding="utf-8"))

@@ -17,6 +17,10 @@ empty read-only tmpfs except its own working and IPC folders, mounts a private `
 ``/dev/shm``, then forks an init (PID 1 of its namespace, so everything the kernel starts
 dies with it) that waits for the kernel, PID 2, which sets its rlimits, becomes the
 sandbox user and starts ipykernel.
+
+Example (what :class:`course.sandbox.template.KernelTemplate` runs)::
+
+    python -c "$(cat template_server.py)" ROOT '["ipykernel.kernelapp", "numpy"]'
 """
 
 import ctypes
@@ -161,6 +165,7 @@ def _child(request, root):
 
 
 def serve(root, preload):
+    """Import ``preload``, say ``ready`` on stdout, then fork a kernel per connection."""
     for name in preload:
         try:
             __import__(name)

@@ -8,8 +8,8 @@
    never touched) and compares it with ``assignments/``: a difference means someone edited
    ``solutions/`` without running ``course release``, and fails the step.
 3. Runs ``course check`` (solution = full marks, blank = zero, half-done between).
-4. Writes ``build/index.html`` (:mod:`course.site.page`): the outline (lecture -> decks, topics),
-   the lectures' results with links, and each assignment's release and check status.
+4. Writes ``build/index.html`` (:mod:`course.site.page`): the outline (lecture -> decks,
+   topics), the lectures' results with links, and each assignment's release and check status.
 
 It is incremental: ``build/manifest.json`` (written atomically after every step) stores a
 hash of each notebook, of ``helpers/`` and of the profile (``COURSE_PROFILE``); a notebook
@@ -47,7 +47,7 @@ from course.site.page import write_index
 from course.workspace import atomic_write, digest, known_assignments
 
 __all__ = ["add_arguments", "build", "build_command", "load_manifest", "notebook_key",
-           "source_digest", "succeeded", "write_manifest"]
+           "run_worker", "source_digest", "succeeded", "write_manifest"]
 
 MANIFEST = "manifest.json"
 MANIFEST_FORMAT = 1
@@ -57,17 +57,31 @@ GRACE_SECONDS = 60  # beyond the notebook's own timeout, before its worker is ki
 
 def source_digest(folder: Path) -> str:
     """The digest of a package's Python sources (``helpers/``, ``course/``): what a lecture
-    or an assignment check depends on besides its own notebook."""
+    or an assignment check depends on besides its own notebook.
+
+    Args:
+        folder: the package's folder.
+    """
     return digest(folder, pattern="**/*.py")
 
 
 def notebook_key(notebook: Path, helpers_digest: str, profile: str) -> str:
-    """The hash that decides whether ``notebook`` must be executed again."""
+    """The hash that decides whether ``notebook`` must be executed again.
+
+    Args:
+        notebook: the lecture notebook.
+        helpers_digest: :func:`source_digest` of ``helpers/``.
+        profile: the ``COURSE_PROFILE`` of the build.
+    """
     return digest(notebook, helpers_digest, profile)
 
 
 def load_manifest(out: Path) -> dict[str, Any]:
-    """The manifest of the last build in ``out`` (an empty one when absent or unreadable)."""
+    """The manifest of the last build in ``out`` (an empty one when absent or unreadable).
+
+    Args:
+        out: the build folder.
+    """
     try:
         manifest = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -81,7 +95,12 @@ def load_manifest(out: Path) -> dict[str, Any]:
 
 
 def write_manifest(out: Path, manifest: dict[str, Any]) -> None:
-    """Write ``out/manifest.json`` atomically (a temporary file, then ``os.replace``)."""
+    """Write ``out/manifest.json`` atomically (a temporary file, then ``os.replace``).
+
+    Args:
+        out: the build folder.
+        manifest: what :func:`load_manifest` returns, updated.
+    """
     atomic_write(out / MANIFEST, json.dumps(manifest, indent=1, sort_keys=True) + "\n")
 
 
@@ -102,8 +121,18 @@ def _kill_tree(process: subprocess.Popen) -> None:
     process.wait()
 
 
-def _run_worker(source: Path, folder: Path, timeout: float) -> dict[str, Any]:
-    """Execute one notebook in a worker process; return its result as a dict."""
+def run_worker(source: Path, folder: Path, timeout: float) -> dict[str, Any]:
+    """Execute one notebook in a worker process (``python -m course.site.worker``).
+
+    Args:
+        source: the notebook.
+        folder: where the executed notebook, its HTML and the worker's log go.
+        timeout: seconds for the notebook; the worker is killed a minute after them.
+
+    Returns:
+        The worker's :class:`~course.site.worker.NotebookResult` as a dict (``timeout`` or
+        ``crashed`` with the reason when the worker itself failed).
+    """
     log = folder / f"{source.stem}.log"
     result_file = folder / f".{source.stem}.result.json"
     result_file.unlink(missing_ok=True)
@@ -165,8 +194,9 @@ def _run_lectures(notebooks: list[Path], out: Path, manifest: dict[str, Any], *,
     lock = threading.Lock()
 
     def run(notebook: Path) -> tuple[Path, dict[str, Any]]:
+        """Execute one notebook in its worker (called from the thread pool)."""
         say(f"      running    {notebook.stem}")
-        return notebook, _run_worker(notebook.resolve(), folder, timeout)
+        return notebook, run_worker(notebook.resolve(), folder, timeout)
 
     with ThreadPoolExecutor(max_workers=jobs) as pool:
         for future in as_completed([pool.submit(run, notebook) for notebook in todo]):
@@ -183,6 +213,7 @@ def _run_lectures(notebooks: list[Path], out: Path, manifest: dict[str, Any], *,
 
 def _same_files(first: Path, second: Path) -> bool:
     def files(folder: Path) -> dict[str, bytes]:
+        """Every file below ``folder`` by relative name (nothing when it does not exist)."""
         return {path.relative_to(folder).as_posix(): path.read_bytes()
                 for path in sorted(folder.rglob("*")) if path.is_file()} if folder.is_dir() else {}
     return files(first) == files(second)
@@ -240,7 +271,11 @@ def _run_assignments(out: Path, manifest: dict[str, Any], *, helpers_digest: str
 
 
 def succeeded(manifest: dict[str, Any]) -> bool:
-    """True when every lecture ran ``ok`` and every assignment is in sync and checks out."""
+    """True when every lecture ran ``ok`` and every assignment is in sync and checks out.
+
+    Args:
+        manifest: the build's manifest.
+    """
     return (all(entry["status"] == "ok" for entry in manifest["notebooks"].values())
             and all(entry.get("release") == "in sync" and entry.get("check", {}).get("ok")
                     for entry in manifest["assignments"].values()))
@@ -250,6 +285,11 @@ def build(*, out: Path, lectures: Path, helpers: Path, jobs: int, timeout: float
           force: bool = False, assignments: bool = True,
           say: Callable[[str], None] = lambda line: print(line, flush=True)) -> bool:
     """Build the course into ``out``; return True when every step succeeded.
+
+    Example:
+        >>> build(out=Path("build"), lectures=Path("lectures"), helpers=Path("helpers"),
+        ...       jobs=2, timeout=1800)                                   # doctest: +SKIP
+        True
 
     Args:
         out: the build folder (``build/``).
@@ -295,6 +335,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def build_command(args: argparse.Namespace) -> int:
+    """``course build``: check the options, build into ``build/``; 1 when a step failed."""
     if args.jobs < 1:
         raise CourseError(f"The '--jobs' parameter of course build must be at least 1; "
                           f"got {args.jobs}.")

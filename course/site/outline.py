@@ -3,6 +3,10 @@
 The map covers every deck's topics (``../shared/slides/README.md``); a test checks that every
 topic appears as a heading of its notebook and that every lecture is listed here.
 ``course build`` prints it in ``build/index.html``.
+
+Example:
+    >>> LECTURES[0].notebook, LECTURES[0].decks
+    ('01_convolution_arithmetic.ipynb', ('001', '002', '004'))
 """
 
 from __future__ import annotations
@@ -22,6 +26,8 @@ DECKS = {
 
 @dataclass(frozen=True)
 class Lecture:
+    """One lecture notebook, its title, the slide decks it covers and their topics."""
+
     notebook: str
     title: str
     decks: tuple[str, ...]

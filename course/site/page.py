@@ -109,7 +109,11 @@ def _assignment_rows(assignments: dict[str, Any]) -> list[str]:
 
 
 def render_index(manifest: dict[str, Any]) -> str:
-    """The HTML text of ``build/index.html`` for a build manifest."""
+    """The HTML text of ``build/index.html`` for a build manifest.
+
+    Args:
+        manifest: :func:`course.site.build.load_manifest` after a build.
+    """
     notebooks = manifest.get("notebooks", {})
     ran = [entry for entry in notebooks.values()]
     passed = sum(entry["status"] == "ok" for entry in ran)
@@ -138,7 +142,12 @@ def render_index(manifest: dict[str, Any]) -> str:
 
 
 def write_index(out: Path, manifest: dict[str, Any]) -> Path:
-    """Write ``out/index.html`` for ``manifest``; return its path."""
+    """Write ``out/index.html`` for ``manifest``; return its path.
+
+    Args:
+        out: the build folder.
+        manifest: the build's manifest.
+    """
     out.mkdir(parents=True, exist_ok=True)
     path = out / "index.html"
     path.write_text(render_index(manifest), encoding="utf-8")

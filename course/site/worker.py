@@ -174,6 +174,8 @@ def execute_notebook(source: Path, out_dir: Path, *, timeout: float) -> Notebook
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Entry point: execute one notebook, write its result as JSON; always 0 (the status is
+    in the result)."""
     parser = argparse.ArgumentParser(prog="python -m course.site.worker",
                                      description=__doc__.split("\n")[0])
     parser.add_argument("source", type=Path, help="the notebook to execute")

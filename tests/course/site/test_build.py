@@ -147,7 +147,7 @@ def test_timeout_and_crash_are_reported_and_retried(tmp_path: Path, monkeypatch)
     assert "kernel died in cell 0" in notebooks["dies.ipynb"]["message"]
     # neither result is kept: the next build tries both again
     retried = []
-    monkeypatch.setattr(build_module, "_run_worker", lambda source, folder, timeout: (
+    monkeypatch.setattr(build_module, "run_worker", lambda source, folder, timeout: (
         retried.append(source.name) or {"status": "ok", "seconds": 1.0}))
     assert build_module.build(out=tmp_path / "build", lectures=lectures, helpers=tmp_path,
                               jobs=1, timeout=4, assignments=False, say=lines.append)
