@@ -6,7 +6,7 @@
   pyproject.toml for its own path (a solution's badge is the one of the student version it
   releases, as ``course release`` writes it), and its second cell is the setup cell;
 * the setup cell installs the course package only inside Colab;
-* lectures/ and ``course.outline`` list the same notebooks, every outline topic is a heading
+* lectures/ and ``course.site.outline`` list the same notebooks, every outline topic is a heading
   of its notebook, and the outline covers every deck and every topic of
   ``../shared/slides/README.md``;
 * ``.pre-commit-config.yaml`` is valid and its hooks really lint and strip outputs.
@@ -27,8 +27,9 @@ import pytest
 import tomllib
 import yaml
 
-from course import colab, outline
+from course import colab
 from course.release import expected_badge, expected_setup
+from course.site import outline
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -114,8 +115,8 @@ def test_setup_cell_installs_only_in_colab(in_colab: bool, monkeypatch) -> None:
 
 @pytest.mark.parametrize("name", sorted(set(LECTURE_FILES) | set(OUTLINE_FILES)))
 def test_lectures_and_outline_list_the_same_notebooks(name: str) -> None:
-    assert name in OUTLINE_FILES, f"lectures/{name} is not in course/outline.py"
-    assert name in LECTURE_FILES, f"course/outline.py lists lectures/{name}, which does not exist"
+    assert name in OUTLINE_FILES, f"lectures/{name} is not in course/site/outline.py"
+    assert name in LECTURE_FILES, f"course/site/outline.py lists lectures/{name}, which does not exist"
 
 
 @pytest.mark.parametrize("lecture", outline.LECTURES, ids=lambda lecture: lecture.notebook)
@@ -133,7 +134,7 @@ def test_every_outline_topic_is_a_heading_of_its_notebook(lecture: outline.Lectu
 @pytest.mark.parametrize("name", LECTURE_FILES)
 def test_every_lecture_tags_a_key_result_for_the_course_site(name: str) -> None:
     """``course build`` shows the outputs of cells tagged ``key-result`` on build/index.html."""
-    from course.build_worker import KEY_RESULT_TAG
+    from course.site.worker import KEY_RESULT_TAG
 
     notebook = nbformat.read(ROOT / "lectures" / name, as_version=4)
     tagged = [cell for cell in notebook.cells if cell.cell_type == "code"
