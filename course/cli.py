@@ -41,7 +41,13 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    try:
+        parser = _parser()
+    except ModuleNotFoundError as error:  # a student's base install has no instructor tools
+        print(f"course: {error} (the instructor's tools are an extra: "
+              f"pip install \"cnn-course[instructor]\")", file=sys.stderr)
+        return 1
+    args = parser.parse_args(argv)
     module, function, _ = _COMMANDS[args.command]
     try:
         return int(getattr(importlib.import_module(module), function)(args) or 0)
