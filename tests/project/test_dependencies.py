@@ -53,11 +53,11 @@ NOT_IN_BASE = {
     "notebook-shim", "jupyter-server", "jupyter-lsp", "jupyter-client", "nbconvert",
     "nbclient", "ipykernel", "ipython", "tornado", "httpx",
 }
-# What the kernel or Colab itself provides to the notebooks (not the course's to install).
-PROVIDED_BY_THE_KERNEL = {"IPython", "google"}
+# What the Jupyter kernel itself provides to the notebooks (not the course's to install).
+PROVIDED_BY_THE_KERNEL = {"IPython"}
 
-# Colab's own package, as googlecolab/colabtools' setup.py declares it (with the notebook
-# release of the Colab image the issue describes): the pins an install must leave alone.
+# Colab's own package, as googlecolab/colabtools' setup.py declares it (notebook at the 6.5.5
+# of the Colab image issue 13 describes; later images pin 6.5.7): pins an install must keep.
 GOOGLE_COLAB_PINS = (
     "google-auth==2.38.0", "ipykernel==6.17.1", "ipyparallel==8.8.0", "ipython==7.34.0",
     "notebook==6.5.5", "pandas==2.2.2", "portpicker==1.5.2", "requests==2.32.3",
@@ -117,6 +117,7 @@ def third_party_imports(path: Path) -> set[str]:
 
 
 def student_files() -> list[Path]:
+    """What a student's kernel runs: helpers/, the lectures and the student assignments."""
     return [*sorted((ROOT / "helpers").rglob("*.py")), *sorted((ROOT / "lectures").glob("*.ipynb")),
             *sorted((ROOT / "assignments").rglob("*.ipynb"))]
 
@@ -162,6 +163,7 @@ def test_the_import_scan_sees_notebooks_and_function_level_imports(tmp_path, mod
 
 
 def makefile_extras() -> set[str]:
+    """The extras the Makefile's setup target installs."""
     line = next(line for line in (ROOT / "Makefile").read_text().splitlines()
                 if "pip install" in line and " -e " in line)
     return set(re.search(r"-e '?\.\[([^\]]*)\]", line)[1].split(","))
@@ -252,6 +254,7 @@ def installed(venv: Path) -> dict[str, str]:
 
 
 def pip_check(venv: Path) -> str:
+    """What ``pip check`` finds broken in a virtual environment ("" when nothing)."""
     result = subprocess.run([venv / "bin" / "python", "-m", "pip", "check"], capture_output=True,
                             text=True, check=False)
     return "" if result.returncode == 0 else result.stdout + result.stderr
@@ -339,16 +342,19 @@ def run_in_colab_like_kernel(venv: Path, cells: list[str], folder: Path) -> nbfo
 
 
 def seconds(cell) -> float:
+    """How long an executed cell ran (nbclient's timing metadata)."""
     timing = cell.metadata["execution"]
     return (datetime.fromisoformat(timing["shell.execute_reply"])
             - datetime.fromisoformat(timing["iopub.execute_input"])).total_seconds()
 
 
 def text_of(cell) -> str:
+    """The stdout and stderr an executed cell printed."""
     return "".join(output.get("text", "") for output in cell.outputs if output.output_type == "stream")
 
 
 def errors_of(notebook) -> list[str]:
+    """One line per error output of an executed notebook."""
     return [f"cell {index}: {output.ename}: {output.evalue}"
             for index, cell in enumerate(notebook.cells) if cell.cell_type == "code"
             for output in cell.outputs if output.output_type == "error"]
