@@ -16,7 +16,7 @@ setup: $(STAMP)
 $(STAMP): pyproject.toml scripts/install-system-packages.sh
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -e '.[instructor,test]'
 	bash scripts/install-system-packages.sh
 	touch $(STAMP)
 

@@ -21,12 +21,9 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from course import release
 from course.errors import CourseError
-from course.grading import check, grade
-from course.site import build
 
-__all__ = ["COMMANDS", "Command", "main"]
+__all__ = ["Command", "commands", "main"]
 
 
 @dataclass(frozen=True)
@@ -47,26 +44,42 @@ class Command:
     run: Callable[[argparse.Namespace], int]
 
 
-COMMANDS = (
-    Command("release", "regenerate the student versions", release.add_arguments,
-            release.release_command),
-    Command("grade", "autograde a folder or zip of submissions", grade.add_grade_arguments,
-            grade.grade_command),
-    Command("feedback", "write HTML feedback from the gradebook",
-            grade.add_gradebook_arguments, grade.feedback_command),
-    Command("export", "write grades.csv from the gradebook", grade.add_gradebook_arguments,
-            grade.export_command),
-    Command("check", "prove every assignment is sound", check.add_arguments,
-            check.check_command),
-    Command("build", "build the course site into build/", build.add_arguments,
-            build.build_command),
-)
+def commands() -> tuple[Command, ...]:
+    """The sub-commands, in ``course --help`` order.
+
+    Their modules are imported here, on first use, so that ``course`` can say which extra
+    is missing when a student's base install lacks the instructor's tools.
+
+    Returns:
+        One :class:`Command` per sub-command.
+
+    Raises:
+        ModuleNotFoundError: when the ``[instructor]`` extra is not installed.
+    """
+    from course import release
+    from course.grading import check, grade
+    from course.site import build
+
+    return (
+        Command("release", "regenerate the student versions", release.add_arguments,
+                release.release_command),
+        Command("grade", "autograde a folder or zip of submissions", grade.add_grade_arguments,
+                grade.grade_command),
+        Command("feedback", "write HTML feedback from the gradebook",
+                grade.add_gradebook_arguments, grade.feedback_command),
+        Command("export", "write grades.csv from the gradebook", grade.add_gradebook_arguments,
+                grade.export_command),
+        Command("check", "prove every assignment is sound", check.add_arguments,
+                check.check_command),
+        Command("build", "build the course site into build/", build.add_arguments,
+                build.build_command),
+    )
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="course", description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
-    for command in COMMANDS:
+    for command in commands():
         command_parser = sub.add_parser(command.name, help=command.help)
         command.add_arguments(command_parser)
         command_parser.set_defaults(run=command.run)
@@ -80,10 +93,17 @@ def main(argv: list[str] | None = None) -> int:
         argv: the arguments after ``course``.
 
     Returns:
-        0 on success, 1 when a step failed, 2 on bad input (the error is printed on stderr
-        as ``course COMMAND: error: ...``; nothing is written).
+        0 on success, 1 when a step failed or the instructor's tools are not installed, 2 on
+        bad input (the error is printed on stderr as ``course COMMAND: error: ...``; nothing
+        is written).
     """
-    args = _parser().parse_args(argv)
+    try:
+        parser = _parser()
+    except ModuleNotFoundError as error:  # a student's base install has no instructor tools
+        print(f"course: {error} (the instructor's tools are an extra: "
+              f"pip install \"cnn-course[instructor]\")", file=sys.stderr)
+        return 1
+    args = parser.parse_args(argv)
     try:
         return int(args.run(args) or 0)
     except CourseError as error:

@@ -61,10 +61,13 @@ def setup_cell_source(*, call_setup: bool = True) -> str:
     """
     url, branch = repository()
     lines = [
+        "import importlib.util",
         "import sys",
         "",
-        "if \"google.colab\" in sys.modules:  # Colab: install the course package first",
-        f"    %pip install -q \"cnn-course @ git+{url}@{branch}\"",
+        "if \"google.colab\" in sys.modules and importlib.util.find_spec(\"helpers\") is None:",
+        "    # Colab: install the course package once per runtime (quietly, nothing to restart)",
+        "    !pip install -q --disable-pip-version-check --root-user-action=ignore \\",
+        f"        \"cnn-course @ git+{url}@{branch}\"",
         "",
         "import helpers" if call_setup else "import helpers  # noqa: F401 (quiets TensorFlow's logs)",
     ]

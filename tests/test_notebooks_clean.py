@@ -19,7 +19,6 @@ import re
 import shutil
 import subprocess
 import sys
-import types
 from pathlib import Path
 
 import nbformat
@@ -92,25 +91,6 @@ def test_notebook_starts_with_badge_and_setup_cell(relative: Path) -> None:
         assert second.source == colab.setup_cell_source()
     else:
         assert second.source == expected_setup(second.source)
-
-
-@pytest.mark.parametrize("in_colab", [False, True], ids=["local", "colab"])
-def test_setup_cell_installs_only_in_colab(in_colab: bool, monkeypatch) -> None:
-    from IPython.core.inputtransformer2 import TransformerManager
-
-    magics: list[tuple[str, str]] = []
-
-    class Shell:
-        def run_line_magic(self, name: str, line: str) -> None:
-            magics.append((name, line))
-
-    if in_colab:
-        monkeypatch.setitem(sys.modules, "google.colab", types.ModuleType("google.colab"))
-    code = TransformerManager().transform_cell(colab.setup_cell_source(call_setup=False))
-    exec(compile(code, "<setup cell>", "exec"), {"get_ipython": Shell})  # noqa: S102
-    repository, branch = configured_repository()
-    expected = [("pip", f'install -q "cnn-course @ git+https://github.com/{repository}@{branch}"')]
-    assert magics == (expected if in_colab else [])
 
 
 @pytest.mark.parametrize("name", sorted(set(LECTURE_FILES) | set(OUTLINE_FILES)))
