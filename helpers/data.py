@@ -48,8 +48,9 @@ from helpers.datafiles import (
     mirror_dir,
     search,
 )
+from helpers.devices import accelerator_visible
 from helpers.idx import read_idx
-from helpers.profiles import resolve_profile
+from helpers.profiles import current_settings, resolve_profile
 from helpers.shapes import SHAPE_CLASSES, make_shapes
 
 __all__ = [
@@ -215,20 +216,11 @@ def _shapes(n_train: int | None, n_test: int | None, image_size: int = 32):
 
 
 # ---------------------------------------------------------------- offline behaviour
-def _accelerator_visible() -> bool:
-    """A GPU or TPU seen without importing TensorFlow (a device file or a TPU address)."""
-    if os.environ.get("TPU_NAME") or os.environ.get("COLAB_TPU_ADDR"):
-        return True
-    return Path("/dev/nvidia0").exists()
-
-
 def _active_profile() -> str:
     """The profile of ``helpers.setup()`` if TensorFlow is loaded, else from the environment."""
     if "tensorflow" in sys.modules:
-        from helpers.environment import current_settings
-
         return current_settings().profile
-    return resolve_profile(has_accelerator=_accelerator_visible())
+    return resolve_profile(has_accelerator=accelerator_visible())
 
 
 def _looked_in(data_dir: Path | None) -> str:

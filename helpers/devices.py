@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
-__all__ = ["accelerator_kind", "describe_devices"]
+__all__ = ["accelerator_kind", "accelerator_visible", "describe_devices"]
 
 
 def _tpu_address() -> str | None:
     return os.environ.get("TPU_NAME") or os.environ.get("COLAB_TPU_ADDR")
+
+
+def accelerator_visible() -> bool:
+    """Return whether a GPU or TPU is present, judged without importing TensorFlow.
+
+    A TPU address (``TPU_NAME``, ``COLAB_TPU_ADDR``) or an NVIDIA device file counts.
+    """
+    return bool(_tpu_address()) or Path("/dev/nvidia0").exists()
 
 
 def accelerator_kind() -> str:

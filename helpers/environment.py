@@ -17,12 +17,9 @@ import warnings
 from collections.abc import Iterator
 
 from helpers._checks import check_int
-from helpers.profiles import Settings, get_settings
+from helpers.profiles import Settings, get_settings, use_settings
 
 __all__ = ["setup", "quiet_tensorflow", "in_colab"]
-
-_current: Settings | None = None
-
 
 @contextlib.contextmanager
 def silenced_stderr_fd() -> Iterator[None]:
@@ -78,11 +75,6 @@ def in_colab() -> bool:
     return "google.colab" in sys.modules or "COLAB_RELEASE_TAG" in os.environ
 
 
-def current_settings() -> Settings:
-    """Settings of the last ``setup()`` call, or fresh ones for the environment's profile."""
-    return _current if _current is not None else get_settings()
-
-
 def setup(profile: str | None = None, seed: int = 42, *, verbose: bool = True) -> Settings:
     """Prepare a notebook: profile, seeds, plot style, and a short report.
 
@@ -100,7 +92,6 @@ def setup(profile: str | None = None, seed: int = 42, *, verbose: bool = True) -
         >>> settings.epochs                  # doctest: +SKIP
         2
     """
-    global _current
     seed = check_int(seed, param="seed", owner="setup", minimum=0, allowed="a non-negative int")
     quiet_tensorflow()
     import keras
@@ -118,7 +109,7 @@ def setup(profile: str | None = None, seed: int = 42, *, verbose: bool = True) -
     precision = use_mixed_precision()
     use_course_style()
     warnings.filterwarnings("ignore", category=DeprecationWarning)
-    _current = settings
+    use_settings(settings)
     if verbose:
         sizes = "all data" if settings.n_train is None else f"n_train={settings.n_train}"
         print(f"Python {platform.python_version()} | TensorFlow {tf.__version__} | "

@@ -12,7 +12,8 @@ import os
 from dataclasses import dataclass, replace
 from typing import Any
 
-__all__ = ["PROFILES", "Settings", "get_settings", "resolve_profile"]
+__all__ = ["PROFILES", "Settings", "current_settings", "get_settings", "resolve_profile",
+           "use_settings"]
 
 PROFILES = ("fast", "full", "auto")
 ENV_VAR = "COURSE_PROFILE"
@@ -96,3 +97,29 @@ def get_settings(profile: str | None = None, *, seed: int = 42, device: str = "C
     """Settings for ``profile`` (resolved as in :func:`resolve_profile`)."""
     name = resolve_profile(profile, has_accelerator=has_accelerator)
     return Settings(profile=name, seed=seed, device=device, **_DEFAULTS[name])
+
+
+_current: Settings | None = None
+
+
+def current_settings() -> Settings:
+    """Return the settings of the last ``helpers.setup()``, else fresh ones for the profile.
+
+    Example:
+        >>> current_settings().profile in ("fast", "full")     # doctest: +SKIP
+        True
+    """
+    return _current if _current is not None else get_settings()
+
+
+def use_settings(settings: Settings | None) -> None:
+    """Make ``settings`` the current settings (``None`` forgets them); ``setup()`` calls it.
+
+    Raises:
+        TypeError: when ``settings`` is neither a :class:`Settings` nor ``None``.
+    """
+    global _current
+    if settings is not None and not isinstance(settings, Settings):
+        raise TypeError(f"The 'settings' parameter of use_settings must be a Settings or None; "
+                        f"got {type(settings).__name__}.")
+    _current = settings

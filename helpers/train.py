@@ -24,7 +24,9 @@ from typing import Any
 
 import numpy as np
 
+from helpers import devices
 from helpers._checks import check_int
+from helpers.profiles import current_settings
 
 __all__ = ["fit", "get_strategy", "set_seed", "use_mixed_precision"]
 
@@ -100,9 +102,7 @@ def get_strategy() -> Any:
     """
     import tensorflow as tf
 
-    from helpers.devices import accelerator_kind
-
-    if accelerator_kind() == "TPU":
+    if devices.accelerator_kind() == "TPU":
         # A TPU node is reached over gRPC (TPU_NAME, or COLAB_TPU_ADDR on old Colab
         # runtimes); a TPU VM has its cores attached locally.
         colab = os.environ.get("COLAB_TPU_ADDR")
@@ -149,9 +149,7 @@ def use_mixed_precision() -> str:
     """
     import keras
 
-    from helpers.devices import accelerator_kind
-
-    kind = accelerator_kind()
+    kind = devices.accelerator_kind()
     if kind == "TPU":
         keras.config.set_dtype_policy("mixed_bfloat16")
     elif kind == "GPU" and _gpus_gain_from_float16():
@@ -300,8 +298,6 @@ def fit(model: Any, x: Any, y: Any = None, *, validation_data: Any = None,
     """
     import keras
 
-    from helpers.environment import current_settings
-
     if not isinstance(model, keras.Model):
         raise TypeError(f"The 'model' parameter of fit must be a keras.Model; "
                         f"got {type(model).__name__}.")
@@ -354,9 +350,7 @@ def fit(model: Any, x: Any, y: Any = None, *, validation_data: Any = None,
     validation = _validation_pipeline(validation_data, model, validation_batch_size, cache)
 
     if model.dtype_policy.name.startswith("mixed"):
-        from helpers.devices import accelerator_kind
-
-        if accelerator_kind() == "CPU":
+        if devices.accelerator_kind() == "CPU":
             warnings.warn(f"The model computes in {model.dtype_policy.name!r}, which is slower "
                           "than 'float32' on a CPU; build it with the float32 policy.",
                           stacklevel=2)

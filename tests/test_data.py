@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import helpers.environment
+import helpers.profiles
 from helpers import datafiles, downloads
 from helpers.data import DATASETS, StandInWarning, describe_data_source, load_dataset
 from helpers.downloads import PublishedFile, fetch
@@ -57,7 +57,7 @@ def profile(monkeypatch):
     """Set the profile through COURSE_PROFILE (and forget any earlier helpers.setup())."""
     def use(name: str) -> None:
         monkeypatch.setenv("COURSE_PROFILE", name)
-        monkeypatch.setattr(helpers.environment, "_current", None)
+        monkeypatch.setattr(helpers.profiles, "_current", None)
     return use
 
 

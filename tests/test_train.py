@@ -15,7 +15,7 @@ import pytest
 import tensorflow as tf
 
 import helpers  # noqa: F401  (quiet TensorFlow before it is imported)
-from helpers.environment import current_settings
+from helpers.profiles import current_settings
 from helpers.train import fit, get_strategy, set_seed, use_mixed_precision
 
 
