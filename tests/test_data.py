@@ -1,4 +1,4 @@
-"""helpers.data, helpers.idx, helpers.downloads: real MNIST, mirrors, checksums, downloads,
+"""helpers.data (load_dataset, files, idx, downloads): real MNIST, mirrors, checksums, downloads,
 offline stand-ins and every documented error.
 
 No test touches the real Keras cache or the network: HOME and KERAS_HOME point into tmp_path
@@ -29,10 +29,16 @@ import numpy as np
 import pytest
 
 import helpers.profiles
-from helpers import datafiles, downloads
-from helpers.data import DATASETS, StandInWarning, describe_data_source, load_dataset
-from helpers.downloads import PublishedFile, fetch
-from helpers.idx import parse_idx, read_idx
+from helpers.data import (
+    DATASETS,
+    StandInWarning,
+    describe_data_source,
+    downloads,
+    files,
+    load_dataset,
+)
+from helpers.data.downloads import PublishedFile, fetch
+from helpers.data.idx import parse_idx, read_idx
 
 MNIST_TEST_COUNTS = [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]  # its README
 MNIST_FIRST_TEN = [7, 2, 1, 0, 4, 1, 4, 9, 5, 9]
@@ -66,8 +72,8 @@ def _cache(tmp_path: Path) -> Path:
 
 
 def _patch_file(monkeypatch, key: str, **changes) -> None:
-    spec = dataclasses.replace(datafiles.DATA_FILES[key], **changes)
-    monkeypatch.setitem(datafiles.DATA_FILES, key, spec)
+    spec = dataclasses.replace(files.DATA_FILES[key], **changes)
+    monkeypatch.setitem(files.DATA_FILES, key, spec)
 
 
 def _sha256(path: Path) -> str:

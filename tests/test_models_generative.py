@@ -355,7 +355,7 @@ def test_localizer_heads_compile_with_cross_entropy_and_mse():
 
 
 def test_localizer_learns_boxes_and_classes_of_the_shapes_data():
-    from helpers.shapes import SHAPE_CLASSES, make_shapes
+    from helpers.data import SHAPE_CLASSES, make_shapes
     from helpers.vision import iou
 
     x, labels, boxes, _ = make_shapes(256, image_size=32, seed=0)

@@ -23,7 +23,7 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from helpers.idx import gunzip_if_compressed
+from helpers.data.idx import gunzip_if_compressed
 
 __all__ = ["PublishedFile", "fetch", "file_digest", "urlopen"]
 
