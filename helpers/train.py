@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 
 from helpers import devices
-from helpers._checks import check_int
+from helpers._checks import check_choice, check_int
 from helpers.profiles import current_settings
 
 __all__ = ["fit", "get_strategy", "set_seed", "use_mixed_precision"]
@@ -69,9 +69,8 @@ def set_seed(seed: int, *, deterministic_ops: bool | None = None) -> None:
         >>> set_seed(42)
     """
     seed = check_int(seed, param="seed", owner="set_seed", minimum=0, allowed=_NON_NEGATIVE)
-    if deterministic_ops not in (None, True, False):
-        raise ValueError("The 'deterministic_ops' parameter of set_seed must be one of "
-                         f"(None, True, False); got {deterministic_ops!r}.")
+    check_choice(deterministic_ops, param="deterministic_ops", owner="set_seed",
+                 allowed=(None, True, False))
     import keras
     import tensorflow as tf
 

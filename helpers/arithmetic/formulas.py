@@ -19,7 +19,7 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-from helpers._checks import check_int, is_int
+from helpers._checks import check_bool, check_int, is_int
 
 __all__ = [
     "conv_mult_count", "conv_output_size", "conv_param_count", "dense_param_count",
@@ -56,12 +56,6 @@ def _ints(value: Any, name: str, func: str, minimum: int = 1) -> int | tuple[int
             raise ValueError(f"The {name!r} parameter of {func} must be {allowed}; got {value!r}.")
         return tuple(_int(v, name, func, minimum, allowed) for v in value)
     return _int(value, name, func, minimum, allowed)
-
-
-def _bool(value: Any, name: str, func: str) -> bool:
-    if not isinstance(value, bool):
-        raise TypeError(f"The {name!r} parameter of {func} must be a bool; got {value!r}.")
-    return value
 
 
 def _padding(value: Any, func: str) -> str | int | tuple[int, ...]:
@@ -178,7 +172,7 @@ def conv_output_size(input_size: Size, kernel_size: Size, strides: Size = 1,
         (224, 224)
     """
     func = "conv_output_size"
-    _bool(exact, "exact", func)
+    check_bool(exact, param="exact", owner=func)
     rank, sizes = _output_sizes(func, input_size, kernel_size, strides, padding,
                                 dilation_rate, exact)
     return sizes[0] if rank is None else sizes
@@ -197,7 +191,7 @@ def conv_param_count(kernel_size: Size, in_channels: int, filters: int, use_bias
     filters = _int(filters, "filters", func)
     groups = _check_groups(func, groups, in_channels, filters)
     weights = _kernel_volume(kernel_size, func) * (in_channels // groups) * filters
-    return weights + (filters if _bool(use_bias, "use_bias", func) else 0)
+    return weights + (filters if check_bool(use_bias, param="use_bias", owner=func) else 0)
 
 
 def separable_conv_param_count(kernel_size: Size, in_channels: int, filters: int,
@@ -214,7 +208,7 @@ def separable_conv_param_count(kernel_size: Size, in_channels: int, filters: int
     filters = _int(filters, "filters", func)
     depth = in_channels * _int(depth_multiplier, "depth_multiplier", func)
     weights = _kernel_volume(kernel_size, func) * depth + depth * filters
-    return weights + (filters if _bool(use_bias, "use_bias", func) else 0)
+    return weights + (filters if check_bool(use_bias, param="use_bias", owner=func) else 0)
 
 
 def dense_param_count(in_units: int, units: int, use_bias: bool = True) -> int:
@@ -227,7 +221,7 @@ def dense_param_count(in_units: int, units: int, use_bias: bool = True) -> int:
     func = "dense_param_count"
     units = _int(units, "units", func)
     weights = _int(in_units, "in_units", func) * units
-    return weights + (units if _bool(use_bias, "use_bias", func) else 0)
+    return weights + (units if check_bool(use_bias, param="use_bias", owner=func) else 0)
 
 
 def conv_mult_count(input_shape: Sequence[int], kernel_size: Size, filters: int,

@@ -16,7 +16,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from helpers.arithmetic.formulas import _bool, _dtype_bytes
+from helpers._checks import check_bool
+from helpers.arithmetic.formulas import _dtype_bytes
 
 __all__ = ["LayerRow", "ModelTable", "model_table"]
 
@@ -266,6 +267,6 @@ def model_table(model: Any, *, expand_nested: bool = True) -> ModelTable:
         raise ValueError(f"The 'model' parameter of {func} must be a built model; got the "
                          f"unbuilt model {model.name!r}. Start it with keras.Input(shape) "
                          "or call model.build(input_shape) first.")
-    _bool(expand_nested, "expand_nested", func)
+    check_bool(expand_nested, param="expand_nested", owner=func)
     return ModelTable(str(getattr(model, "name", "model")),
                       tuple(_rows(model, "", expand_nested)))

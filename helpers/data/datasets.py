@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
+from helpers._checks import check_bool, check_choice, is_int
 from helpers.data.digits import DIGITS_SIZES, load_digits_like_mnist
 from helpers.data.files import (
     DATA_FILES,
@@ -83,7 +84,7 @@ _SPLITS = ("train", "test")
 def _check_count(value, parameter: str, name: str, split: int) -> int | None:
     if value is None:
         return None
-    if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 0:
+    if not is_int(value) or value < 0:
         raise ValueError(f"The {parameter!r} parameter of load_dataset must be None or an int "
                          f">= 0; got {value!r}.")
     available = SIZES[name][split]
@@ -95,9 +96,7 @@ def _check_count(value, parameter: str, name: str, split: int) -> int | None:
 
 
 def _check_arguments(name, n_train, n_test, data_dir, download):
-    if not isinstance(name, str) or name not in DATASETS:
-        raise ValueError(f"The 'name' parameter of load_dataset must be one of {DATASETS}; "
-                         f"got {name!r}.")
+    check_choice(name, param="name", owner="load_dataset", allowed=DATASETS)
     counts = (_check_count(n_train, "n_train", name, 0), _check_count(n_test, "n_test", name, 1))
     if data_dir is not None:
         if not isinstance(data_dir, (str, os.PathLike)):
@@ -107,9 +106,7 @@ def _check_arguments(name, n_train, n_test, data_dir, download):
         if data_dir.exists() and not data_dir.is_dir():
             raise ValueError(f"The 'data_dir' parameter of load_dataset must be a folder; "
                              f"got {str(data_dir)!r}, which is a file.")
-    if not isinstance(download, bool):
-        raise TypeError(f"The 'download' parameter of load_dataset must be a bool; "
-                        f"got {download!r}.")
+    check_bool(download, param="download", owner="load_dataset")
     return counts, data_dir
 
 

@@ -23,7 +23,7 @@ from __future__ import annotations
 import keras
 from keras import layers
 
-from helpers.models._checks import check_input_shape, check_num_classes, check_rate
+from helpers._checks import check_input_shape, check_num_classes, check_number
 from helpers.models.layers import LocalResponseNormalization
 
 __all__ = ["build_alexnet"]
@@ -73,7 +73,7 @@ def build_alexnet(
     num_classes = check_num_classes(num_classes, owner=builder)
     if not isinstance(lrn, bool):
         raise ValueError(f"The 'lrn' parameter of {builder} must be True or False; got {lrn!r}.")
-    rate = check_rate(dropout, param="dropout", owner=builder)
+    rate = check_number(dropout, param="dropout", owner=builder, interval="[0, 1)")
 
     inputs = keras.Input(shape=shape, name="In")  # 227 x 227 x 3
     x = layers.Conv2D(96, 11, strides=4, activation="relu", name="C1")(inputs)  # 55 x 55 x 96

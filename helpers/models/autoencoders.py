@@ -27,7 +27,7 @@ from typing import Any
 import keras
 from keras import layers
 
-from helpers.models._checks import check_choice, check_int, check_sizes
+from helpers._checks import check_choice, check_int, check_sizes
 
 __all__ = ["Autoencoder", "build_autoencoder"]
 

@@ -23,7 +23,7 @@ from collections.abc import Sequence
 import keras
 from keras import layers
 
-from helpers.models._checks import check_input_shape, check_int, check_num_classes, check_sizes
+from helpers._checks import check_input_shape, check_int, check_num_classes, check_sizes
 
 __all__ = ["build_gap_classifier"]
 

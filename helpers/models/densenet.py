@@ -18,11 +18,11 @@ from __future__ import annotations
 import keras
 from keras import layers
 
-from helpers.models._checks import (
+from helpers._checks import (
     check_choice,
     check_classifier_options,
-    check_fraction,
     check_int,
+    check_number,
 )
 from helpers.models.blocks import (
     BN_EPSILON,
@@ -81,7 +81,7 @@ def build_densenet(input_shape: tuple[int, int, int] = (224, 224, 3),
     check_choice(depth, param="depth", owner=owner, allowed=tuple(DENSENET_VARIANTS))
     blocks = DENSENET_VARIANTS[depth]
     check_int(growth_rate, param="growth_rate", owner=owner)
-    check_fraction(reduction, param="reduction", owner=owner)
+    check_number(reduction, param="reduction", owner=owner, interval="(0, 1]")
     input_shape, num_classes = check_classifier_options(
         input_shape, num_classes, include_top, pooling, owner=owner, min_size=MIN_SIZE,
         hint=SIZE_HINT)

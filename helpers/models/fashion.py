@@ -10,7 +10,7 @@ from __future__ import annotations
 import keras
 from keras import layers
 
-from helpers.models._checks import check_input_shape, check_num_classes, check_rate
+from helpers._checks import check_input_shape, check_num_classes, check_number
 
 __all__ = ["build_fashion_cnn"]
 
@@ -49,7 +49,7 @@ def build_fashion_cnn(
     builder = "build_fashion_cnn"
     shape = check_input_shape(input_shape, owner=builder, min_size=MIN_SIZE)
     num_classes = check_num_classes(num_classes, owner=builder)
-    rate = check_rate(dropout, param="dropout", owner=builder)
+    rate = check_number(dropout, param="dropout", owner=builder, interval="[0, 1)")
 
     inputs = keras.Input(shape=shape, name="input")  # 28 x 28 x 1
     x = inputs

@@ -28,7 +28,7 @@ from __future__ import annotations
 import keras
 from keras import layers
 
-from helpers.models._checks import check_input_shape, check_num_classes, check_rate
+from helpers._checks import check_input_shape, check_num_classes, check_number
 from helpers.models.blocks import inception_module
 from helpers.models.layers import LocalResponseNormalization
 
@@ -122,7 +122,7 @@ def build_googlenet(
     num_classes = check_num_classes(num_classes, owner=builder)
     if not isinstance(lrn, bool):
         raise ValueError(f"The 'lrn' parameter of {builder} must be True or False; got {lrn!r}.")
-    rate = check_rate(dropout, param="dropout", owner=builder)
+    rate = check_number(dropout, param="dropout", owner=builder, interval="[0, 1)")
 
     inputs = keras.Input(shape=shape, name="input")  # 224 x 224 x 3
     x = layers.Conv2D(64, 7, strides=2, padding="same", activation="relu", name="conv1")(inputs)

@@ -17,7 +17,7 @@ from __future__ import annotations
 import keras
 from keras import layers
 
-from helpers.models._checks import check_input_shape, check_num_classes
+from helpers._checks import check_input_shape, check_num_classes
 
 __all__ = ["build_lenet5"]
 

@@ -22,7 +22,7 @@ from collections.abc import Sequence
 import keras
 from keras import layers
 
-from helpers.models._checks import check_choice, check_input_shape, check_num_classes, check_sizes
+from helpers._checks import check_choice, check_input_shape, check_num_classes, check_sizes
 
 __all__ = ["build_localizer"]
 

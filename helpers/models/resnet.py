@@ -31,7 +31,7 @@ from typing import Any
 import keras
 from keras import layers
 
-from helpers.models._checks import check_choice, check_classifier_options, check_int
+from helpers._checks import check_choice, check_classifier_options, check_int
 from helpers.models.blocks import (
     classifier_head,
     conv_bn_act,

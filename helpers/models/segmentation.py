@@ -29,7 +29,7 @@ from typing import Any
 import keras
 from keras import layers
 
-from helpers.models._checks import check_int, check_num_classes, check_sizes
+from helpers._checks import check_bool, check_int, check_num_classes, check_sizes
 
 __all__ = ["build_fcn", "build_unet", "fcn_output_size"]
 
@@ -93,9 +93,7 @@ def build_unet(
     owner = "build_unet"
     check_int(base_filters, param="base_filters", owner=owner)
     check_int(depth, param="depth", owner=owner)
-    if not isinstance(batch_norm, bool):
-        raise TypeError(f"The 'batch_norm' parameter of {owner} must be a bool; "
-                        f"got {batch_norm!r}.")
+    check_bool(batch_norm, param="batch_norm", owner=owner)
     shape = _check_image_shape(input_shape, owner)
     check_num_classes(num_classes, owner=owner)
     factor = 2**depth

@@ -31,7 +31,7 @@ from typing import Any
 import keras
 from keras import layers, ops
 
-from helpers.models._checks import check_choice, check_int, check_sizes
+from helpers._checks import check_choice, check_int, check_sizes
 from helpers.models.autoencoders import Autoencoder, _check_shape
 
 __all__ = ["Sampling", "VariationalAutoencoder", "build_vae"]

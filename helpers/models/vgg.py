@@ -14,7 +14,7 @@ import warnings
 import keras
 from keras import layers
 
-from helpers.models._checks import (
+from helpers._checks import (
     POOLINGS,
     check_choice,
     check_input_shape,

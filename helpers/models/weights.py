@@ -21,6 +21,7 @@ from typing import Any
 
 import keras
 
+from helpers._checks import check_choice
 from helpers.profiles import resolve_profile
 
 __all__ = ["PRETRAINED", "pretrained", "transfer_weights"]
@@ -144,9 +145,7 @@ def pretrained(name: str, *, input_shape: tuple[int, int, int] | None = None,
         >>> model.output_shape                                                  # doctest: +SKIP
         (None, 2048)
     """
-    if name not in PRETRAINED:
-        raise ValueError(f"The 'name' parameter of pretrained must be one of "
-                         f"{tuple(PRETRAINED)}; got {name!r}.")
+    check_choice(name, param="name", owner="pretrained", allowed=PRETRAINED)
     application, builder_name, options, side = PRETRAINED[name]
     default_shape = (side, side, 3)
     if input_shape is None:

@@ -19,7 +19,7 @@ from typing import Any
 import keras
 from keras import layers
 
-from helpers.models._checks import check_classifier_options, check_int
+from helpers._checks import check_classifier_options, check_int
 from helpers.models.blocks import classifier_head, separable_conv_block
 
 __all__ = ["build_xception"]

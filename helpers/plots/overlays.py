@@ -8,6 +8,7 @@ from typing import Any
 import matplotlib
 import numpy as np
 
+from helpers._checks import check_choice, check_number
 from helpers.plots.base import _array, _axes, _displayable
 
 __all__ = ["BOX_FORMATS", "show_boxes", "show_heatmap"]
@@ -63,9 +64,7 @@ def show_boxes(image: Any, boxes: Any, *, labels: Sequence[Any] | None = None,
         >>> show_boxes(np.zeros((64, 64)), [[0.1, 0.2, 0.5, 0.6]], labels=["cat"])
         <Figure size 400x400 with 1 Axes>
     """
-    if box_format not in BOX_FORMATS:
-        raise ValueError(f"The 'box_format' parameter of show_boxes must be one of "
-                         f"{BOX_FORMATS}; got {box_format!r}.")
+    check_choice(box_format, param="box_format", owner="show_boxes", allowed=BOX_FORMATS)
     from matplotlib.patches import Rectangle
 
     image = _image(image, "show_boxes")
@@ -151,9 +150,7 @@ def show_heatmap(image: Any, heatmap: Any, *, alpha: float = 0.4, cmap: str = "j
         raise ValueError("The 'heatmap' parameter of show_heatmap must be a finite 2-D array "
                          f"(h, w); got shape {np.shape(heatmap)}"
                          f"{'' if heat.ndim != 2 else ' with NaN or inf'}.")
-    if isinstance(alpha, bool) or not isinstance(alpha, (int, float)) or not 0 <= alpha <= 1:
-        raise ValueError(f"The 'alpha' parameter of show_heatmap must be a number in [0, 1]; "
-                         f"got {alpha!r}.")
+    alpha = check_number(alpha, param="alpha", owner="show_heatmap", interval="[0, 1]")
     covered = _numbers(extent, 4, "extent", "(left, right, bottom, top) with left < right "
                        "and top < bottom (rows grow downwards)")
     if covered is not None and not (covered[0] < covered[1] and covered[3] < covered[2]):

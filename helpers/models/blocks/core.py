@@ -18,7 +18,7 @@ from typing import Any
 import keras  # noqa: F401  (the examples in the docstrings use it)
 from keras import layers
 
-from helpers.models._checks import check_choice, check_int, check_name
+from helpers._checks import check_choice, check_int, check_name
 
 __all__ = ["BN_EPSILON", "classifier_head", "conv_bn_act"]
 

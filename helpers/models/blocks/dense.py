@@ -14,7 +14,7 @@ from typing import Any
 import keras  # noqa: F401  (the examples in the docstrings use it)
 from keras import layers
 
-from helpers.models._checks import check_fraction, check_int, check_name
+from helpers._checks import check_int, check_name, check_number
 from helpers.models.blocks.core import BN_EPSILON
 
 __all__ = ["dense_block", "transition_block"]
@@ -79,7 +79,7 @@ def transition_block(x: Any, *, reduction: float, name: str) -> Any:
     """
     owner = "transition_block"
     check_name(name, owner=owner)
-    check_fraction(reduction, param="reduction", owner=owner)
+    check_number(reduction, param="reduction", owner=owner, interval="(0, 1]")
     x = layers.BatchNormalization(epsilon=BN_EPSILON, name=f"{name}_bn")(x)
     x = layers.Activation("relu", name=f"{name}_relu")(x)
     x = layers.Conv2D(int(x.shape[-1] * reduction), 1, use_bias=False, name=f"{name}_conv")(x)

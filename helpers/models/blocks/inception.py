@@ -14,7 +14,7 @@ from typing import Any
 import keras  # noqa: F401  (the examples in the docstrings use it)
 from keras import layers
 
-from helpers.models._checks import check_int, check_name
+from helpers._checks import check_int, check_name
 from helpers.models.blocks.core import BN_EPSILON, conv_bn_act
 
 __all__ = ["inception_module", "separable_conv_block"]

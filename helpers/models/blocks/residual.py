@@ -14,7 +14,7 @@ from typing import Any
 import keras  # noqa: F401  (the examples in the docstrings use it)
 from keras import layers
 
-from helpers.models._checks import check_choice, check_int, check_name
+from helpers._checks import check_choice, check_int, check_name
 from helpers.models.blocks.core import conv_bn_act
 
 __all__ = ["residual_unit", "resnext_block", "squeeze_excite"]
@@ -95,9 +95,7 @@ def residual_unit(x: Any, filters: int, *, kind: str = "basic", strides: int = 1
     check_int(filters, param="filters", owner=owner)
     check_choice(kind, param="kind", owner=owner, allowed=RESIDUAL_KINDS)
     check_int(strides, param="strides", owner=owner)
-    if projection is not None and not isinstance(projection, bool):
-        raise ValueError(f"The 'projection' parameter of residual_unit must be one of (None, "
-                         f"True, False); got {projection!r}.")
+    check_choice(projection, param="projection", owner=owner, allowed=(None, True, False))
     if se_ratio is not None:
         check_int(se_ratio, param="se_ratio", owner=owner)
     if kind == "basic" and groups != 1:
