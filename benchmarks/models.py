@@ -1,6 +1,6 @@
 """Every model of the zoo at its small configuration: build time, size, cost, training speed.
 
-For each entry of ``helpers.models.catalog.CATALOG`` (the configuration the tests and the
+For each entry of ``helpers.models.CATALOG`` (the configuration the tests and the
 lectures use), in one process on the CPU: the time to build the Keras model, its parameters
 and its multiplications for one image (``helpers.arithmetic.model_table``), the first
 training step (which traces the graph), and the median of ``--repeats`` further steps on a
@@ -71,7 +71,7 @@ def measure(entry, args, rng) -> dict:
     import keras
 
     from helpers.arithmetic import model_table
-    from helpers.models.catalog import build_entry
+    from helpers.models import build_entry
 
     keras.utils.clear_session(free_memory=True)
     start = time.perf_counter()
@@ -144,7 +144,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     import numpy as np
     import tensorflow as tf
 
-    from helpers.models.catalog import CATALOG
+    from helpers.models import CATALOG
     from helpers.train import set_seed
 
     entries = [e for e in CATALOG if not args.only or e.key in args.only]

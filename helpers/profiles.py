@@ -12,6 +12,8 @@ import os
 from dataclasses import dataclass, replace
 from typing import Any
 
+from helpers.devices import accelerator_kind
+
 __all__ = ["PROFILES", "Settings", "current_settings", "get_settings", "resolve_profile",
            "use_settings"]
 
@@ -86,8 +88,6 @@ def resolve_profile(profile: str | None = None, *, has_accelerator: bool | None 
     if profile != "auto":
         return profile
     if has_accelerator is None:
-        from helpers.devices import accelerator_kind
-
         has_accelerator = accelerator_kind() != "CPU"
     return "full" if has_accelerator else "fast"
 

@@ -21,7 +21,7 @@ from helpers._checks import (
     check_num_classes,
 )
 
-__all__ = ["VGG_CONFIGS", "build_vgg"]
+__all__ = ["VGG_CONFIGS", "VGG_FILTERS", "build_vgg"]
 
 # depth -> convolutions per block (paper, Table 1: A = 11, B = 13, D = 16, E = 19 weight layers)
 VGG_CONFIGS: dict[int, tuple[int, ...]] = {
@@ -30,7 +30,7 @@ VGG_CONFIGS: dict[int, tuple[int, ...]] = {
     16: (2, 2, 3, 3, 3),
     19: (2, 2, 4, 4, 4),
 }
-FILTERS = (64, 128, 256, 512, 512)  # filters of every convolution of blocks 1..5
+VGG_FILTERS = (64, 128, 256, 512, 512)  # filters of every convolution of blocks 1..5
 MIN_SIZE = 32  # five 2x2 poolings: 32 -> 16 -> 8 -> 4 -> 2 -> 1
 
 
@@ -85,7 +85,7 @@ def build_vgg(
 
     inputs = keras.Input(shape=shape, name="input_layer")  # 224 x 224 x 3
     x = inputs
-    for block, (convolutions, filters) in enumerate(zip(VGG_CONFIGS[depth], FILTERS), start=1):
+    for block, (convolutions, filters) in enumerate(zip(VGG_CONFIGS[depth], VGG_FILTERS), start=1):
         for index in range(1, convolutions + 1):
             x = layers.Conv2D(
                 filters,

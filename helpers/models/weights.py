@@ -17,26 +17,31 @@ from __future__ import annotations
 
 import os
 import warnings
+from collections.abc import Callable
 from typing import Any
 
 import keras
 
 from helpers._checks import check_choice
+from helpers.models.densenet import build_densenet
+from helpers.models.resnet import build_resnet
+from helpers.models.vgg import build_vgg
+from helpers.models.xception import build_xception
 from helpers.profiles import resolve_profile
 
 __all__ = ["PRETRAINED", "pretrained", "transfer_weights"]
 
 # name -> (keras.applications constructor, course builder, its options, default image side)
-PRETRAINED: dict[str, tuple[str, str, dict[str, Any], int]] = {
-    "resnet50": ("ResNet50", "build_resnet", {"depth": 50}, 224),
-    "resnet101": ("ResNet101", "build_resnet", {"depth": 101}, 224),
-    "resnet152": ("ResNet152", "build_resnet", {"depth": 152}, 224),
-    "xception": ("Xception", "build_xception", {}, 299),
-    "densenet121": ("DenseNet121", "build_densenet", {"depth": 121}, 224),
-    "densenet169": ("DenseNet169", "build_densenet", {"depth": 169}, 224),
-    "densenet201": ("DenseNet201", "build_densenet", {"depth": 201}, 224),
-    "vgg16": ("VGG16", "build_vgg", {"depth": 16}, 224),
-    "vgg19": ("VGG19", "build_vgg", {"depth": 19}, 224),
+PRETRAINED: dict[str, tuple[str, Callable[..., keras.Model], dict[str, Any], int]] = {
+    "resnet50": ("ResNet50", build_resnet, {"depth": 50}, 224),
+    "resnet101": ("ResNet101", build_resnet, {"depth": 101}, 224),
+    "resnet152": ("ResNet152", build_resnet, {"depth": 152}, 224),
+    "xception": ("Xception", build_xception, {}, 299),
+    "densenet121": ("DenseNet121", build_densenet, {"depth": 121}, 224),
+    "densenet169": ("DenseNet169", build_densenet, {"depth": 169}, 224),
+    "densenet201": ("DenseNet201", build_densenet, {"depth": 201}, 224),
+    "vgg16": ("VGG16", build_vgg, {"depth": 16}, 224),
+    "vgg19": ("VGG19", build_vgg, {"depth": 19}, 224),
 }
 IMAGENET_CLASSES = 1000
 
@@ -146,7 +151,7 @@ def pretrained(name: str, *, input_shape: tuple[int, int, int] | None = None,
         (None, 2048)
     """
     check_choice(name, param="name", owner="pretrained", allowed=PRETRAINED)
-    application, builder_name, options, side = PRETRAINED[name]
+    application, builder, options, side = PRETRAINED[name]
     default_shape = (side, side, 3)
     if input_shape is None:
         input_shape = default_shape
@@ -164,10 +169,8 @@ def pretrained(name: str, *, input_shape: tuple[int, int, int] | None = None,
                          "Pass include_top=False and add your own classifier.")
     resolved = resolve_profile(profile)  # validates before the slow part
 
-    from helpers import models
-
-    target = getattr(models, builder_name)(input_shape, num_classes, include_top=include_top,
-                                           pooling=pooling, **options)
+    target = builder(input_shape, num_classes, include_top=include_top, pooling=pooling,
+                     **options)
     try:
         source = getattr(keras.applications, application)(
             weights="imagenet", include_top=include_top, input_shape=input_shape,
