@@ -91,11 +91,9 @@ def _idx_bytes(array: np.ndarray) -> bytes:
 
 
 @pytest.fixture(scope="module")
-def mnist_test(request) -> tuple[np.ndarray, np.ndarray]:
+def mnist_test(mnist_mirror) -> tuple[np.ndarray, np.ndarray]:
     """The real MNIST test set decoded the way Keras decodes IDX (gzip + frombuffer)."""
-    folder = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "mnist"
-    if not (folder / "t10k-images-idx3-ubyte.gz").is_file():
-        pytest.skip("../shared/data/mnist is absent")
+    folder = mnist_mirror
     with gzip.open(folder / "t10k-images-idx3-ubyte.gz") as stream:
         images = np.frombuffer(stream.read(), np.uint8, offset=16).reshape(-1, 28, 28)
     with gzip.open(folder / "t10k-labels-idx1-ubyte.gz") as stream:
