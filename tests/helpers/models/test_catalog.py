@@ -101,6 +101,7 @@ def test_catalog_keys_are_unique_and_cover_every_builder():
     assert builders <= {entry.builder.__name__ for entry in CATALOG}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("entry", CATALOG, ids=[entry.key for entry in CATALOG])
 def test_catalog_entry(entry, rng):
     keras.utils.clear_session(free_memory=True)
