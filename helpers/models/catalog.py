@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import keras
+import numpy as np
 
 from helpers.models.alexnet import build_alexnet
 from helpers.models.autoencoders import build_autoencoder
@@ -32,7 +33,7 @@ from helpers.models.vae import build_vae
 from helpers.models.vgg import build_vgg
 from helpers.models.xception import build_xception
 
-__all__ = ["CATALOG", "CatalogEntry", "build_entry"]
+__all__ = ["CATALOG", "CatalogEntry", "build_entry", "training_batch"]
 
 
 @dataclass(frozen=True)
@@ -79,3 +80,40 @@ CATALOG: tuple[CatalogEntry, ...] = (
 def build_entry(entry: CatalogEntry) -> keras.Model:
     """Build the Keras model of one catalog entry."""
     return entry.builder(**entry.kwargs)
+
+
+def training_batch(entry: CatalogEntry, model: keras.Model, batch_size: int,
+                   rng: np.random.Generator) -> tuple[dict[str, Any], Any, Any]:
+    """Return the compile arguments and a random batch ``(x, y)`` for one training step.
+
+    Args:
+        entry: the catalog entry.
+        model: its built model (an image output's size is read from it).
+        batch_size: examples in the batch.
+        rng: the NumPy generator the batch is drawn from.
+
+    Returns:
+        ``(compile_kwargs, x, y)``: the loss for the entry's kind of output (none for the
+        VAE, which brings its own), images in [0, 1] and matching random targets.
+
+    Example:
+        >>> entry = CATALOG[0]
+        >>> kwargs, x, y = training_batch(entry, build_entry(entry), 2, np.random.default_rng(0))
+        >>> kwargs, x.shape, y.shape
+        ({'loss': 'sparse_categorical_crossentropy'}, (2, 32, 32, 1), (2,))
+    """
+    x = rng.uniform(0, 1, size=(batch_size, *entry.kwargs["input_shape"])).astype("float32")
+    classes = entry.kwargs.get("num_classes")
+    sparse = "sparse_categorical_crossentropy"
+    if entry.output == "classifier":
+        return {"loss": sparse}, x, rng.integers(0, classes, size=(batch_size,))
+    if entry.output == "image" and classes:
+        cells = tuple(model.output.shape[1:3])
+        return {"loss": sparse}, x, rng.integers(0, classes, size=(batch_size, *cells))
+    if entry.output == "image":
+        return {"loss": "mse"}, x, x
+    if entry.output == "multi":
+        boxes = np.sort(rng.uniform(0, 1, size=(batch_size, 4)), axis=-1).astype("float32")
+        y = {"class": rng.integers(0, classes, size=(batch_size,)), "box": boxes}
+        return {"loss": {"class": sparse, "box": "mse"}}, x, y
+    return {}, x, None  # vae: the model's own loss (reconstruction + KL)

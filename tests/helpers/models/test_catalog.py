@@ -27,6 +27,7 @@ import pytest
 
 from helpers.arithmetic import model_table
 from helpers.models import CATALOG, build_entry
+from helpers.models.catalog import training_batch
 
 BATCH = 2
 FCN_CELLS = {"fcn": (1, 1)}  # build_fcn's default window_size is 32, the entry's input side
@@ -66,27 +67,6 @@ def expected_shapes(entry) -> dict[str, tuple]:
     raise AssertionError(f"unknown output kind {entry.output!r} of catalog entry {entry.key!r}")
 
 
-def training_batch(entry, model, rng):
-    """(compile arguments, x, y) of a random batch for the entry's output kind."""
-    x = rng.uniform(0, 1, size=(BATCH, *entry.kwargs["input_shape"])).astype("float32")
-    classes = entry.kwargs.get("num_classes")
-    sparse = "sparse_categorical_crossentropy"
-    if entry.output == "classifier":
-        return {"loss": sparse}, x, rng.integers(0, classes, size=(BATCH,))
-    if entry.output == "image" and classes:
-        cells = tuple(model.output.shape[1:3])
-        return {"loss": sparse}, x, rng.integers(0, classes, size=(BATCH, *cells))
-    if entry.output == "image":
-        return {"loss": "mse"}, x, x
-    if entry.output == "multi":
-        y = {
-            "class": rng.integers(0, classes, size=(BATCH,)),
-            "box": np.sort(rng.uniform(0, 1, size=(BATCH, 4)), axis=-1).astype("float32"),
-        }
-        return {"loss": {"class": sparse, "box": "mse"}}, x, y
-    return {}, x, None  # vae: the model's own loss (reconstruction + KL)
-
-
 @pytest.fixture(scope="module")
 def rng():
     return np.random.default_rng(7)
@@ -117,7 +97,7 @@ def test_catalog_entry(entry, rng):
     assert total == sum(layer.count_params() for layer in model.layers)
     assert total == model_table(model).total_params
 
-    compile_args, x, y = training_batch(entry, model, rng)
+    compile_args, x, y = training_batch(entry, model, BATCH, rng)
     # eagerly: tracing a graph for a single step costs far more than the step itself
     model.compile(optimizer=keras.optimizers.SGD(0.1), run_eagerly=True, **compile_args)
     before = [np.array(w) for w in model.trainable_weights]
