@@ -80,9 +80,8 @@ def check_choice(value: Any, *, param: str, owner: str, allowed: Collection[Any]
 POOLINGS = (None, "avg", "max")
 
 
-def check_input_shape(
-    input_shape: Any, *, owner: str, min_size: int = 1, hint: str = ""
-) -> tuple[int, int, int]:
+def check_input_shape(input_shape: Any, *, owner: str, min_size: int = 1, hint: str = "",
+                      unknown_sides: bool = False) -> tuple[Any, Any, int]:
     """Return ``input_shape`` as ``(height, width, channels)`` of positive ints.
 
     Args:
@@ -90,27 +89,35 @@ def check_input_shape(
         owner: the builder whose parameter it is.
         min_size: the smallest height and width the builder's downsamplings allow.
         hint: a sentence appended to the message when the image is too small.
+        unknown_sides: height and width may be ``None`` (a fully convolutional model).
+
+    Returns:
+        ``(height, width, channels)`` as Python ints (``None`` sides kept).
 
     Raises:
         ValueError: when it is not three positive ints, or the image is too small.
     """
     allowed = "(height, width, channels) of positive ints"
+    if unknown_sides:
+        allowed += " (height and width may be None)"
     if min_size > 1:
         allowed += f" with height and width >= {min_size}"
     try:
         shape = tuple(input_shape)
     except TypeError:
-        shape = None
-    if shape is None or len(shape) != 3 or not all(is_int(side) and side > 0 for side in shape):
+        shape = ()
+    if len(shape) != 3 or not all((is_int(side) and side > 0)
+                                  or (side is None and unknown_sides and axis < 2)
+                                  for axis, side in enumerate(shape)):
         raise ValueError(
             f"The 'input_shape' parameter of {owner} must be {allowed}; got {input_shape!r}."
         )
-    if min(shape[:2]) < min_size:
+    if any(side < min_size for side in shape[:2] if side is not None):
         raise ValueError(
             f"The 'input_shape' parameter of {owner} must be {allowed} (smaller inputs "
             f"shrink to nothing in its downsamplings); got {input_shape!r}.{hint}"
         )
-    return tuple(int(side) for side in shape)
+    return tuple(None if side is None else int(side) for side in shape)
 
 
 def check_num_classes(num_classes: Any, *, owner: str) -> int:

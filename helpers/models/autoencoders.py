@@ -27,7 +27,7 @@ from typing import Any
 import keras
 from keras import layers
 
-from helpers._checks import check_choice, check_int, check_sizes
+from helpers._checks import check_choice, check_input_shape, check_int, check_sizes, is_int
 
 __all__ = ["Autoencoder", "build_autoencoder"]
 
@@ -195,18 +195,19 @@ def _conv_parts(shape: tuple[int, ...], latent_dim: int, filters: tuple[int, ...
 
 
 def _check_shape(input_shape: Any, owner: str, *, conv: bool) -> tuple[int, ...]:
-    allowed = "(height, width, channels)" if conv else "a tuple of 1 to 3 sides such as (28, 28, 1)"
+    """The image shape of a convolutional autoencoder, or 1 to 3 sides for a dense one."""
+    if conv:
+        return check_input_shape(input_shape, owner=owner)
     try:
         shape = tuple(input_shape)
     except TypeError:
         shape = ()
-    sizes_ok = all(isinstance(s, int) and not isinstance(s, bool) and s > 0 for s in shape)
-    if not sizes_ok or not (len(shape) == 3 if conv else 1 <= len(shape) <= 3):
+    if not 1 <= len(shape) <= 3 or not all(is_int(side) and side > 0 for side in shape):
         raise ValueError(
-            f"The 'input_shape' parameter of {owner} must be {allowed} of positive ints; "
-            f"got {input_shape!r}."
+            f"The 'input_shape' parameter of {owner} must be a tuple of 1 to 3 sides such as "
+            f"(28, 28, 1) of positive ints; got {input_shape!r}."
         )
-    return shape
+    return tuple(int(side) for side in shape)
 
 
 def _check_noise_level(noise: str | None, level: Any, owner: str) -> float | None:
