@@ -1,14 +1,8 @@
 """Autoencoders (deck 000, "Autoencoders" to "Denoising Autoencoders"): stacked (dense),
 convolutional and denoising.
 
-An autoencoder learns to reconstruct its input through a bottleneck, the *latent
-representation* (or coding). The encoder narrows layer by layer, the decoder mirrors it, and
-the output layer matches the input layer. A denoising autoencoder corrupts its input with
-Gaussian noise or dropout during training only, so copying the input is no longer a solution.
-
-The returned model is an :class:`Autoencoder`: a functional Keras model whose encoder and
-decoder are sub-models (layers named ``"encoder"`` and ``"decoder"``), reachable as
-``model.encoder`` and ``model.decoder``.
+An autoencoder reconstructs its input through a bottleneck, the *latent representation*
+(or coding); a denoising one corrupts its input during training only.
 
 Example:
     >>> from helpers.models import build_autoencoder
@@ -69,17 +63,11 @@ def build_autoencoder(
 ) -> Autoencoder:
     """Build a stacked (dense) or convolutional autoencoder, optionally denoising.
 
-    ``kind="dense"`` is the deck's stacked autoencoder: flatten, Dense layers of ``units``
-    narrowing to ``latent_dim`` (784-100-30 with the defaults), then the mirror image back to
-    the input size (30-100-784) and a reshape. ``kind="conv"``: for every entry of
-    ``filters`` a 3x3 convolution and a 2x2 max pooling, a Dense coding layer of
-    ``latent_dim`` units, then a Dense layer back to the smallest feature map and, in reverse
-    order, 3x3 transposed convolutions of stride 2 up to the input size. Both end with a
-    sigmoid, so inputs should be scaled to [0, 1] (train with binary cross-entropy or MSE).
-
-    ``noise="gaussian"`` adds ``GaussianNoise(stddev=noise_level)`` (default 0.2) in front of
-    the encoder, ``noise="dropout"`` adds ``Dropout(rate=noise_level)`` (default 0.5); both
-    layers are named ``"noise"`` and are active in training only (the identity at inference).
+    ``kind="dense"``: Dense layers of ``units`` narrowing to ``latent_dim`` (784-100-30 with
+    the defaults) and their mirror image. ``kind="conv"``: a 3x3 convolution and a 2x2 max
+    pooling per entry of ``filters``, a Dense coding, and transposed convolutions back. Both
+    end with a sigmoid, so inputs are scaled to [0, 1]. A denoising model starts with a layer
+    named ``"noise"`` (``GaussianNoise`` or ``Dropout``), active in training only.
 
     Reference: G. E. Hinton, R. R. Salakhutdinov, "Reducing the Dimensionality of Data with
     Neural Networks", Science 2006 (stacked autoencoders); P. Vincent et al., "Extracting and

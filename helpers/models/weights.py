@@ -1,11 +1,6 @@
 """Weights between identical architectures, and the official ImageNet weights in the course's
 own models.
 
-``transfer_weights`` pairs the layers that have weights, in order, checks that every pair has
-the same class and the same weight shapes, and only then copies. ``pretrained`` builds
-keras.applications' model with ImageNet weights (Keras downloads them once into
-``~/.keras/models``), builds the course's model from scratch and copies the weights across.
-
 Example:
     >>> import keras
     >>> from helpers.models import build_resnet, transfer_weights
@@ -119,15 +114,11 @@ def _is_download_failure(error: BaseException) -> bool:
 def pretrained(name: str, *, input_shape: tuple[int, int, int] | None = None,
                num_classes: int = IMAGENET_CLASSES, include_top: bool = True,
                pooling: str | None = None, profile: str | None = None) -> keras.Model:
-    """The course's own model with the official ImageNet weights of keras.applications.
+    """Build the course's own model with the official ImageNet weights of keras.applications.
 
-    Builds ``keras.applications.X(weights="imagenet")`` (Keras downloads the weights once
-    into ``~/.keras/models``), builds the course's model with the same options, and copies
-    the weights with :func:`transfer_weights`.
-
-    Offline, in the ``full`` profile this raises an error that says how to fix it; in the
-    ``fast`` profile it warns in one line and returns the course's model with random
-    weights, so notebooks still run.
+    Keras downloads the weights once into ``~/.keras/models``; they are copied with
+    :func:`transfer_weights`. Offline, the ``fast`` profile warns in one line and returns the
+    model with random weights; the ``full`` profile raises an error saying how to fix it.
 
     Args:
         name: one of ``PRETRAINED`` (``"resnet50"``, ``"xception"``, ``"vgg16"``, ...).

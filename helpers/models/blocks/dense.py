@@ -22,14 +22,14 @@ __all__ = ["dense_block", "transition_block"]
 
 def dense_block(x: Any, num_layers: int, *, growth_rate: int, bottleneck: bool = True,
                 name: str) -> Any:
-    """A dense block (Huang et al., 2017, arXiv:1608.06993): ``num_layers`` layers, each
-    BN-ReLU-conv producing ``growth_rate`` channels concatenated to everything before it, so
-    the output has ``C_in + num_layers * growth_rate`` channels. With ``bottleneck=True``
-    (DenseNet-BC, as keras.applications) each layer first reduces to ``4 * growth_rate``
-    channels with BN-ReLU-1x1 conv.
+    """Apply a dense block: each layer's ``growth_rate`` maps are concatenated to all before it.
 
-    Layers of layer i: ``{name}_layer{i}_1_bn/_1_relu/_1_conv`` (bottleneck),
-    ``{name}_layer{i}_2_bn/_2_relu/_2_conv`` (3x3), ``{name}_layer{i}_concat``.
+    Each of the ``num_layers`` layers is BN-ReLU-3x3 conv, preceded with ``bottleneck=True``
+    (DenseNet-BC) by BN-ReLU-1x1 conv to ``4 * growth_rate`` channels; the output has
+    ``C_in + num_layers * growth_rate`` channels.
+
+    Reference: G. Huang, Z. Liu, L. van der Maaten, K. Q. Weinberger, "Densely Connected
+    Convolutional Networks", CVPR 2017 (arXiv:1608.06993).
 
     Args:
         x: input tensor.
@@ -37,6 +37,13 @@ def dense_block(x: Any, num_layers: int, *, growth_rate: int, bottleneck: bool =
         growth_rate: channels k each layer adds.
         bottleneck: use the 1x1 bottleneck (DenseNet-BC).
         name: prefix of the layer names.
+
+    Returns:
+        The output tensor.
+
+    Raises:
+        ValueError: for a size that is not a positive int, an unknown choice or an empty
+            ``name``.
 
     Example:
         >>> x = dense_block(keras.Input((8, 8, 16)), 4, growth_rate=4, name="dense1")
@@ -63,14 +70,18 @@ def dense_block(x: Any, num_layers: int, *, growth_rate: int, bottleneck: bool =
 
 
 def transition_block(x: Any, *, reduction: float, name: str) -> Any:
-    """A DenseNet transition layer: BN, ReLU, 1x1 convolution to ``int(C * reduction)``
-    channels, 2x2 average pooling with stride 2. Layers ``{name}_bn``, ``{name}_relu``,
-    ``{name}_conv``, ``{name}_pool``.
+    """Apply a DenseNet transition: BN, ReLU, 1x1 conv to ``int(C * reduction)``, 2x2 pooling.
 
     Args:
         x: input tensor.
         reduction: compression factor theta in (0, 1] (0.5 in DenseNet-BC).
         name: prefix of the layer names.
+
+    Returns:
+        The output tensor.
+
+    Raises:
+        ValueError: for a ``reduction`` outside (0, 1] or an empty ``name``.
 
     Example:
         >>> x = transition_block(keras.Input((8, 8, 64)), reduction=0.5, name="transition1")
