@@ -128,14 +128,13 @@ def keras_cache_dir() -> Path:
 
 
 def mirror_dir() -> Path | None:
-    """The offline mirror named by ``COURSE_DATA_DIR``, or ``None``."""
+    """Return the offline mirror named by ``COURSE_DATA_DIR``, or ``None``."""
     folder = os.environ.get(ENV_VAR)
     return Path(folder).expanduser() if folder else None
 
 
 def find_file(key: str, root: Path, dataset: str) -> Path | None:
-    """The first copy of ``DATA_FILES[key]`` (under any of its names) in ``root`` or the
-    dataset's sub-folders of it."""
+    """Return the first copy of ``DATA_FILES[key]`` in ``root`` or its dataset sub-folders."""
     spec = DATA_FILES[key]
     folders = dict.fromkeys([root, root / spec.cache_subdir,
                              *(root / sub for sub in FOLDERS[dataset])])
@@ -147,8 +146,12 @@ def find_file(key: str, root: Path, dataset: str) -> Path | None:
 
 
 def search(dataset: str, root: Path, splits: tuple[str, ...]) -> tuple[Found | None, list[str]]:
-    """The first format complete in ``root`` with its paths, else ``None`` and the keys
-    missing from the most complete format (for error messages)."""
+    """Return the first format complete in ``root`` with its paths.
+
+    Returns:
+        ``((format, paths), [])``, or ``(None, keys)`` with the keys missing from the most
+        complete format (for error messages).
+    """
     best_missing: list[str] = []
     best_present = -1
     for fmt in FORMATS[dataset]:
@@ -162,7 +165,7 @@ def search(dataset: str, root: Path, splits: tuple[str, ...]) -> tuple[Found | N
 
 
 def file_list(dataset: str, splits: tuple[str, ...]) -> str:
-    """The files a dataset's splits need, e.g. ``"mnist.npz (or train-images-...gz, ...)"``."""
+    """Return the files a dataset's splits need, e.g. ``"mnist.npz (or t10k-images-...)"``."""
     options = [", ".join(DATA_FILES[key].name for key in fmt.keys(splits))
                for fmt in FORMATS[dataset]]
     return options[0] + "".join(f" (or {option})" for option in options[1:])
@@ -171,7 +174,7 @@ def file_list(dataset: str, splits: tuple[str, ...]) -> str:
 # ---------------------------------------------------------------- reading and downloading
 def read_files(dataset: str, found: Found, splits: tuple[str, ...]
                ) -> SplitArrays:
-    """Verify every file against its checksum, then read ``{split: (images, labels)}``."""
+    """Verify every file against its checksum, then return ``{split: (images, labels)}``."""
     fmt, paths = found
     for key, path in paths.items():
         DATA_FILES[key].verify(path)
@@ -195,10 +198,16 @@ def download_files(dataset: str, root: Path, splits: tuple[str, ...]) -> None:
 
 def load_files(dataset: str, splits: tuple[str, ...], data_dir: Path | None, download: bool
                ) -> tuple[SplitArrays | None, str | None]:
-    """``(arrays, None)`` from the first place that has the files (``data_dir``; else
-    ``COURSE_DATA_DIR``, the Keras cache, the download), or ``(None, reason)``.
+    """Read a dataset's files from the first place that has them, else download them.
 
-    A checksum mismatch raises ``ValueError``; a failed download only gives a reason.
+    The places: ``data_dir`` alone when given; else ``COURSE_DATA_DIR`` and the Keras cache.
+
+    Returns:
+        ``(arrays, None)``, or ``(None, reason)`` when the files are missing and the download
+        was off or failed.
+
+    Raises:
+        ValueError: when a file found does not match its published checksum.
     """
     roots = [data_dir] if data_dir is not None else [
         root for root in (mirror_dir(), keras_cache_dir()) if root is not None]

@@ -1,8 +1,7 @@
 """Class activation maps (deck 003, "Class Activation Mapping") and Grad-CAM, their
 generalisation to any architecture: where in the image the evidence for a class lies.
 
-Both run a Keras model (Grad-CAM takes gradients with TensorFlow); Keras and TensorFlow are
-imported on first use, so importing ``helpers.vision`` stays cheap.
+Keras and TensorFlow are imported on first use, so importing ``helpers.vision`` stays cheap.
 
 Example:
     >>> from helpers.vision import class_activation_map
