@@ -43,7 +43,7 @@ def _corners(boxes: np.ndarray, box_format: str) -> np.ndarray:
 def show_boxes(image: Any, boxes: Any, *, labels: Sequence[Any] | None = None,
                scores: Any = None, box_format: str = "xyxy", normalized: bool = True,
                ax: Any = None) -> Any:
-    """An image with bounding boxes, each captioned with its label and score.
+    """Draw an image with bounding boxes, each captioned with its label and score.
 
     Coordinates run from the image's top-left corner: ``x`` to the right, ``y`` down.
 
@@ -55,6 +55,9 @@ def show_boxes(image: Any, boxes: Any, *, labels: Sequence[Any] | None = None,
         box_format: one of ``BOX_FORMATS``.
         normalized: coordinates are fractions of the width and height (else pixels).
         ax: axes to draw into.
+
+    Returns:
+        The figure.
 
     Raises:
         ValueError: on an unknown format, a wrong shape or count, an inverted box, or
@@ -113,7 +116,7 @@ def show_boxes(image: Any, boxes: Any, *, labels: Sequence[Any] | None = None,
 def show_heatmap(image: Any, heatmap: Any, *, alpha: float = 0.4, cmap: str = "jet",
                  extent: Sequence[float] | None = None,
                  value_range: Sequence[float] | None = None, ax: Any = None) -> Any:
-    """A heat map (e.g. a class activation map) stretched over an image and blended in.
+    """Draw a heat map (e.g. a class activation map) stretched over an image and blended in.
 
     The heat map is scaled to [0, 1] (its own minimum and maximum, or ``value_range``) and
     resized with bilinear interpolation over the whole image, or over the rectangle
@@ -132,6 +135,9 @@ def show_heatmap(image: Any, heatmap: Any, *, alpha: float = 0.4, cmap: str = "j
         value_range: ``(low, high)`` drawn as the colormap's two ends (e.g. ``(0, 1)`` for
             probabilities), instead of the heat map's own minimum and maximum.
         ax: axes to draw into.
+
+    Returns:
+        The figure.
 
     Raises:
         ValueError: on a heat map that is not 2-D or holds NaN, an ``alpha`` outside [0, 1],
