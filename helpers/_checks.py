@@ -62,10 +62,10 @@ def check_choice(value: Any, *, param: str, owner: str, allowed: Collection[Any]
     A bool matches only a bool (``1`` is not ``True``, ``True`` is not ``1``).
 
     Example:
-        >>> check_choice("SAME", param="padding", owner="conv_bn_act", allowed=("same", "valid"))
+        >>> check_choice("SAME", param="padding", owner="f", allowed=("same", "valid"))
         Traceback (most recent call last):
         ...
-        ValueError: The 'padding' parameter of conv_bn_act must be one of ('same', 'valid'); got 'SAME'.
+        ValueError: The 'padding' parameter of f must be one of ('same', 'valid'); got 'SAME'.
     """
     if not any(isinstance(value, bool) == isinstance(choice, bool) and value == choice
                for choice in allowed):

@@ -21,7 +21,7 @@ def accelerator_visible() -> bool:
 
 
 def accelerator_kind() -> str:
-    """``"TPU"``, ``"GPU"`` or ``"CPU"``: the best accelerator visible to TensorFlow."""
+    """Return ``"TPU"``, ``"GPU"`` or ``"CPU"``: the best accelerator TensorFlow sees."""
     import tensorflow as tf
 
     if _tpu_address() or tf.config.list_logical_devices("TPU"):
@@ -32,7 +32,7 @@ def accelerator_kind() -> str:
 
 
 def describe_devices() -> str:
-    """One line naming the devices, e.g. ``"2 x GPU (NVIDIA T4)"`` or ``"CPU (2 cores)"``."""
+    """Return one line naming the devices, e.g. ``"2 x GPU (NVIDIA T4)"`` or ``"CPU (2 cores)"``."""
     import tensorflow as tf
 
     kind = accelerator_kind()

@@ -37,8 +37,8 @@ def silenced_stderr_fd() -> Iterator[None]:
 
 
 class _QuietTensorFlowImport(importlib.abc.MetaPathFinder):
-    """Imports ``tensorflow`` with fd 2 silenced: TensorFlow 2.21 logs through absl before
-    its log level is read, so ``TF_CPP_MIN_LOG_LEVEL`` alone no longer keeps stderr clean."""
+    """Imports ``tensorflow`` with fd 2 silenced: TensorFlow logs through absl before it reads
+    ``TF_CPP_MIN_LOG_LEVEL``, so the variable alone does not keep stderr clean."""
 
     def find_spec(self, fullname, path=None, target=None):
         if fullname != "tensorflow":
@@ -71,7 +71,7 @@ def quiet_tensorflow() -> None:
 
 
 def in_colab() -> bool:
-    """True when running inside Google Colab."""
+    """Return whether this runs inside Google Colab."""
     return "google.colab" in sys.modules or "COLAB_RELEASE_TAG" in os.environ
 
 
@@ -85,6 +85,9 @@ def setup(profile: str | None = None, seed: int = 42, *, verbose: bool = True) -
 
     Returns:
         The :class:`~helpers.profiles.Settings` notebooks read sizes from.
+
+    Raises:
+        ValueError: for an unknown profile or a seed that is not a non-negative int.
 
     Example:
         >>> import helpers

@@ -101,4 +101,5 @@ def _read_cifar(paths: SplitPaths) -> SplitArrays:
 
 
 #: format name -> reader
-READERS: dict[str, Callable[[SplitPaths], SplitArrays]] = {"npz": _read_npz, "idx": _read_idx, "cifar": _read_cifar}
+READERS: dict[str, Callable[[SplitPaths], SplitArrays]] = {
+    "npz": _read_npz, "idx": _read_idx, "cifar": _read_cifar}
