@@ -263,8 +263,8 @@ def fit(model: Any, x: Any, y: Any = None, *, validation_data: Any = None,
             (1 under a MirroredStrategy off TPU, which fails with more).
         cache: keep a dataset's examples in memory after the first epoch (set it to
             ``False`` for a dataset larger than memory); arrays are never copied.
-        **fit_kwargs: passed to ``model.fit`` (``verbose``, ``callbacks``,
-            ``sample_weight``, ``validation_split``, ``class_weight``, ...).
+        **fit_kwargs: passed to ``model.fit`` (``verbose``, ``callbacks``, ``sample_weight``,
+            ``validation_split``, ...).
 
     Returns:
         The ``keras.callbacks.History`` of the run.

@@ -1,14 +1,11 @@
-"""Formulas of convolutional networks: output sizes, parameters, multiplications, memory.
+"""Formulas of convolutional networks, per layer: output sizes, parameters, multiplications,
+memory.
 
-Pure Python (it never imports TensorFlow), so a notebook can check a slide's numbers at
-once, and each formula is tested against the Keras layer it describes. Sizes follow Keras:
-``padding`` is ``"valid"``, ``"same"`` (exactly as Keras spells them) or an int number of
-zeros added on each side, the slides' ``(N - F + 2P) / S + 1``. A ``kernel_size`` given as an
-int means a square 2-D kernel (``3`` is 3 x 3); pass a tuple for other shapes or ranks.
+Sizes follow Keras: ``padding`` is ``"valid"``, ``"same"`` or an int number of zeros added on
+each side (the slides' ``(N - F + 2P) / S + 1``). A ``kernel_size`` given as an int means a
+square 2-D kernel; pass a tuple for other shapes or ranks.
 
 Example:
-    >>> conv_output_size(7, 3, strides=2)   # 7 x 7 input, 3 x 3 filter, stride 2
-    3
     >>> conv_param_count(3, 256, 256)       # the VGG slide: 3 x 3 x C x C + C for C = 256
     590080
 """
@@ -72,8 +69,7 @@ def _padding(value: Any, func: str) -> str | int | tuple[int, ...]:
 
 
 def _broadcast(func: str, **values: Any) -> tuple[int | None, dict[str, tuple]]:
-    """Give every value the same number of dimensions (the length of the tuples; ints
-    broadcast). Returns that rank (None when every value was a scalar) and the tuples."""
+    """Broadcast ints to the length of the tuples; return that rank (None: all ints) and them."""
     ranks = {name: len(v) for name, v in values.items() if isinstance(v, tuple)}
     if len(set(ranks.values())) > 1:
         got = ", ".join(f"{name} has {rank}" for name, rank in ranks.items())

@@ -2,11 +2,6 @@
 
 Real MNIST, Fashion-MNIST and CIFAR-10 come from :mod:`helpers.data.files`; offline, the fast
 profile falls back to a stand-in (``STAND_INS``) with one :class:`StandInWarning`.
-
-Example:
-    >>> (x_train, y_train), (x_test, y_test) = load_dataset("digits", n_train=100)
-    >>> x_train.shape, y_train.dtype
-    ((100, 28, 28, 1), dtype('int64'))
 """
 
 from __future__ import annotations
@@ -46,13 +41,6 @@ class StandInWarning(UserWarning):
     Attributes:
         dataset: the dataset that was asked for, e.g. ``"fashion_mnist"``.
         stand_in: the dataset returned instead, e.g. ``"digits"``.
-
-    Example:
-        >>> with warnings.catch_warnings(record=True) as caught:       # doctest: +SKIP
-        ...     warnings.simplefilter("always")
-        ...     data = load_dataset("fashion_mnist")
-        >>> [w.message.stand_in for w in caught if w.category is StandInWarning]  # doctest: +SKIP
-        ['digits']
     """
 
     def __init__(self, message: str, dataset: str, stand_in: str) -> None:

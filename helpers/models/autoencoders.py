@@ -69,10 +69,9 @@ def build_autoencoder(
     end with a sigmoid, so inputs are scaled to [0, 1]. A denoising model starts with a layer
     named ``"noise"`` (``GaussianNoise`` or ``Dropout``), active in training only.
 
-    Reference: G. E. Hinton, R. R. Salakhutdinov, "Reducing the Dimensionality of Data with
-    Neural Networks", Science 2006 (stacked autoencoders); P. Vincent et al., "Extracting and
-    Composing Robust Features with Denoising Autoencoders", ICML 2008; A. Géron, "Hands-On
-    Machine Learning", 2nd ed., ch. 17 (the deck's dense, convolutional and denoising models).
+    Reference: A. Géron, "Hands-On Machine Learning", 2nd ed., ch. 17 (the deck's models);
+    P. Vincent et al., "Extracting and Composing Robust Features with Denoising
+    Autoencoders", ICML 2008.
 
     Args:
         input_shape: Shape of one image, e.g. ``(28, 28, 1)``; ``kind="dense"`` also takes

@@ -45,12 +45,8 @@ def conv_bn_act(x: Any, filters: int, kernel_size: int | tuple[int, int], *, str
         epsilon: batch normalisation epsilon.
         name: prefix of the layer names.
 
-    Returns:
-        The output tensor.
-
     Raises:
-        ValueError: for a size that is not a positive int, an unknown choice or an empty
-            ``name``.
+        ValueError: for a size that is not a positive int, an unknown choice or no ``name``.
 
     Example:
         >>> x = conv_bn_act(keras.Input((8, 8, 3)), 16, 3, strides=2, name="stem")
@@ -85,8 +81,6 @@ def classifier_head(x: Any, num_classes: int, *, include_top: bool = True,
     (``predictions``). Without: the feature map itself (``pooling=None``) or its global
     average (``"avg"``) or maximum (``"max"``).
 
-    Returns:
-        The output tensor.
 
     Example:
         >>> y = classifier_head(keras.Input((7, 7, 512)), 10)

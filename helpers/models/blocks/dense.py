@@ -38,12 +38,8 @@ def dense_block(x: Any, num_layers: int, *, growth_rate: int, bottleneck: bool =
         bottleneck: use the 1x1 bottleneck (DenseNet-BC).
         name: prefix of the layer names.
 
-    Returns:
-        The output tensor.
-
     Raises:
-        ValueError: for a size that is not a positive int, an unknown choice or an empty
-            ``name``.
+        ValueError: for a size that is not a positive int, an unknown choice or no ``name``.
 
     Example:
         >>> x = dense_block(keras.Input((8, 8, 16)), 4, growth_rate=4, name="dense1")
@@ -77,11 +73,8 @@ def transition_block(x: Any, *, reduction: float, name: str) -> Any:
         reduction: compression factor theta in (0, 1] (0.5 in DenseNet-BC).
         name: prefix of the layer names.
 
-    Returns:
-        The output tensor.
-
     Raises:
-        ValueError: for a ``reduction`` outside (0, 1] or an empty ``name``.
+        ValueError: for a ``reduction`` outside (0, 1] or no ``name``.
 
     Example:
         >>> x = transition_block(keras.Input((8, 8, 64)), reduction=0.5, name="transition1")

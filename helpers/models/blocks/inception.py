@@ -39,12 +39,8 @@ def inception_module(x: Any, *, filters_1x1: int, filters_3x3_reduce: int, filte
         name: prefix of the layer names (e.g. ``"inception3a"``).
         batch_norm: batch normalisation after every convolution.
 
-    Returns:
-        The output tensor.
-
     Raises:
-        ValueError: for a size that is not a positive int, an unknown choice or an empty
-            ``name``.
+        ValueError: for a size that is not a positive int, an unknown choice or no ``name``.
 
     Example:
         >>> x = inception_module(keras.Input((28, 28, 192)), filters_1x1=64,
@@ -96,12 +92,8 @@ def separable_conv_block(x: Any, filters: int, *, kernel_size: int = 3,
         epsilon: batch normalisation epsilon (Xception uses Keras' default 1e-3).
         name: prefix of the layer names.
 
-    Returns:
-        The output tensor.
-
     Raises:
-        ValueError: for a size that is not a positive int, an unknown choice or an empty
-            ``name``.
+        ValueError: for a size that is not a positive int, an unknown choice or no ``name``.
 
     Example:
         >>> x = separable_conv_block(keras.Input((8, 8, 32)), 64, name="middle1_sepconv1")

@@ -51,12 +51,8 @@ def squeeze_excite(x: Any, *, ratio: int = 16, name: str) -> Any:
         ratio: reduction ratio r of the bottleneck (C -> C/r -> C), at least one unit.
         name: prefix of the layer names.
 
-    Returns:
-        The output tensor.
-
     Raises:
-        ValueError: for a size that is not a positive int, an unknown choice or an empty
-            ``name``.
+        ValueError: for a size that is not a positive int, an unknown choice or no ``name``.
 
     Example:
         >>> x = squeeze_excite(keras.Input((8, 8, 64)), ratio=16, name="se")
@@ -95,12 +91,8 @@ def residual_unit(x: Any, filters: int, *, kind: str = "basic", strides: int = 1
         use_bias: biases in the convolutions (keras.applications' ResNet has them).
         name: prefix of the layer names.
 
-    Returns:
-        The output tensor.
-
     Raises:
-        ValueError: for a size that is not a positive int, an unknown choice or an empty
-            ``name``.
+        ValueError: for a size that is not a positive int, an unknown choice or no ``name``.
 
     Example:
         >>> x = residual_unit(keras.Input((8, 8, 64)), 64, strides=2, name="stage3_block1")
@@ -156,12 +148,8 @@ def resnext_block(x: Any, filters: int, *, cardinality: int = 32, bottleneck_wid
         use_bias: biases in the convolutions.
         name: prefix of the layer names.
 
-    Returns:
-        The output tensor.
-
     Raises:
-        ValueError: for a size that is not a positive int, an unknown choice or an empty
-            ``name``.
+        ValueError: for a size that is not a positive int, an unknown choice or no ``name``.
 
     Example:
         >>> x = resnext_block(keras.Input((8, 8, 64)), 256, name="stage2_block1")
