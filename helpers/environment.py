@@ -16,7 +16,6 @@ import sys
 import warnings
 from collections.abc import Iterator
 
-from helpers._checks import check_int
 from helpers.profiles import Settings, get_settings, use_settings
 
 __all__ = ["setup", "quiet_tensorflow", "in_colab"]
@@ -95,6 +94,9 @@ def setup(profile: str | None = None, seed: int = 42, *, verbose: bool = True) -
         >>> settings.epochs                  # doctest: +SKIP
         2
     """
+    # imported here, not at the top, so that `import helpers` stays cheap
+    from helpers._checks import check_int
+
     seed = check_int(seed, param="seed", owner="setup", minimum=0, allowed="a non-negative int")
     quiet_tensorflow()
     import keras
