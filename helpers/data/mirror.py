@@ -72,6 +72,8 @@ def serve_keras_files(mirror: str | os.PathLike | None = None, *,
     import keras
 
     found = _mirror_keras_files(mirror_dir() if mirror is None else Path(mirror))
+    if found and cache_dir is not None:
+        Path(cache_dir).mkdir(parents=True, exist_ok=True)  # else Keras falls back to /tmp
     for name, path in found.items():
         sha256, _ = KERAS_FILES[name]
         PublishedFile(name, sha256=sha256).verify(
