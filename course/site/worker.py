@@ -1,9 +1,9 @@
 """One lecture notebook executed in its own process (``python -m course.site.worker``).
 
 ``course build`` starts one worker per notebook. The worker executes the notebook with
-nbclient, writes the executed ``.ipynb`` and its HTML (figures inline) into the output
-folder, and writes a JSON result: status, runtime, the kernel's peak memory and the key
-results.
+nbclient, writes the executed ``.ipynb`` into the output folder (the course site renders it
+from there, :mod:`course.site.website`), and writes a JSON result: status, runtime, the
+kernel's peak memory, the data used and the key results.
 
 * **Timeout**: the whole notebook gets ``timeout`` seconds; each cell may use what is left of
   them, so the cell that runs out is interrupted and named in the message.
@@ -14,6 +14,10 @@ results.
   editable in JupyterLab's property inspector), labelled with the cell's last line when it
   is a plain name — tag a cell ending in ``test_accuracy`` and the course site shows
   ``test_accuracy: 0.912`` — else with the heading the cell stands under.
+* **Data used**: the ``Profile:`` and ``Data:`` lines ``helpers.setup()`` prints, then each
+  distinct warning of a category of the course's own (not one of Python's built-in
+  warnings), e.g. ``StandInWarning: mnist is not available (...); using the stand-in
+  'digits'``.
 
 Statuses: ``ok``; ``failed`` (a cell raised); ``timeout``; ``crashed`` (the kernel died or
 the notebook could not be read or executed).
@@ -26,6 +30,7 @@ Example:
 from __future__ import annotations
 
 import argparse
+import builtins
 import json
 import re
 import resource
@@ -35,7 +40,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-__all__ = ["KEY_RESULT_TAG", "NotebookResult", "execute_notebook", "key_results", "main"]
+__all__ = ["KEY_RESULT_TAG", "NotebookResult", "data_used", "execute_notebook", "key_results",
+           "main"]
 
 KEY_RESULT_TAG = "key-result"
 MAX_VALUE_CHARS = 200
@@ -50,6 +56,7 @@ class NotebookResult:
     peak_memory: int | None = None  # bytes, of the kernel process
     message: str = ""
     key_results: list[list[str]] = field(default_factory=list)  # [label, value] pairs
+    data: list[str] = field(default_factory=list)  # what data the run used, one line each
 
 
 def _output_text(output: Any) -> str:
@@ -100,6 +107,47 @@ def key_results(notebook: Any) -> list[list[str]]:
     return found
 
 
+_SETUP_LINE = re.compile(r"(Profile|Data): .+")
+# a warning as Python prints it: "<file>:<line>: <Category>: <message>"
+_WARNING_LINE = re.compile(r".+?:\d+: (?P<category>\w+): (?P<message>.+)")
+_BUILTIN_WARNINGS = frozenset(name for name, value in vars(builtins).items()
+                              if isinstance(value, type) and issubclass(value, Warning))
+
+
+def data_used(notebook: Any) -> list[str]:
+    """The lines that say which data an executed notebook used.
+
+    The ``Profile:`` and ``Data:`` lines of ``helpers.setup()``'s output, then each distinct
+    warning whose category is the course's own (``StandInWarning``...), not one of Python's
+    built-in categories (``UserWarning``, ``DeprecationWarning``...), as ``Category:
+    message``.
+
+    Example:
+        >>> import nbformat
+        >>> cell = nbformat.v4.new_code_cell("settings = helpers.setup()")
+        >>> cell.outputs = [nbformat.v4.new_output("stream", name="stdout",
+        ...                 text="Python 3.11\nProfile: fast (n_train=2000)\n")]
+        >>> data_used(nbformat.v4.new_notebook(cells=[cell]))
+        ['Profile: fast (n_train=2000)']
+    """
+    found: list[str] = []
+    for cell in notebook.cells:
+        for output in cell.get("outputs", []):
+            if output.get("output_type") != "stream":
+                continue
+            for line in output.get("text", "").splitlines():
+                line = line.strip()
+                warning = _WARNING_LINE.fullmatch(line) if output.get("name") == "stderr" else None
+                if warning and warning["category"].endswith("Warning") \
+                        and warning["category"] not in _BUILTIN_WARNINGS:
+                    line = f"{warning['category']}: {warning['message']}"
+                elif not (output.get("name") == "stdout" and _SETUP_LINE.fullmatch(line)):
+                    continue
+                if line not in found:
+                    found.append(line)
+    return found
+
+
 def _kernel_peak_memory() -> int:
     """Peak RSS in bytes of this process's largest finished child (the kernel)."""
     peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
@@ -120,21 +168,20 @@ def _last_line(error: BaseException) -> str:
 
 
 def execute_notebook(source: Path, out_dir: Path, *, timeout: float) -> NotebookResult:
-    """Execute ``source`` with ``out_dir`` as working folder; write the executed notebook and
-    its HTML there.
+    """Execute ``source`` with ``out_dir`` as working folder; write the executed notebook
+    there.
 
     Args:
         source: the notebook to execute (never modified).
-        out_dir: where ``<name>.ipynb`` and ``<name>.html`` are written.
+        out_dir: where ``<name>.ipynb`` is written.
         timeout: seconds for the whole notebook.
 
     Returns:
-        The :class:`NotebookResult` (the notebook and HTML are written whatever the status).
+        The :class:`NotebookResult` (the notebook is written whatever the status).
     """
     import nbformat
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
-    from nbconvert import HTMLExporter
 
     out_dir.mkdir(parents=True, exist_ok=True)
     start = time.monotonic()
@@ -166,11 +213,8 @@ def execute_notebook(source: Path, out_dir: Path, *, timeout: float) -> Notebook
         status, message = "crashed", _last_line(error)
     seconds = time.monotonic() - start
     nbformat.write(notebook, out_dir / source.name)
-    exporter = HTMLExporter(embed_images=True)
-    body, _ = exporter.from_notebook_node(notebook, resources={"metadata": {"name": source.stem}})
-    (out_dir / f"{source.stem}.html").write_text(body, encoding="utf-8")
     return NotebookResult(status, round(seconds, 2), _kernel_peak_memory(), message,
-                          key_results(notebook))
+                          key_results(notebook), data_used(notebook))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -179,7 +223,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m course.site.worker",
                                      description=__doc__.split("\n")[0])
     parser.add_argument("source", type=Path, help="the notebook to execute")
-    parser.add_argument("out_dir", type=Path, help="folder of the executed notebook and HTML")
+    parser.add_argument("out_dir", type=Path, help="folder of the executed notebook")
     parser.add_argument("--timeout", type=float, required=True, help="seconds for the notebook")
     parser.add_argument("--result", type=Path, required=True, help="where to write the JSON")
     args = parser.parse_args(argv)
