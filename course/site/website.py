@@ -17,8 +17,7 @@ buttons replace it. Code cells that JupyterLab shows collapsed (cell metadata
 ``jupyter.source_hidden`` / ``jupyter.outputs_hidden``) get MyST-NB's ``hide-input`` /
 ``hide-output`` tags, so the site collapses them too.
 
-:func:`build_site` runs Sphinx (its ``html`` builder, as ``sphinx-build`` does), which is
-incremental: a source is written only when
+:func:`build_site` runs ``sphinx-build``, which is incremental: a source is written only when
 its text changed, so Sphinx reads and writes again only what changed. Math is typeset by a
 copy of MathJax served from ``_static/`` (the ``sphinx-mathjax-offline`` package), search is
 Sphinx's own; opened from disk without a network, a page loads nothing from outside the site.
@@ -31,9 +30,9 @@ Example:
 
 from __future__ import annotations
 
-import contextlib
-import io
 import shutil
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -59,7 +58,7 @@ __all__ = ["MEASURED_CELL_ID", "SITE", "SOURCE", "SiteResult", "build_site", "co
 SITE = "site"                   # build/site/: the website
 SOURCE = "site-source"          # build/site-source/: the Sphinx project written for it
 DOCTREES = ".site-doctrees"     # build/.site-doctrees/: Sphinx's incremental state
-LOG = "site.log"                # build/site.log: Sphinx's output
+LOG = "site.log"                # build/site.log: sphinx-build's output
 MEASURED_CELL_ID = "course-build-measured"  # a fixed id: the same notebook text every build
 COLLAPSE_TAGS = {"source_hidden": "hide-input", "outputs_hidden": "hide-output"}
 
@@ -104,7 +103,7 @@ class SiteResult:
     """What :func:`build_site` did.
 
     Attributes:
-        ok: Sphinx built the site.
+        ok: sphinx-build succeeded.
         seconds: its wall time.
         warnings: how many warnings it printed (they are in ``build/site.log``).
         message: why it failed ("" when it did not).
@@ -235,7 +234,10 @@ def write_sources(out: Path, manifest: dict[str, Any], *,
 
 def build_site(out: Path, manifest: dict[str, Any], *, assignments: Path | None = None,
                say: Callable[[str], None] = print) -> SiteResult:
-    """Write the site's sources and build ``out/site/`` with Sphinx (in this process).
+    """Write the site's sources and run ``sphinx-build`` into ``out/site/``.
+
+    Sphinx runs in a process of its own: its extensions register global state (docutils
+    directives, theme options) that a second build in the same process would find changed.
 
     Args:
         out: the build folder.
@@ -244,27 +246,23 @@ def build_site(out: Path, manifest: dict[str, Any], *, assignments: Path | None 
         say: where the progress line goes.
 
     Returns:
-        A :class:`SiteResult`; Sphinx's whole output is in ``out/site.log``.
+        A :class:`SiteResult`; sphinx-build's whole output is in ``out/site.log``.
     """
-    from sphinx.application import Sphinx
-
     start = time.monotonic()
     out = out.resolve()
     changed = write_sources(out, manifest, assignments=assignments)
     if not (out / SITE / "index.html").is_file():
         shutil.rmtree(out / DOCTREES, ignore_errors=True)  # a site removed by hand: start over
-    log = io.StringIO()
-    try:
-        with contextlib.redirect_stdout(log), contextlib.redirect_stderr(log):
-            app = Sphinx(out / SOURCE, out / SOURCE, out / SITE, out / DOCTREES, "html",
-                         status=log, warning=log, freshenv=False)
-            app.build()
-        message = "" if app.statuscode == 0 else f"Sphinx exited with status {app.statuscode}"
-    except Exception as error:  # noqa: BLE001 - any failure of Sphinx is the step's result
-        message = f"{type(error).__name__}: {error}".splitlines()[0][:500]
-    output = log.getvalue()
-    (out / LOG).write_text(output + (f"\n{message}\n" if message else ""), encoding="utf-8")
+    command = [sys.executable, "-m", "sphinx", "--builder", "html", "--quiet", "--no-color",
+               "--doctree-dir", str(out / DOCTREES), str(out / SOURCE), str(out / SITE)]
+    process = subprocess.run(command, capture_output=True, text=True, stdin=subprocess.DEVNULL,
+                             cwd=out, check=False)
+    output = process.stdout + process.stderr
+    (out / LOG).write_text(output, encoding="utf-8")
     warnings = sum("WARNING" in line for line in output.splitlines())
+    errors = [line.strip() for line in output.splitlines() if "rror" in line]
+    message = "" if process.returncode == 0 else (
+        errors or [f"sphinx-build exited with status {process.returncode}"])[-1][:500]
     seconds = round(time.monotonic() - start, 2)
     say(f"site: {'FAILED: ' + message if message else 'ok'} ({seconds:.1f} s, "
         f"{len(changed)} source files changed, {warnings} warnings"

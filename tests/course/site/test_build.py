@@ -58,6 +58,7 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setattr(paths, "LECTURES", lectures)
     monkeypatch.setattr(paths, "BUILD", tmp_path / "build")
     monkeypatch.setenv("COURSE_PROFILE", "fast")
+    monkeypatch.delenv("MPLBACKEND", raising=False)  # the kernels draw figures inline
     return tmp_path
 
 
