@@ -22,7 +22,7 @@ from typing import Any
 
 from course.site.outline import DECKS, LECTURES, Lecture
 
-__all__ = ["OK_STATUSES", "dashboard_markdown", "escape_markdown", "format_memory",
+__all__ = ["OK_STATUSES", "brief", "dashboard_markdown", "escape_markdown", "format_memory",
            "home_markdown", "lecture_pages", "status_badge"]
 
 OK_STATUSES = ("ok", "in sync")
@@ -126,6 +126,23 @@ def home_markdown(manifest: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
+_PARENTHESES = re.compile(r"\s*\([^()]*\)")
+_SENTENCE_END = re.compile(r"(?<=[.;])\s+(?=[A-Z])")
+
+
+def brief(line: str) -> str:
+    """A data line without its parenthesised details, up to its first sentence's end.
+
+    Example:
+        >>> brief("StandInWarning: mnist is not available (offline (no network)); using the "
+        ...       "stand-in 'digits' (8x8). For the real data set ...")
+        "StandInWarning: mnist is not available; using the stand-in 'digits'."
+    """
+    while _PARENTHESES.search(line):
+        line = _PARENTHESES.sub("", line)
+    return _SENTENCE_END.split(line, maxsplit=1)[0]
+
+
 def _profiles(notebooks: dict[str, Any]) -> list[str]:
     """The distinct ``Profile:`` lines of the lectures' runs (one, when they agree)."""
     lines = [line for entry in notebooks.values() for line in entry.get("data", [])
@@ -146,7 +163,7 @@ def _lecture_rows(notebooks: dict[str, Any]) -> list[str]:
             continue
         results = "<br>".join(f"{escape_markdown(label)}: **{escape_markdown(value)}**"
                               for label, value in entry.get("key_results", []))
-        data = "<br>".join(escape_markdown(line) for line in entry.get("data", [])
+        data = "<br>".join(escape_markdown(brief(line)) for line in entry.get("data", [])
                            if not line.startswith(PROFILE_PREFIX))
         message = escape_markdown(entry.get("message", ""))
         rows.append(f"| {number} | {_link(title, f'lectures/{name}')} | "
@@ -205,6 +222,7 @@ def dashboard_markdown(manifest: dict[str, Any]) -> str:
                   *_assignment_rows(manifest["assignments"])]
     lines += ["", "Peak memory is the kernel's peak resident set size. Key results are the "
               "outputs of cells tagged `key-result`; the data used is what `helpers.setup()` "
-              "printed and the data warnings of the run. Rebuild with `make build` (only what "
+              "printed and the data warnings of the run, in brief (each lecture's page has "
+              "them in full). Rebuild with `make build` (only what "
               "changed runs again)."]
     return "\n".join(lines) + "\n"

@@ -10,7 +10,7 @@ own path in the repository (``[tool.course]`` in ``pyproject.toml``):
 * ``assignments/<id>/<name>.ipynb``: the student version (unexecuted);
 * ``index.md`` (the home page and the sidebar's order) and ``dashboard.md`` (the instructor
   dashboard), from :mod:`course.site.dashboard`;
-* ``conf.py``.
+* ``conf.py`` and ``_static/course.css``.
 
 The Colab badge image (a remote file) is taken out of the site's copies: the theme's launch
 buttons replace it. Code cells that JupyterLab shows collapsed (cell metadata
@@ -18,7 +18,9 @@ buttons replace it. Code cells that JupyterLab shows collapsed (cell metadata
 ``hide-output`` tags, so the site collapses them too.
 
 :func:`build_site` runs ``sphinx-build``, which is incremental: a source is written only when
-its text changed, so Sphinx reads and writes again only what changed. Math is typeset by a
+its text changed, so Sphinx reads and writes again only what changed (its state is in
+``build/.site-doctrees/``; MyST-NB puts the notebooks' images in ``build/jupyter_execute/``
+on their way to ``build/site/_images/``). Math is typeset by a
 copy of MathJax served from ``_static/`` (the ``sphinx-mathjax-offline`` package), search is
 Sphinx's own; opened from disk without a network, a page loads nothing from outside the site.
 
@@ -93,9 +95,17 @@ html_theme_options = {{
         "notebook_interface": "jupyterlab",
     }},
 }}
+html_static_path = ["_static"]
+html_css_files = ["course.css"]
 html_show_search_summary = False    # page summaries need fetch(), which file:// refuses
 smartquotes = False                  # values and key results keep their straight quotes
 '''
+
+
+# The dashboard has no right-hand sidebar (its front matter): its tables take the room.
+CSS = """\
+.bd-main .bd-content .bd-article-container:has(#instructor-dashboard) { max-width: 100%; }
+"""
 
 
 @dataclass(frozen=True)
@@ -211,7 +221,7 @@ def write_sources(out: Path, manifest: dict[str, Any], *,
 
     source = out / SOURCE
     assignments = assignments or paths.ASSIGNMENTS
-    texts = {source / "conf.py": conf_text(),
+    texts = {source / "conf.py": conf_text(), source / "_static" / "course.css": CSS,
              source / "index.md": home_markdown(manifest),
              source / "dashboard.md": dashboard_markdown(manifest)}
     notebooks = manifest.get("notebooks", {})

@@ -126,7 +126,7 @@ def data_used(notebook: Any) -> list[str]:
         >>> import nbformat
         >>> cell = nbformat.v4.new_code_cell("settings = helpers.setup()")
         >>> cell.outputs = [nbformat.v4.new_output("stream", name="stdout",
-        ...                 text="Python 3.11\nProfile: fast (n_train=2000)\n")]
+        ...                 text="Python 3.11\\nProfile: fast (n_train=2000)\\n")]
         >>> data_used(nbformat.v4.new_notebook(cells=[cell]))
         ['Profile: fast (n_train=2000)']
     """

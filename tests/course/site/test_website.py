@@ -120,7 +120,8 @@ def test_sources_mirror_the_repository_and_are_written_only_when_changed(built) 
     changed = website.write_sources(out, manifest)
     source = out / "site-source"
     assert sorted(path.relative_to(source).as_posix() for path in changed) == [
-        "assignments/ps1/ps1_convolution.ipynb", "conf.py", "dashboard.md", "index.md",
+        "_static/course.css", "assignments/ps1/ps1_convolution.ipynb", "conf.py", "dashboard.md",
+        "index.md",
         f"lectures/{LECTURES[0].notebook}", f"lectures/{LECTURES[1].notebook}",
         "lectures/99_extra.ipynb"]
     student = nbformat.read(source / "assignments/ps1/ps1_convolution.ipynb", as_version=4)
@@ -190,3 +191,15 @@ def test_dashboard_shows_runtime_memory_data_results_and_status(built) -> None:
                                            ("timeout", "{bdg-danger}`timeout`")])
 def test_status_badge_colours(status: str, badge: str) -> None:
     assert dashboard.status_badge(status) == badge
+
+
+def test_dashboard_gives_data_warnings_in_brief() -> None:
+    """The stand-in warning as a fast-profile build without a network prints it."""
+    line = ("StandInWarning: mnist is not available (the download failed: <urlopen error "
+            "[Errno -2] Name or service not known>); using the stand-in 'digits' (scikit-learn's"
+            " real 8x8 digits resized to 28x28; 1437 train / 360 test images). For the real "
+            "data set COURSE_DATA_DIR to a folder holding mnist.npz, or connect to the internet.")
+    assert dashboard.brief(line) == ("StandInWarning: mnist is not available; using the "
+                                     "stand-in 'digits'.")
+    assert dashboard.brief("Data: download (to the Keras cache /root/.keras)") == \
+        "Data: download"
