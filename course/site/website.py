@@ -153,8 +153,8 @@ def measured_markdown(entry: dict[str, Any], lecture: Lecture | None) -> str:
              f"- **Runtime** {entry['seconds']:.1f} s, **peak memory** "
              f"{format_memory(entry.get('peak_memory'))}, **status** {escape_markdown(status)}"]
     data = entry.get("data", [])
-    lines.append("- **Data used**: " + ("; ".join(escape_markdown(line) for line in data)
-                                        if data else "none recorded"))
+    lines.append("- **Data used**" + ("" if data else ": none recorded"))
+    lines += [f"  - {escape_markdown(line)}" for line in data]
     for label, value in entry.get("key_results", []):
         lines.append(f"- {escape_markdown(label)}: **{escape_markdown(value)}**")
     if lecture:

@@ -60,7 +60,8 @@ def test_measured_box_says_what_the_build_measured() -> None:
                            ":class: tip\n")
     html = rendered(text.split("\n", 3)[3].rsplit("```", 1)[0])  # the admonition's body
     assert "<strong>Runtime</strong> 12.3 s, <strong>peak memory</strong> 1.50 GB" in html
-    assert "Profile: fast (n_train=2000, epochs=2); Data: COURSE_DATA_DIR=/data" in html
+    assert "<li>Profile: fast (n_train=2000, epochs=2)</li>\n<li>Data: COURSE_DATA_DIR=/data</li>" \
+        in html
     assert "test_accuracy: <strong>0.912</strong>" in html
     assert "cost: <strong>$5 | *bold* _x_</strong>" in html  # no math, no emphasis
     assert "001 (Lecture 12: Convolutional Neural Networks)" in html
