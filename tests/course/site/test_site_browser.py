@@ -131,6 +131,7 @@ class Site:
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Site:
+    shutil.rmtree(ARTIFACTS, ignore_errors=True)  # no screenshot of an earlier run stays
     base = tmp_path_factory.mktemp("site")
     build_dir = base / "build"
     with pytest.MonkeyPatch.context() as monkeypatch:
@@ -145,6 +146,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Site:
     result = build_site(build_dir, manifest, say=lambda line: None)
     assert result.ok, result.message
     order = [lecture.notebook for lecture in LECTURES if lecture.notebook in manifest["notebooks"]]
+    ARTIFACTS.mkdir(parents=True)
     return Site(build_dir / SITE, [*order, EXERCISES])
 
 
@@ -184,7 +186,6 @@ def open_page(browser, site: Site, page_name: str):
 
 
 def test_every_lecture_page_has_navigation_math_and_a_figure(site: Site, browser) -> None:
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
     for name in site.lectures:
         stem = Path(name).stem
         page = open_page(browser, site, f"lectures/{stem}.html")
