@@ -5,7 +5,7 @@
     course feedback ASSIGNMENT --out DIR     HTML feedback after manual grading
     course export ASSIGNMENT --out DIR       grades.csv from the gradebook
     course check [ASSIGNMENT ...]            solution = full marks, blank = zero, half-done between
-    course build                             execute lectures, release, check, write build/index.html
+    course build                             execute lectures, release, check, build the site build/site/
 
 Exit codes: 0 success, 1 a step failed, 2 bad input (nothing written).
 
