@@ -1,33 +1,33 @@
 """Which JupyterLab a person gets: the student's view or the instructor's.
 
-Each view is a Jupyter configuration folder, ``.jupyter/<view>/`` in the project (git-ignored),
-that the lab is started with as ``JUPYTER_CONFIG_DIR``: nothing is read from or written to
-``~/.jupyter``, and the lab's own settings and workspaces stay in that folder between runs.
-:func:`write_config` writes the same files as JupyterLab's and Jupyter Server's documented
-commands would there (``jupyter labextension disable --level=user PLUGIN`` →
-``labconfig/page_config.json``; ``jupyter server extension disable --user MODULE`` →
-``jupyter_server_config.json``), plus ``jupyter_lab_config.json`` and, for the instructor,
-``nbgrader_config.py``:
+==========================  ==========================  ======================================
+                            student (``make lab``)      instructor (``make lab-instructor``)
+==========================  ==========================  ======================================
+opens                       ``work/`` (``workcopies``)  the project
+Nbgrader menu, Formgrader   no                          yes, on the grading workspace
+Create Assignment           no                          yes (for ``solutions/``)
+Assignment and Course List  no                          no (this course has no exchange)
+Validate button             on assignments only         on every notebook
+news and update checks      no                          no
+formgrader's Autograde,     --                          refused (``formgrader_guard``)
+Generate Feedback ...
+==========================  ==========================  ======================================
 
-=======================  ====================================  ================================
-                         student (``make lab``)                instructor (``course lab``)
-=======================  ====================================  ================================
-opens                    ``work/`` (copies, see ``workcopies``)  the project
-Nbgrader menu            no                                    yes
-Formgrader               no                                    yes, on the grading workspace
-Create Assignment        no                                    yes (authoring ``solutions/``)
-Assignment/Course List   no (no nbgrader exchange here)        no
-Validate button          on assignment notebooks only          on every notebook
-JupyterLab news, update  no                                    no
-checks
-formgrader's Autograde,  —                                     refused (``formgrader_guard``)
-Generate Feedback…
-=======================  ====================================  ================================
+Each view is a Jupyter configuration folder, ``.jupyter/<view>/`` in the project
+(git-ignored), that the lab gets as ``JUPYTER_CONFIG_DIR``: nothing is read from or written to
+``~/.jupyter``, and the lab's own settings and workspaces stay there between runs.
+:func:`write_config` writes ``labconfig/page_config.json`` (the file ``jupyter labextension
+disable --level=user PLUGIN`` writes), ``jupyter_server_config.json`` (the
+``ServerApp.jpserver_extensions`` option, which Jupyter Server ranks above the
+``jupyter_server_config.d/`` files through which nbgrader enables its extensions in the
+environment; ``jupyter server extension disable --user`` writes such a ``.d`` file, which a
+virtual environment's own overrides), ``jupyter_lab_config.json`` and, for the instructor,
+``nbgrader_config.py``.
 
-Nbgrader's Validate button is added to every notebook by its labextension; the student view
-hides it with JupyterLab's custom stylesheet (``LabApp.custom_css``) on every notebook that
-has no locked cell. nbgrader locks the setup and test cells of every released assignment
-(``editable: false``), and the lectures have none, so the button shows on assignments only.
+nbgrader's labextension adds its Validate button to every notebook; the student view hides it
+with JupyterLab's custom stylesheet (``LabApp.custom_css``) on every notebook without a
+locked cell. nbgrader locks the setup and test cells of every released assignment
+(``editable: false``) and the lectures have none, so the button shows on assignments only.
 
 Example:
     >>> command = jupyter_command(STUDENT, root=Path("work"), config_dir=Path(".jupyter/student"))

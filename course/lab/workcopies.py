@@ -134,6 +134,34 @@ def _aside(target: Path, now: datetime) -> Path:
     return candidate
 
 
+def _refresh(name: str, source: Path, work: Path, base: dict[str, str] | None,
+             report: SyncReport, now: datetime) -> dict[str, str]:
+    """Bring one course file into ``work/`` by the rules of the module's table; note what
+    was done in ``report``; return the file's new record (what its copy was made from)."""
+    target = work / name
+    fresh = {"course": digest(source), "copy": _student_content(source)}
+    if not target.exists():
+        atomic_write(target, source.read_bytes())
+        (report.restored if base else report.copied).append(name)
+        return fresh
+    if target.is_file() and digest(target) == fresh["course"]:
+        return fresh  # the copy is byte for byte the course's file
+    if base is None:  # the student's own file where a course file arrives
+        aside = _aside(target, now)
+        target.rename(aside)
+        atomic_write(target, source.read_bytes())
+        report.renamed.append((name, aside.relative_to(work).as_posix()))
+        return fresh
+    if base["course"] == fresh["course"]:
+        return base  # the course did not change it: the copy stays as the student left it
+    if target.is_file() and _student_content(target) == base["copy"]:
+        atomic_write(target, source.read_bytes())
+        report.updated.append(name)
+        return fresh
+    report.kept.append(name)
+    return base
+
+
 def sync_work(project: Path | None = None, work: Path | None = None, *,
               now: datetime | None = None) -> SyncReport:
     """Fill or refresh ``work/`` from the course's ``lectures/`` and ``assignments/`` by the
@@ -162,39 +190,13 @@ def sync_work(project: Path | None = None, work: Path | None = None, *,
                           f"files in {' or '.join(f'{name}/' for name in COPIED_FOLDERS)}; got "
                           f"'{project}'.")
     now = now or datetime.now()
-    record, kept_record = _load_record(work), {}
-    report = SyncReport()
-    for name, source in course.items():
-        target, base = work / name, record.get(name)
-        fresh = {"course": digest(source), "copy": _student_content(source)}
-        if not target.exists():
-            atomic_write(target, source.read_bytes())
-            kept_record[name] = fresh
-            (report.restored if base else report.copied).append(name)
-            continue
-        if target.is_file() and digest(target) == fresh["course"]:
-            kept_record[name] = fresh  # the copy is byte for byte the course's file
-            continue
-        if base is None:  # the student's own file where a course file arrives
-            aside = _aside(target, now)
-            target.rename(aside)
-            atomic_write(target, source.read_bytes())
-            kept_record[name] = fresh
-            report.renamed.append((name, aside.relative_to(work).as_posix()))
-            continue
-        kept_record[name] = base
-        if base["course"] == fresh["course"]:
-            continue  # the course did not change it: the student's copy stays as it is
-        if target.is_file() and _student_content(target) == base["copy"]:
-            atomic_write(target, source.read_bytes())
-            kept_record[name] = fresh
-            report.updated.append(name)
-        else:
-            report.kept.append(name)
+    record, report = _load_record(work), SyncReport()
+    new_record = {name: _refresh(name, source, work, record.get(name), report, now)
+                  for name, source in course.items()}
     for name in sorted(record.keys() - course.keys()):
         target = work / name
         if target.is_file() and _student_content(target) == record[name]["copy"]:
             target.unlink()
             report.removed.append(name)
-    atomic_write(work / RECORD_NAME, json.dumps(kept_record, indent=1, sort_keys=True) + "\n")
+    atomic_write(work / RECORD_NAME, json.dumps(new_record, indent=1, sort_keys=True) + "\n")
     return report
