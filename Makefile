@@ -8,6 +8,16 @@ STAMP := $(VENV)/.installed
 export TF_CPP_MIN_LOG_LEVEL ?= 3
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
+# The real-data mirror beside the checkout (../shared/data: real subsets of MNIST and
+# Fashion-MNIST, MobileNet's ImageNet weights; see its README), used by build, test and lab
+# when it exists and COURSE_DATA_DIR is not set. Without it: the documented stand-ins.
+MIRROR := $(abspath $(CURDIR)/../shared/data)
+ifeq ($(origin COURSE_DATA_DIR),undefined)
+ifneq ($(wildcard $(MIRROR)/.),)
+export COURSE_DATA_DIR := $(MIRROR)
+endif
+endif
+
 .PHONY: setup build test lab lab-instructor clean
 
 setup: $(STAMP)

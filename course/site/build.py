@@ -72,8 +72,10 @@ def notebook_key(notebook: Path, helpers_digest: str, profile: str) -> str:
         notebook: the lecture notebook.
         helpers_digest: :func:`source_digest` of ``helpers/``.
         profile: the ``COURSE_PROFILE`` of the build.
+
+    The data mirror (``COURSE_DATA_DIR``) counts too: it decides which data a lecture uses.
     """
-    return digest(notebook, helpers_digest, profile)
+    return digest(notebook, helpers_digest, profile, os.environ.get("COURSE_DATA_DIR", ""))
 
 
 def load_manifest(out: Path) -> dict[str, Any]:

@@ -2,8 +2,8 @@
 
 ``course build`` starts one worker per notebook. The worker executes the notebook with
 nbclient, writes the executed ``.ipynb`` and its HTML (figures inline) into the output
-folder, and writes a JSON result: status, runtime, the kernel's peak memory and the key
-results.
+folder, and writes a JSON result: status, runtime, the kernel's peak memory, the key
+results and the data and weights the notebook used.
 
 * **Timeout**: the whole notebook gets ``timeout`` seconds; each cell may use what is left of
   them, so the cell that runs out is interrupted and named in the message.
@@ -14,6 +14,10 @@ results.
   editable in JupyterLab's property inspector), labelled with the cell's last line when it
   is a plain name — tag a cell ending in ``test_accuracy`` and the course site shows
   ``test_accuracy: 0.912`` — else with the heading the cell stands under.
+* **Data used**: the kernel runs with ``COURSE_PROVENANCE_FILE`` naming a scratch file, to
+  which ``helpers`` appends one JSON object per line for every dataset it loads (name, full /
+  real subset / stand-in / generated, sizes, source) and every pretrained model it builds
+  (name, ImageNet / random weights); the distinct records, in order, become ``provenance``.
 
 Statuses: ``ok``; ``failed`` (a cell raised); ``timeout``; ``crashed`` (the kernel died or
 the notebook could not be read or executed).
@@ -27,6 +31,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import resource
 import sys
@@ -35,10 +40,13 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-__all__ = ["KEY_RESULT_TAG", "NotebookResult", "execute_notebook", "key_results", "main"]
+__all__ = ["KEY_RESULT_TAG", "PROVENANCE_ENV", "NotebookResult", "execute_notebook",
+           "key_results", "main", "read_provenance"]
 
 KEY_RESULT_TAG = "key-result"
 MAX_VALUE_CHARS = 200
+#: The variable ``helpers.data.provenance`` reads: the file it appends its records to.
+PROVENANCE_ENV = "COURSE_PROVENANCE_FILE"
 
 
 @dataclass
@@ -50,6 +58,7 @@ class NotebookResult:
     peak_memory: int | None = None  # bytes, of the kernel process
     message: str = ""
     key_results: list[list[str]] = field(default_factory=list)  # [label, value] pairs
+    provenance: list[dict[str, Any]] = field(default_factory=list)  # data and weights used
 
 
 def _output_text(output: Any) -> str:
@@ -98,6 +107,30 @@ def key_results(notebook: Any) -> list[list[str]]:
             value = value[:MAX_VALUE_CHARS - 1] + "…"
         found.append([label, value or "(no output)"])
     return found
+
+
+def read_provenance(path: Path) -> list[dict[str, Any]]:
+    """The distinct records of a provenance file (JSON objects, one a line), in order.
+
+    Example:
+        >>> import tempfile
+        >>> path = Path(tempfile.mkdtemp()) / "record.jsonl"
+        >>> _ = path.write_text('{"name": "mnist"}\n{"name": "mnist"}\n')
+        >>> read_provenance(path)
+        [{'name': 'mnist'}]
+    """
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError:
+        return []
+    distinct = dict.fromkeys(line.strip() for line in lines if line.strip())
+    records = []
+    for line in distinct:
+        try:
+            records.append(json.loads(line))
+        except ValueError:
+            continue  # a line cut short by a crash tells nothing reliable
+    return records
 
 
 def _kernel_peak_memory() -> int:
@@ -151,8 +184,10 @@ def execute_notebook(source: Path, out_dir: Path, *, timeout: float) -> Notebook
         on_cell_start=lambda cell, cell_index: current.update(index=cell_index),
     )
     status, message = "ok", ""
+    record = out_dir / f".{source.stem}.provenance.jsonl"
+    record.unlink(missing_ok=True)
     try:
-        client.execute()
+        client.execute(env={**os.environ, PROVENANCE_ENV: str(record)})
     except CellExecutionError as error:
         status, message = "failed", _error_message(notebook) or _last_line(error)
     except CellTimeoutError:
@@ -169,8 +204,10 @@ def execute_notebook(source: Path, out_dir: Path, *, timeout: float) -> Notebook
     exporter = HTMLExporter(embed_images=True)
     body, _ = exporter.from_notebook_node(notebook, resources={"metadata": {"name": source.stem}})
     (out_dir / f"{source.stem}.html").write_text(body, encoding="utf-8")
+    provenance = read_provenance(record)
+    record.unlink(missing_ok=True)
     return NotebookResult(status, round(seconds, 2), _kernel_peak_memory(), message,
-                          key_results(notebook))
+                          key_results(notebook), provenance)
 
 
 def main(argv: list[str] | None = None) -> int:
