@@ -56,6 +56,7 @@ __all__ = ["INSTRUCTOR", "LabCommand", "STUDENT", "View", "default_config_dir", 
 NEWS_PLUGIN = "@jupyterlab/apputils-extension:announcements"
 NBGRADER_LAB = "@jupyter/nbgrader"
 NBGRADER_SERVER = "nbgrader.server_extensions"
+FORMGRADER_SERVER = f"{NBGRADER_SERVER}.formgrader"
 
 # JupyterLab's custom stylesheet (LabApp.custom_css): Validate only where nbgrader locked cells.
 VALIDATE_ON_ASSIGNMENTS_ONLY = """\
@@ -86,14 +87,17 @@ class View:
         disabled_plugins: JupyterLab plugins (or whole labextensions) switched off.
         server_extensions: Jupyter Server extensions switched on (``True``) or off.
         custom_css: JupyterLab's custom stylesheet (empty: none).
-        formgrader: whether formgrader is on (the view then needs a grading workspace).
     """
 
     name: str
     disabled_plugins: tuple[str, ...]
     server_extensions: Mapping[str, bool] = field(default_factory=dict)
     custom_css: str = ""
-    formgrader: bool = False
+
+    @property
+    def formgrader(self) -> bool:
+        """Whether formgrader is on (the view then needs a grading workspace)."""
+        return self.server_extensions.get(FORMGRADER_SERVER, False)
 
 
 STUDENT = View(
@@ -101,7 +105,7 @@ STUDENT = View(
     disabled_plugins=(NEWS_PLUGIN, f"{NBGRADER_LAB}:menu", f"{NBGRADER_LAB}:formgrader",
                       f"{NBGRADER_LAB}:create-assignment", f"{NBGRADER_LAB}:assignment-list",
                       f"{NBGRADER_LAB}:course-list"),
-    server_extensions={f"{NBGRADER_SERVER}.formgrader": False,
+    server_extensions={FORMGRADER_SERVER: False,
                        f"{NBGRADER_SERVER}.assignment_list": False,
                        f"{NBGRADER_SERVER}.course_list": False,
                        f"{NBGRADER_SERVER}.validate_assignment": True},
@@ -110,12 +114,11 @@ STUDENT = View(
 INSTRUCTOR = View(
     "instructor",
     disabled_plugins=(NEWS_PLUGIN, f"{NBGRADER_LAB}:assignment-list", f"{NBGRADER_LAB}:course-list"),
-    server_extensions={f"{NBGRADER_SERVER}.formgrader": True,
+    server_extensions={FORMGRADER_SERVER: True,
                        formgrader_guard.__name__: True,
                        f"{NBGRADER_SERVER}.assignment_list": False,
                        f"{NBGRADER_SERVER}.course_list": False,
                        f"{NBGRADER_SERVER}.validate_assignment": True},
-    formgrader=True,
 )
 
 
@@ -159,19 +162,24 @@ def write_config(view: View, config_dir: Path, *, workspace: Workspace | None = 
         stylesheet.unlink(missing_ok=True)
     formgrader_config = config_dir / "nbgrader_config.py"
     if workspace is not None:
-        config = nbgrader_config(workspace)
-        # formgrader renders submissions with its own template; course feedback uses nbgrader's.
-        config.pop("HTMLExporter", None)
-        # An exchange folder that stays empty (release and collect are refused by
-        # formgrader_guard): without one nbgrader logs an error on every formgrader page.
-        exchange = workspace.root.resolve() / "exchange"
-        exchange.mkdir(parents=True, exist_ok=True)
-        config.Exchange.root = str(exchange)
-        atomic_write(formgrader_config, FORMGRADER_CONFIG.format(
-            config=pprint.pformat(json.loads(json.dumps(config)), indent=1, width=96)))
+        atomic_write(formgrader_config, _formgrader_config(workspace))
     else:
         formgrader_config.unlink(missing_ok=True)
     return config_dir
+
+
+def _formgrader_config(workspace: Workspace) -> str:
+    """``nbgrader_config.py`` for formgrader: the configuration ``course grade`` uses."""
+    config = nbgrader_config(workspace)
+    # formgrader renders submissions with its own template; course feedback uses nbgrader's.
+    config.pop("HTMLExporter", None)
+    # An exchange folder that stays empty (release and collect are refused by
+    # formgrader_guard): without one nbgrader logs an error on every formgrader page.
+    exchange = workspace.root.resolve() / "exchange"
+    exchange.mkdir(parents=True, exist_ok=True)
+    config.Exchange.root = str(exchange)
+    return FORMGRADER_CONFIG.format(
+        config=pprint.pformat(json.loads(json.dumps(config)), indent=1, width=96))
 
 
 @dataclass(frozen=True)
