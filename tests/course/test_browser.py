@@ -366,6 +366,9 @@ def test_instructor_grades_by_hand_then_export_and_feedback(instructor_lab: Lab,
     score = page.locator("input.score#test_conv_output_size")
     comment = page.locator("textarea#conv_output_size-comment")
     score.wait_for(timeout=30_000)
+    page.wait_for_function(  # formgrader binds its inputs once it has loaded the grades
+        "() => window.formgrader && formgrader.grades && formgrader.grades.loaded"
+        " && formgrader.comments && formgrader.comments.loaded", timeout=30_000)
     with page.expect_response(lambda r: "/formgrader/api/grade/" in r.url
                               and r.request.method == "PUT" and r.ok):
         score.fill(str(MANUAL_SCORE))
