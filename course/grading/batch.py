@@ -88,7 +88,8 @@ def save_batch(workspace: Workspace, batch: Batch) -> None:
     record = {"assignment": batch.assignment, "name": batch.name, "source": batch.source,
               "students": [{"student_id": student_id, **identity.to_json()}
                            for student_id, identity in batch.students]}
-    atomic_write(_file(workspace, batch.assignment, batch.name), json.dumps(record, indent=1) + "\n")
+    atomic_write(_file(workspace, batch.assignment, batch.name),
+                 json.dumps(record, indent=1) + "\n")
 
 
 def _load(workspace: Workspace, assignment: str, name: str) -> Batch:

@@ -574,7 +574,7 @@ def _size(count: int) -> str:
     """A byte count for a person: ``32 MiB``, ``512 KiB``."""
     if count >= MIB and count % (MIB // 4) == 0:
         return f"{count / MIB:g} MiB"
-    return f"{count / 1024:g} KiB" if count >= 1024 else f"{count} bytes"
+    return f"{count // 1024} KiB" if count % 1024 == 0 else f"{count} bytes"
 
 
 def _output_size(msg: dict) -> int:

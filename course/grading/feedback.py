@@ -9,7 +9,7 @@ line of a hidden test reaches the student. Students without an autograded notebo
 invalid) get a short page that says why.
 
 The page opens with what was checked: one row per graded cell, its id (``test_max_pool2d``),
-what it checks (:func:`test_description`: the first line of the cell's leading comment or
+what it checks (:func:`describe_test_cell`: the first line of the cell's leading comment or
 docstring) and its score; then, when the run was interrupted, why, in the words the
 interrupted cells show (``your code in cell 18 (test_max_pool2d) ran past 120 s and was
 stopped``).
@@ -29,7 +29,7 @@ from course.grading.outcome import Outcome
 from course.workspace import Workspace, atomic_write, nbgrader_config, quiet_nbgrader
 
 __all__ = ["HIDDEN_NOTE", "generate_feedback", "hide_hidden_tests", "interruption_notes",
-           "test_description", "write_feedback"]
+           "describe_test_cell", "write_feedback"]
 
 BEGIN, END = "BEGIN HIDDEN TESTS", "END HIDDEN TESTS"
 HIDDEN_NOTE = "# (hidden tests ran here; their code is not shown)"
@@ -60,7 +60,8 @@ The cells after it still ran and were graded.</div>
 <td>{{ cell.metadata.course_feedback.description | e }}
 {%- if grading.comment %} <a href="#comment-{{ grading.grade_id }}">(comment)</a>{% endif %}</td>
 <td class="center">{% if grading.score is none %}not graded yet{% else %}
-{{- grading.score | float | round(2) }}{% endif %} / {{ grading.points | float | round(2) }}</td></tr>
+{{- grading.score | float | round(2) }}{% endif %}
+ / {{ grading.points | float | round(2) }}</td></tr>
 {%- endfor %}
 {%- if resources.nbgrader.late_penalty > 0 %}
 <tr class="late-penalty"><td>late submission</td><td>penalty</td>
@@ -78,7 +79,7 @@ The cells after it still ran and were graded.</div>
 """
 
 
-def test_description(source: str) -> str:
+def describe_test_cell(source: str) -> str:
     """What a test cell checks: the first line of its leading comment or docstring.
 
     A leading hidden-test marker, or code first, gives no description.
@@ -90,9 +91,9 @@ def test_description(source: str) -> str:
         The line, stripped of ``#`` and quotes; ``""`` when the cell starts with code.
 
     Example:
-        >>> test_description('# Deck 004: max pooling gives [[6, 8], [3, 4]].\\nassert ...')
+        >>> describe_test_cell('# Deck 004: max pooling gives [[6, 8], [3, 4]].\\nassert ...')
         'Deck 004: max pooling gives [[6, 8], [3, 4]].'
-        >>> test_description("'''Checks conv2d against SciPy.'''\\nassert ...")
+        >>> describe_test_cell("'''Checks conv2d against SciPy.'''\\nassert ...")
         'Checks conv2d against SciPy.'
     """
     lines = [line.strip() for line in source.strip().splitlines()]
@@ -163,7 +164,7 @@ def _preprocessor_classes(notes: list[str]) -> list[type]:
                 automatic = grading.get("grade") and not grading.get("solution") and (
                     cell.cell_type == "code")
                 cell.metadata["course_feedback"] = {
-                    "description": test_description(cell.source) if automatic
+                    "description": describe_test_cell(cell.source) if automatic
                     else MANUAL_DESCRIPTION}
             return cell, resources
 
@@ -204,8 +205,8 @@ def interruption_notes(outcome: Outcome) -> list[str]:
 
     Example:
         >>> interruption_notes(Outcome("a", "ps1", 11, 13, "timeout", report={
-        ...     "interrupted": ["your code in cell 18 (test_max_pool2d) ran past 120 s and was stopped"]}))
-        ['your code in cell 18 (test_max_pool2d) ran past 120 s and was stopped']
+        ...     "interrupted": ["your code in cell 18 ran past 120 s and was stopped"]}))
+        ['your code in cell 18 ran past 120 s and was stopped']
     """
     notes = [str(note) for note in outcome.report.get("interrupted", [])]
     stopped = str(outcome.report.get("stopped", ""))

@@ -81,7 +81,7 @@ def feedback_zip(pages: Sequence[tuple[str, Identity, Path]]) -> tuple[bytes, li
         The zip's bytes and the ids of the students whose page has no place in it.
 
     Example:
-        >>> data, skipped = feedback_zip([("alice", Identity(), Path("alice.html"))])  # doctest: +SKIP
+        >>> data, skipped = feedback_zip([("alice", Identity(), Path("a.html"))])  # doctest: +SKIP
     """
     buffer, skipped = io.BytesIO(), []
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:

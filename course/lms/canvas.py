@@ -144,7 +144,8 @@ def read_roster(path: Path) -> Roster:
         ['Problem set 1 (4567)']
     """
     header, body = read_sheet(path, what=_ROSTER, fix=ROSTER_FIX)
-    if len(header) < 3 or "Student" not in header[0] or header[1] != "ID" or "Section" not in header:
+    if (len(header) < 3 or "Student" not in header[0] or header[1] != "ID"
+            or "Section" not in header):
         raise CourseError(f"The '--roster' file '{path}' is not {_ROSTER}: its header is "
                           f"{','.join(header[:6])}...; export the gradebook {ROSTER_FIX}.")
     student_columns = header[:header.index("Section") + 1]

@@ -204,5 +204,6 @@ def export(grades: Sequence[GradeRow], *, roster: Path | None = None,
                 row["Feedback comments"] = grade.comment
             rows.append([row.get(column, "") for column in header])
         if scaled_to:
-            notes.append(f"grades scaled to the worksheet's Maximum Grade ({', '.join(sorted(scaled_to))})")
+            notes.append("grades scaled to the worksheet's Maximum Grade "
+                         f"({', '.join(sorted(scaled_to))})")
     return LmsExport(csv_text(header, rows), len(rows), unmatched, notes)
