@@ -43,8 +43,9 @@ TEMPLATE = """{%- extends 'index.html.j2' -%}
 <a name="top"></a>
 <div class="container"><div class="panel panel-default">
 <div class="panel-heading">
-<h4>{{ resources.nbgrader.notebook }} (Score: {{ resources.nbgrader.score | float | round(2) }}
- / {{ resources.nbgrader.max_score | float | round(2) }})</h4>
+{%- set graded = resources.nbgrader %}
+<h4>{{ graded.notebook }} (Score: {{ graded.score | float | round(2) }} / {{ graded.max_score
+ | float | round(2) }})</h4>
 {%- if resources.course.notes %}
 <div class="alert alert-warning" id="interrupted"><b>Your code was stopped:</b><ul>
 {%- for note in resources.course.notes %}<li>{{ note | e }}</li>{% endfor %}</ul>
