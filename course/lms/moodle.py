@@ -45,16 +45,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from course.errors import CourseError
+from course.lms import sheet
 from course.lms.identity import Identity
-from course.lms.sheet import (
-    GradeRow,
-    LmsExport,
-    csv_text,
-    match_roster,
-    points_text,
-    read_sheet,
-    scaled,
-)
+from course.lms.sheet import GradeRow, LmsExport
 
 __all__ = ["WORKSHEET_COLUMNS", "export", "feedback_member", "parse_flat_name",
            "parse_folder_name", "read_roster", "student_id"]
@@ -120,7 +113,7 @@ def read_roster(path: Path) -> Roster:
     Raises:
         CourseError: when the file is missing or lacks a column the import needs.
     """
-    header, body = read_sheet(path, what=_ROSTER, fix=ROSTER_FIX)
+    header, body = sheet.read_sheet(path, what=_ROSTER, fix=ROSTER_FIX)
     missing = [column for column in REQUIRED if column not in header]
     if missing:
         raise CourseError(f"The '--roster' file '{path}' is not {_ROSTER}: it has no "
@@ -179,8 +172,8 @@ def export(grades: Sequence[GradeRow], *, roster: Path | None = None,
                 unmatched.append(grade)
                 continue
             rows.append([PARTICIPANT + grade.identity.user_id, grade.identity.name, "", "",
-                         points_text(grade.score), points_text(grade.max_score), "Yes", "",
-                         stamp, grade.comment])
+                         sheet.points_text(grade.score), sheet.points_text(grade.max_score),
+                         "Yes", "", stamp, grade.comment])
         notes.append("no --roster: the grades are out of this assignment's points (Moodle skips "
                      "a grade above its assignment's maximum grade) and 'Last modified (grade)' "
                      f"is now; pass --roster (the worksheet {ROSTER_FIX}) to keep Moodle's "
@@ -192,18 +185,20 @@ def export(grades: Sequence[GradeRow], *, roster: Path | None = None,
             notes.append(f"'{table.path}' has no 'Feedback comments' column: only grades are "
                          "imported")
         scaled_to = set()
-        pairs, unmatched = match_roster(grades, table.rows, lambda grade: _match(table, grade),
-                                        roster=table.path)
+        pairs, unmatched = sheet.match_roster(grades, table.rows,
+                                              lambda grade: _match(table, grade),
+                                              roster=table.path)
         for grade, row in pairs:
             maximum = row.get("Maximum Grade", "").strip()
             points = float(maximum) if re.fullmatch(r"\d+(\.\d+)?", maximum) else None
             if points is not None and points != grade.max_score:
                 scaled_to.add(maximum)
-            row = {**row, "Grade": points_text(scaled(grade.score, grade.max_score, points))}
+            grade_points = sheet.scaled(grade.score, grade.max_score, points)
+            row = {**row, "Grade": sheet.points_text(grade_points)}
             if "Feedback comments" in row:
                 row["Feedback comments"] = grade.comment
             rows.append([row.get(column, "") for column in header])
         if scaled_to:
             notes.append("grades scaled to the worksheet's Maximum Grade "
                          f"({', '.join(sorted(scaled_to))})")
-    return LmsExport(csv_text(header, rows), len(rows), unmatched, notes)
+    return LmsExport(sheet.csv_text(header, rows), len(rows), unmatched, notes)
