@@ -22,14 +22,15 @@ Example:
 from __future__ import annotations
 
 import html
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from course.grading.outcome import Outcome
 from course.workspace import Workspace, atomic_write, nbgrader_config, quiet_nbgrader
 
-__all__ = ["HIDDEN_NOTE", "generate_feedback", "hide_hidden_tests", "interruption_notes",
-           "describe_test_cell", "write_feedback"]
+__all__ = ["HIDDEN_NOTE", "Interruptions", "describe_test_cell", "generate_feedback",
+           "hide_hidden_tests", "write_feedback"]
 
 BEGIN, END = "BEGIN HIDDEN TESTS", "END HIDDEN TESTS"
 HIDDEN_NOTE = "# (hidden tests ran here; their code is not shown)"
@@ -46,10 +47,13 @@ TEMPLATE = """{%- extends 'index.html.j2' -%}
 {%- set graded = resources.nbgrader %}
 <h4>{{ graded.notebook }} (Score: {{ graded.score | float | round(2) }} / {{ graded.max_score
  | float | round(2) }})</h4>
-{%- if resources.course.notes %}
+{%- set stops = resources.course %}
+{%- if stops.cells or stops.run %}
 <div class="alert alert-warning" id="interrupted"><b>Your code was stopped:</b><ul>
-{%- for note in resources.course.notes %}<li>{{ note | e }}</li>{% endfor %}</ul>
-The cells after it still ran and were graded.</div>
+{%- for note in stops.cells %}<li>{{ note | e }}</li>{% endfor %}
+{%- if stops.run %}<li>{{ stops.run | e }}</li>{% endif %}</ul>
+{%- if stops.run %}The cells after that did not run and score 0.
+{%- else %}The cells after it still ran and were graded.{% endif %}</div>
 {%- endif %}
 <table class="table table-condensed" id="checked">
 <thead><tr><th>Graded cell</th><th>What it checks</th><th class="center">Score</th></tr></thead>
@@ -145,17 +149,17 @@ def hide_hidden_tests(cell: Any) -> bool:
     return True
 
 
-def _preprocessor_classes(notes: list[str]) -> list[type]:
-    """The preprocessors that describe the graded cells (and pass on ``notes``, why the run was
-    interrupted) and hide the hidden tests, in that order."""
+def _preprocessor_classes(stops: Interruptions) -> list[type]:
+    """The preprocessors that describe the graded cells (and pass on why the run was stopped)
+    and hide the hidden tests, in that order."""
     from nbgrader.preprocessors import NbGraderPreprocessor
 
     class DescribeGradedCells(NbGraderPreprocessor):
         """Give every graded cell the line the page's summary shows for it."""
 
         def preprocess(self, nb, resources):
-            """Describe the cells; put ``notes`` into the resources."""
-            resources["course"] = {"notes": notes}
+            """Describe the cells; put the interruptions into the resources."""
+            resources["course"] = {"cells": stops.cells, "run": stops.run}
             return super().preprocess(nb, resources)
 
         def preprocess_cell(self, cell, resources, index):
@@ -200,18 +204,30 @@ def _exporter_class() -> type:
     return FeedbackExporter
 
 
-def interruption_notes(outcome: Outcome) -> list[str]:
-    """Why a run was interrupted, in the words the interrupted cells show (from the
-    execution's report); empty when nothing was.
+@dataclass(frozen=True)
+class Interruptions:
+    """What stopped a student's code, in the words the interrupted cells show.
+
+    Args:
+        cells: one line per cell stopped while the rest ran on (a timeout, an output flood).
+        run: why the whole run ended early ("" if it did not): the kernel died, the notebook
+            ran past its time.
 
     Example:
-        >>> interruption_notes(Outcome("a", "ps1", 11, 13, "timeout", report={
+        >>> Interruptions.of(Outcome("a", "ps1", 11, 13, "timeout", report={
         ...     "interrupted": ["your code in cell 18 ran past 120 s and was stopped"]}))
-        ['your code in cell 18 ran past 120 s and was stopped']
+        Interruptions(cells=('your code in cell 18 ran past 120 s and was stopped',), run='')
     """
-    notes = [str(note) for note in outcome.report.get("interrupted", [])]
-    stopped = str(outcome.report.get("stopped", ""))
-    return notes + ([stopped] if stopped else [])
+
+    cells: tuple[str, ...] = ()
+    run: str = ""
+
+    @classmethod
+    def of(cls, outcome: Outcome) -> Interruptions:
+        """The interruptions an outcome's execution report lists."""
+        report = outcome.report
+        return cls(tuple(str(line) for line in report.get("interrupted", [])),
+                   str(report.get("stopped", "")))
 
 
 def _status_page(outcome: Outcome, title: str) -> str:
@@ -225,14 +241,14 @@ def _status_page(outcome: Outcome, title: str) -> str:
 
 
 def generate_feedback(workspace: Workspace, assignment: str, student_id: str, *,
-                      notes: list[str] | None = None) -> Path:
+                      stops: Interruptions | None = None) -> Path:
     """Run nbgrader's ``generate_feedback`` (with hidden tests removed) for one student.
 
     Args:
         workspace: the nbgrader workspace (the student's autograded notebook is there).
         assignment: the assignment id.
         student_id: the student's id.
-        notes: why the run was interrupted (:func:`interruption_notes`), shown on top.
+        stops: what stopped the student's code, shown on top.
 
     Returns:
         The HTML page inside the workspace (``feedback/<student_id>/<assignment>/``).
@@ -256,8 +272,9 @@ def generate_feedback(workspace: Workspace, assignment: str, student_id: str, *,
 
     notebook_id = workspace.assignment_notebook(assignment)
     config = nbgrader_config(workspace)
-    config.GenerateFeedback.preprocessors = [LockedGetGrades, *_preprocessor_classes(notes or []),
-                                             CSSHTMLHeaderPreprocessor]
+    config.GenerateFeedback.preprocessors = [
+        LockedGetGrades, *_preprocessor_classes(stops or Interruptions()),
+        CSSHTMLHeaderPreprocessor]
     config.GenerateFeedback.exporter_class = _exporter_class()
     with quiet_nbgrader():
         converter = GenerateFeedback(
@@ -298,6 +315,6 @@ def write_feedback(workspace: Workspace, outcome: Outcome, out: Path) -> Path:
         atomic_write(target, _status_page(outcome, f"{outcome.assignment}: {notebook_id}"))
         return target
     page = generate_feedback(workspace, outcome.assignment, outcome.student_id,
-                             notes=interruption_notes(outcome))
+                             stops=Interruptions.of(outcome))
     atomic_write(target, page.read_bytes())
     return target
