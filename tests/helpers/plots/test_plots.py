@@ -26,6 +26,8 @@ from helpers.plots import (
     show_heatmap,
     show_images,
     show_masks,
+    show_photos,
+    show_top_predictions,
     use_course_style,
 )
 
@@ -82,6 +84,11 @@ def canvas_axes(size: int) -> tuple[Figure, object]:
         RNG.random((4, 16, 16)), RNG.integers(0, 3, (4, 16, 16, 1)),
         predicted=RNG.random((4, 16, 16, 3)), class_names=["background", "disc", "X"],
         titles=["a", "b", "c", "d"])),
+    ("photos", lambda: show_photos([RNG.integers(0, 256, (30, 45, 3), dtype=np.uint8),
+                                    RNG.random((40, 40))], ["wide", "square"])),
+    ("top_predictions", lambda: show_top_predictions(
+        RNG.random((3, 16, 16, 3)), [[("n1", "tabby_cat", 0.6), ("n2", "lynx", 0.3)]] * 3,
+        titles=["a", "b", "c"])),
 ])
 def test_each_function_renders_to_png(tmp_path, name, draw):
     import matplotlib.pyplot as plt
@@ -224,6 +231,30 @@ def test_show_heatmap_value_range_fixes_the_colour_scale():
                      value_range=value_range, ax=ax)
         np.testing.assert_allclose(rendered(fig)[8, 8], np.round(np.array(expected[:3]) * 255),
                                    atol=3)
+
+
+def test_show_photos_keeps_each_photos_own_shape_and_title():
+    wide, tall = RNG.random((20, 60, 3)), RNG.random((50, 25))
+    fig = show_photos([wide, tall], ["wide", "tall"], ncols=2)
+    shown = [ax.images[0].get_array() for ax in fig.axes]
+    np.testing.assert_allclose(shown[0], wide)
+    np.testing.assert_allclose(shown[1], tall)
+    assert [ax.get_title() for ax in fig.axes] == ["wide", "tall"]
+
+
+def test_show_top_predictions_bars_are_the_probabilities_most_probable_on_top():
+    decoded = [[("n1", "espresso", 0.9), ("n2", "cup", 0.06)], [("soup_bowl", 0.5), ("x", 0.1)]]
+    fig = show_top_predictions(RNG.random((2, 8, 8, 3)), decoded, titles=["coffee", "soup"])
+    photo_axes, bar_axes = fig.axes[::2], fig.axes[1::2]
+    assert [ax.get_title() for ax in photo_axes] == ["coffee", "soup"]
+    for ax, rows in zip(bar_axes, decoded):
+        bars = sorted(ax.patches, key=lambda bar: -bar.get_y())  # top first
+        np.testing.assert_allclose([bar.get_width() for bar in bars], [row[-1] for row in rows])
+        at = {tick: label.get_text() for tick, label in zip(ax.get_yticks(),
+                                                           ax.get_yticklabels())}
+        assert [at[position] for position in sorted(at, reverse=True)] == [
+            row[-2].replace("_", " ") for row in rows]
+        assert ax.get_xlim() == (0.0, 1.0)
 
 
 def test_mask_colors_are_black_then_the_colour_cycle():
@@ -399,6 +430,15 @@ def test_headless_without_display_uses_agg():
      r"The 'titles' parameter of show_masks must have one entry per image \(2\); got 1"),
     (lambda: show_masks(np.zeros((1, 4, 4)), np.zeros((1, 4, 4)), size=0), ValueError,
      "The 'size' parameter of show_masks must be a positive number; got 0"),
+    (lambda: show_photos([]), ValueError,
+     r"The 'photos' parameter of show_photos must be a non-empty sequence of images"),
+    (lambda: show_photos([np.zeros((4, 4, 2))]), ValueError,
+     r"The 'photos' parameter of show_photos must have 1, 3 or 4 channels"),
+    (lambda: show_photos([np.zeros((4, 4))], ["a", "b"]), ValueError,
+     r"The 'titles' parameter of show_photos must have one title per photo \(1\)"),
+    (lambda: show_top_predictions([np.zeros((4, 4))], []), ValueError,
+     r"The 'decoded' parameter of show_top_predictions must hold one non-empty list of "
+     r"predictions per photo \(1\); got 0 lists"),
 ])
 def test_bad_input(call, error, message):
     with pytest.raises(error, match=message):
@@ -419,5 +459,6 @@ def test_show_filters_rejects_a_layer_without_a_kernel():
 def test_module_exports():
     assert set(plots.__all__) >= {"plot_history", "show_images", "show_filters",
                                   "show_feature_maps", "show_boxes", "show_heatmap",
-                                  "show_masks", "mask_colors",
+                                  "show_masks", "mask_colors", "show_photos",
+                                  "show_top_predictions",
                                   "save_fig", "use_course_style"}
