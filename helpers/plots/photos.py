@@ -120,8 +120,10 @@ def show_top_predictions(photos: Any, decoded: Sequence[Sequence[tuple]], *,
         bar_ax.set_xlabel("probability")
         bar_ax.grid(axis="y", visible=False)
         for position, score in zip(positions, scores):
-            bar_ax.text(min(score, 0.78) + 0.02, position, f"{score:.2f}", va="center",
-                        fontsize=8)
+            inside = score > 0.8  # no room on the right: write it on the bar, in white
+            bar_ax.text(score - 0.02 if inside else score + 0.02, position, f"{score:.2f}",
+                        va="center", ha="right" if inside else "left", fontsize=8,
+                        color="white" if inside else "black")
     for ax in axes[::2]:
         ax.axis("off")
     for ax in axes[2 * len(shown):]:
