@@ -5,6 +5,7 @@
     course feedback ASSIGNMENT --out DIR     HTML feedback after manual grading
     course export ASSIGNMENT --out DIR       grades.csv from the gradebook
     course check [ASSIGNMENT ...]            solution = full marks, blank = zero, half-done between
+    course similarity ASSIGNMENT SUBMISSIONS --out DIR   pairs of submissions that share code
     course build                             execute lectures, release, check, build the site build/site/
     course lab [--student]                   JupyterLab: formgrader on the workspace, or a student's
 
@@ -58,7 +59,7 @@ def commands() -> tuple[Command, ...]:
         ModuleNotFoundError: when the ``[instructor]`` extra is not installed.
     """
     from course import release
-    from course.grading import check, grade
+    from course.grading import check, grade, similarity
     from course.lab import launch
     from course.site import build
 
@@ -73,6 +74,8 @@ def commands() -> tuple[Command, ...]:
                 grade.export_command),
         Command("check", "prove every assignment is sound", check.add_arguments,
                 check.check_command),
+        Command("similarity", "rank pairs of submissions by shared code (nothing executed)",
+                similarity.add_arguments, similarity.similarity_command),
         Command("build", "build the course site into build/", build.add_arguments,
                 build.build_command),
         Command("lab", "open JupyterLab: the instructor's (formgrader) or --student's",
