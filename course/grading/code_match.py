@@ -145,11 +145,11 @@ class Answer:
     def own_texts(self) -> list[str]:
         return [self.tokens[i].text for i in self.own]
 
-    def fragment_lines(self, position: int) -> tuple[int, int]:
-        """The first and last line of the cell covered by the fragment at ``position``."""
+    def fragment_lines(self, position: int) -> set[int]:
+        """The lines of the cell that hold the tokens of the fragment at ``position``."""
         tokens = [self.tokens[i] for i in self.own[position:position + FRAGMENT_TOKENS]]
-        lines = [t.line for t in tokens if t.line] + [t.end_line for t in tokens if t.line]
-        return (min(lines), max(lines)) if lines else (0, 0)
+        return {line for token in tokens if token.line
+                for line in range(token.line, token.end_line + 1)}
 
 
 def make_answer(source: str, template: Sequence[Token]) -> Answer:

@@ -54,8 +54,7 @@ def _line_colours(answer: Answer, match: CellMatch) -> dict[int, int]:
     colours: dict[int, int] = {}
     for index, fingerprint in enumerate(match.shared):
         for position in answer.fingerprints.get(fingerprint, ()):
-            first, last = answer.fragment_lines(position)
-            for line in range(first, last + 1):
+            for line in answer.fragment_lines(position):
                 colours.setdefault(line, index)
     return colours
 
