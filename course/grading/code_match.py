@@ -20,11 +20,13 @@
 Only text is compared: nothing is executed.
 
 Example:
-    >>> stub = normalise_code("def f(x):\\n    raise NotImplementedError()")
-    >>> one = make_answer("def f(x):\\n    y = x * 2 + 1\\n    return y - 3", stub)
-    >>> two = make_answer("def f(x):\\n    z = x * 5 + 7  # mine\\n    return z - 1", stub)
-    >>> compare_answers(one, two).score
-    1.0
+    >>> template = {"f": make_answer("", ())}
+    >>> students = [Student(name, {"f": make_answer(code, template["f"].tokens)})
+    ...             for name, code in [("ann", "y = x * 2 + 1"), ("bob", "z = x * 3 + 4"),
+    ...                                ("cy", "return [v for v in x]")]]
+    >>> [(p.student_a, p.student_b, p.score) for p in compare_students(
+    ...     students, template, ["f"])]
+    [('ann', 'bob', 1.0), ('ann', 'cy', 0.0), ('bob', 'cy', 0.0)]
 """
 
 from __future__ import annotations
