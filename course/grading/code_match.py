@@ -58,7 +58,7 @@ __all__ = [
 
 FRAGMENT_TOKENS = 5      # k: a shared run of fewer tokens is no evidence
 WINDOW = 4               # w: every shared run of k + w - 1 = 8 tokens or more is found
-MAX_ANSWER_CHARS = 100_000   # an answer is compared on its first characters only
+MAX_ANSWER_CHARS = 20_000    # an answer is compared on its first characters only
 COMMON_DEFAULT = 10      # MOSS's -m: a fragment in more submissions is common knowledge
 
 

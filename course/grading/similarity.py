@@ -62,7 +62,7 @@ def _notebook_cells(path: Path) -> list[dict]:
                          f"{MAX_NOTEBOOK_BYTES // 1024**2} MiB are not compared")
     try:
         notebook = json.loads(path.read_bytes().decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as error:
+    except (ValueError, RecursionError, MemoryError) as error:   # bad UTF-8 or JSON too
         raise ValueError(f"not a readable notebook: {first_line(error)}") from None
     cells = notebook.get("cells") if isinstance(notebook, dict) else None
     if not isinstance(cells, list):
@@ -85,8 +85,8 @@ def _source(cell: dict) -> str:
 
 
 def read_answers(path: Path, grade_ids: Sequence[str]) -> dict[str, str]:
-    """The source of each answer cell of a notebook, by ``grade_id`` (the last cell with a
-    ``grade_id`` wins, as in nbgrader; a missing cell is left out).
+    """The source of each answer cell of a notebook, by ``grade_id`` (of several cells with
+    the same ``grade_id`` the last wins, as in nbgrader; a missing cell is left out).
 
     Args:
         path: the notebook.
@@ -192,11 +192,11 @@ def similarity_command(args: argparse.Namespace) -> int:
     with open_submissions(args.submissions, notebook_name=master.name) as found:
         students = [_student(s.student_id, s.notebook, s.problem, grade_ids, template)
                     for s in found]
-        results = compare_students(students, template, grade_ids, common=args.common)
-        sources = {s.student_id: s for s in students}
-        atomic_write(args.out / "similarity.csv", csv_text(results, grade_ids))
-        top = [result for result in results if result.score][:args.top]
-        write_pages(args.out, assignment, top, sources, template, grade_ids)
+    results = compare_students(students, template, grade_ids, common=args.common)
+    atomic_write(args.out / "similarity.csv", csv_text(results, grade_ids))
+    top = [result for result in results if result.score][:args.top]
+    write_pages(args.out, assignment, top, {s.student_id: s for s in students}, template,
+                grade_ids)
     elapsed = time.monotonic() - started
     for student in students:
         if student.answers is None:

@@ -360,9 +360,10 @@ def test_bad_input_exits_2_and_writes_nothing(case, ps1_class, tmp_path, monkeyp
 
 def test_hostile_notebooks_are_reported_or_compared(tmp_path):
     subs = tmp_path / "subs"
-    corpus.write_submission(subs / "deep" / corpus.NOTEBOOK, {
-        "conv2d": "return " + "-(" * 20_000 + "x" + ")" * 20_000 + "\n",
-        "zero_pad": "x = 1" + " + 1" * 20_000 + "\nreturn x\n"})
+    corpus.write_submission(subs / "deep" / corpus.NOTEBOOK, {   # each under 20,000 characters
+        "conv2d": "return " + "-(" * 4_000 + "x" + ")" * 4_000 + "\n",   # too many brackets
+        "zero_pad": "x = 1" + " + 1" * 4_000 + "\nreturn x\n",          # too deep a tree
+        "conv_params": "return " + "-" * 18_000 + "1\n"})                 # the parser's memory
     corpus.write_submission(subs / "long" / corpus.NOTEBOOK,
                             {"conv2d": "y = [x]\n" * 30_000 + "return y\n"})
     (subs / "huge").mkdir()
@@ -381,6 +382,6 @@ def test_hostile_notebooks_are_reported_or_compared(tmp_path):
     assert notes[frozenset({"nested", "deep"})].startswith("nested: not a readable notebook: "
                                                            "maximum recursion depth")
     assert notes[frozenset({"long", "deep"})] == (
-        "compared on the first 100000 characters of long's conv2d")
+        "compared on the first 20000 characters of long's conv2d")
     assert notes[frozenset({"odd", "deep"})] == ""
 
