@@ -125,8 +125,8 @@ def _raw_tokens(code: str) -> Iterator[tokenize.TokenInfo]:
         indent = len(line) - len(stripped)
         try:
             for token in tokenize.generate_tokens(io.StringIO(stripped).readline):
-                if token.type in (tokenize.INDENT, tokenize.DEDENT, tokenize.NEWLINE):
-                    continue
+                if token.type in (tokenize.INDENT, tokenize.DEDENT):
+                    continue   # a line alone says nothing of its nesting
                 yield token._replace(start=(number, token.start[1] + indent),
                                      end=(number, token.end[1] + indent))
         except (tokenize.TokenError, SyntaxError):
