@@ -48,6 +48,7 @@ def test_the_worker_keeps_distinct_records_and_skips_a_torn_line(tmp_path):
 @pytest.mark.slow
 def test_a_built_lecture_result_lists_the_data_and_weights_it_used(tmp_path, monkeypatch):
     monkeypatch.delenv(worker.PROVENANCE_ENV, raising=False)
+    (tmp_path / "home").mkdir()  # conftest's HOME, for IPython
     cells = [nbformat.v4.new_code_cell(
         "from helpers.data import load_dataset, record_weights\n"
         "load_dataset('shapes', n_train=5, n_test=2)\n"
