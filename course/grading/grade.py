@@ -33,23 +33,23 @@ import argparse
 import csv
 import io
 import os
+import tempfile
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from course import paths
 from course.errors import CourseError, first_line
 from course.grading.execution import SandboxExecutor, SandboxSettings
 from course.grading.feedback import write_feedback
 from course.grading.jobs import Job, run_jobs
+from course.grading.manual import waiting_cells
 from course.grading.outcome import CSV_COLUMNS, Executor, Outcome, Status
+from course.grading.revision import pending_regrades, record_master, regrade_summary
 from course.grading.submissions import open_submissions
-from course.release import generate_assignment
 from course.sandbox import GiB, Limits
 from course.workspace import (
     Workspace,
     atomic_write,
-    digest,
     master_notebook,
     resolve_assignments,
 )
@@ -92,6 +92,7 @@ def export_grades(workspace: Workspace, assignment: str, *,
     stored = {student_id: record["outcome"] for student_id, record
               in workspace.load_results(assignment).items() if "outcome" in record}
     scores: dict[str, float] = {}
+    waiting: dict[str, list[str]] = {}
     total = 0.0
     if workspace.db_path.is_file():
         with workspace.gradebook_lock(), Gradebook(workspace.db_url) as gradebook:
@@ -102,6 +103,7 @@ def export_grades(workspace: Workspace, assignment: str, *,
             if record is not None:
                 total = float(record.max_score)
                 scores = {sub.student.id: float(sub.score) for sub in record.submissions}
+                waiting = waiting_cells(gradebook, assignment)
     if not stored and not scores:
         raise CourseError(f"The workspace '{workspace.root}' has no graded submissions of "
                           f"{assignment!r}; run `course grade {assignment} SUBMISSIONS` first.")
@@ -111,8 +113,13 @@ def export_grades(workspace: Workspace, assignment: str, *,
         score = scores.get(student_id, known["score"])
         if not Status(known["status"]).executed:
             score = 0.0
+        status, message = known["status"], known["message"]
+        if Status(status) is Status.GRADED and student_id in waiting:
+            status = Status.NEEDS_MANUAL
+            message = "; ".join(part for part in (
+                f"to grade by hand: {', '.join(waiting[student_id])}", message) if part)
         outcomes.append(Outcome(student_id, assignment, score, total or known.get("max_score", 0),
-                                known["status"], known["message"]))
+                                status, message))
     return outcomes
 
 
@@ -151,23 +158,11 @@ def summary_table(outcomes: Sequence[Outcome]) -> str:
     return "\n".join(lines)
 
 
-def _release_once(assignment: str, workspace: Workspace, solutions: Path | None) -> None:
-    """Record the assignment in the workspace, unless it already holds this very version
-    (same master files, same project configuration)."""
-    version = digest((solutions or paths.SOLUTIONS) / assignment, paths.ROOT / "pyproject.toml")
-    stamp = workspace.root / "release" / f".{assignment}.sha256"
-    released = list(workspace.release(assignment).glob("*.ipynb"))
-    if (released and workspace.db_path.is_file() and stamp.is_file()
-            and stamp.read_text() == version):
-        return
-    generate_assignment(assignment, workspace, solutions=solutions)
-    atomic_write(stamp, version)
-
-
 def grade_assignment(assignment: str, submissions: Path, out: Path, *, executor: Executor,
                      workers: int = 1, workspace: Workspace | None = None,
                      solutions: Path | None = None, progress: bool = True,
-                     regrade: bool = False) -> list[Outcome]:
+                     regrade: bool = False,
+                     say: Callable[[str], None] | None = None) -> list[Outcome]:
     """Autograde every student folder of ``submissions``; write ``out/grades.csv`` and
     ``out/feedback/``.
 
@@ -182,9 +177,14 @@ def grade_assignment(assignment: str, submissions: Path, out: Path, *, executor:
         solutions: the folder of master notebooks (default ``solutions/``).
         progress: show a progress bar.
         regrade: grade again even where an identical result is stored.
+        say: prints the lines on a change of the master since the last grading (what
+            changed, what was regraded, which manual grades were reused or dropped).
 
     Returns:
-        The outcomes, sorted by student id (scores as the gradebook holds them).
+        The outcomes of SUBMISSIONS' students, sorted by student id (scores as the gradebook
+        holds them). Submissions set aside after a change of the master
+        (:mod:`course.grading.revision`) are regraded too, from SUBMISSIONS when the student
+        is in it, else from the workspace's copy.
 
     Raises:
         CourseError: bad input (see :func:`course.grading.submissions.open_submissions`);
@@ -196,13 +196,24 @@ def grade_assignment(assignment: str, submissions: Path, out: Path, *, executor:
     """
     workspace = workspace or Workspace.default()
     notebook_name = master_notebook(assignment, solutions=solutions).name
-    with open_submissions(submissions, notebook_name=notebook_name) as found:
-        _release_once(assignment, workspace, solutions)
+    with (open_submissions(submissions, notebook_name=notebook_name) as found,
+          tempfile.TemporaryDirectory(prefix="course-regrade-") as elsewhere):
+        change = record_master(assignment, workspace, solutions=solutions)
+        pending = pending_regrades(workspace, assignment)
+        ours = {submission.student_id for submission in found}
         jobs = [Job(assignment, submission, workspace.root, out / "feedback", executor, regrade)
                 for submission in found]
+        jobs += [Job(assignment, submission, workspace.root, Path(elsewhere), executor, regrade)
+                 for submission in pending
+                 if submission.student_id not in ours and submission.notebook is not None]
         outcomes = run_jobs(jobs, workers=workers, progress=progress,
                             description=f"grading {assignment}")
-    rows = export_grades(workspace, assignment, students=[outcome.student_id for outcome in outcomes])
+    if say is not None:
+        for line in regrade_summary(change, pending, outcomes, workspace=workspace,
+                                    assignment=assignment, from_submissions=ours):
+            say(line)
+    rows = export_grades(workspace, assignment, students=[outcome.student_id for outcome
+                                                          in outcomes if outcome.student_id in ours])
     write_grades_csv(out / "grades.csv", rows)
     return rows
 
@@ -273,7 +284,7 @@ def grade_command(args: argparse.Namespace) -> int:
     print(executor.sandbox.status_line, flush=True)
     outcomes = grade_assignment(assignment, args.submissions, args.out, workers=args.workers,
                                 workspace=_workspace(args), executor=executor,
-                                progress=not args.no_progress, regrade=args.regrade)
+                                progress=not args.no_progress, regrade=args.regrade, say=print)
     print(summary_table(outcomes))
     print(f"wrote {args.out / 'grades.csv'} and {args.out / 'feedback'}/")
     return 0
