@@ -266,22 +266,19 @@ def _nbgrader_validation(cell: Any, mistake: _MistakeOf) -> Iterator[Mistake]:
     """What nbgrader's own validator says about the cell, as a mistake of that cell."""
     import copy
 
-    from jsonschema import ValidationError as SchemaError
     from nbgrader.nbgraderformat import ValidationError
     from nbgrader.nbgraderformat.common import SchemaMismatchError
     from nbgrader.nbgraderformat.v3 import MetadataValidatorV3
 
-    validator = MetadataValidatorV3()
     try:
-        validator.validate_cell(copy.deepcopy(cell))
+        MetadataValidatorV3().validate_cell(copy.deepcopy(cell))
     except SchemaMismatchError as error:
         yield mistake("metadata.nbgrader.schema_version", first_line(error),
                       f"set the cell's type again {_TOOLBAR}, which writes schema version 3")
-    except SchemaError as error:
-        field = ".".join(["metadata", "nbgrader", *map(str, error.absolute_path)])
-        yield mistake(field, first_line(error), f"set the cell's type again {_TOOLBAR}")
     except (ValidationError, KeyError) as error:
-        yield mistake("metadata.nbgrader", f"nbgrader rejects it: {first_line(error)}",
+        # jsonschema's errors carry the path of the field; nbgrader's own checks do not
+        field = ".".join(["metadata", "nbgrader", *map(str, getattr(error, "absolute_path", ()))])
+        yield mistake(field, f"nbgrader rejects it: {first_line(error)}",
                       f"set the cell's type again {_TOOLBAR}")
 
 

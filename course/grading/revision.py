@@ -288,9 +288,11 @@ def regrade_summary(change: MasterChange | None, pending: Sequence[Submission],
     done = [submission.student_id for submission in pending
             if submission.student_id not in still and submission.student_id in reports]
     others = [student for student in done if student not in from_submissions]
+    sources = [f"{len(done) - len(others)} from SUBMISSIONS"]
+    if others:
+        sources.append(f"{len(others)} from the workspace's copies: {', '.join(others)}")
     lines.append(f"regraded against the new master: {len(done)} of {len(pending)} submissions "
-                 f"set aside ({len(done) - len(others)} from SUBMISSIONS, {len(others)} from "
-                 f"the workspace's copies{': ' + ', '.join(others) if others else ''})")
+                 f"set aside ({', '.join(sources)})")
     kept = [f"{student}: {cell}" for student in done for cell in reports[student].get("kept", ())]
     dropped = [f"{student}: {cell}" for student in done
                for cell in reports[student].get("dropped", ())]
