@@ -37,6 +37,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from course.authoring.lint import require_sound
 from course.grading.outcome import Outcome
 from course.grading.submissions import Submission
 from course.release import generate_assignment, graded_students, is_recorded
@@ -168,6 +169,7 @@ def record_master(assignment: str, workspace: Workspace, *,
 
     if is_recorded(assignment, workspace, solutions=solutions):
         return None
+    require_sound(assignment, solutions=solutions, action="nothing was graded")
     students = graded_students(assignment, workspace)
     if not students:
         generate_assignment(assignment, workspace, solutions=solutions)

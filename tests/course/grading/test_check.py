@@ -125,3 +125,42 @@ def test_an_assignment_that_could_not_be_prepared_is_one_line():
     result = CheckResult("ps1", *absent, error="not checked: nbgrader said no; fix the master")
     assert result.problems == ["not checked: nbgrader said no; fix the master"]
     assert format_table([result]).splitlines()[1].split() == ["ps1", "-", "-", "-", "-", "-", "FAILED"]
+
+
+def test_course_check_prints_one_line_not_a_traceback(scratch_course, capsys, monkeypatch):
+    """Whatever breaks while an assignment is prepared, the check says so in one line."""
+    from course.authoring.scaffold import new_assignment
+    from course.grading import check
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("the gradebook is locked by another program\nTraceback (most recent ...")
+
+    new_assignment("demo")
+    monkeypatch.setattr(check, "record_master", broken)
+    assert main(["check", "demo", "--no-progress"]) == 1
+    out, err = capsys.readouterr()
+    assert "Traceback" not in out + err
+    assert "\n  demo: not checked: RuntimeError: the gradebook is locked by another program; the " \
+           "check's workspace is disposable: run again with a fresh --workspace\n" in out
+
+
+def test_course_grade_stops_on_a_master_that_breaks_a_rule(scratch_course, capsys):
+    from course.authoring.scaffold import new_assignment
+
+    path = new_assignment("demo")
+    master = nbformat.read(path, as_version=4)
+    del master.cells[5].metadata["nbgrader"]["points"]
+    nbformat.write(master, path)
+    (scratch_course / "subs" / "alice").mkdir(parents=True)
+    nbformat.write(master, scratch_course / "subs" / "alice" / path.name)
+    code = main(["grade", "demo", str(scratch_course / "subs"), "--out",
+                 str(scratch_course / "out"), "--no-progress"])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err.splitlines() == [
+        "course grade: error: 1 authoring mistake in the masters, nothing was graded:",
+        f"  {path}: cell 5 'test_pooled_size' (code), metadata.nbgrader.points: missing: a graded "
+        "cell must say what it is worth (nbgrader's validation fails otherwise). Fix: set the "
+        "cell's points, e.g. 1 (JupyterLab: Nbgrader > Create Assignment shows each cell's type, "
+        "ID and points)."]
+    assert not (scratch_course / "out").exists() and not (scratch_course / ".grading").exists()
