@@ -1,6 +1,6 @@
 """Every model of the zoo at its small configuration: build time, size, cost, training speed.
 
-For each entry of ``helpers.models.catalog.CATALOG`` (the configuration the tests and the
+For each entry of ``helpers.models.CATALOG`` (the configuration the tests and the
 lectures use), in one process on the CPU: the time to build the Keras model, its parameters
 and its multiplications for one image (``helpers.arithmetic.model_table``), the first
 training step (which traces the graph), and the median of ``--repeats`` further steps on a
@@ -46,39 +46,19 @@ def timed(run: Callable[[], object]) -> tuple[float, float]:
     return time.perf_counter() - wall, time.process_time() - cpu
 
 
-def training_setup(entry, model, batch_size: int, rng) -> tuple[dict, object, object]:
-    """Compile arguments and a random batch ``(x, y)`` for the entry's kind of output."""
-    import numpy as np
-
-    x = rng.uniform(0, 1, size=(batch_size, *entry.kwargs["input_shape"])).astype("float32")
-    classes = entry.kwargs.get("num_classes")
-    sparse = "sparse_categorical_crossentropy"
-    if entry.output == "classifier":
-        return {"loss": sparse}, x, rng.integers(0, classes, size=(batch_size,))
-    if entry.output == "image" and classes:
-        cells = tuple(model.output.shape[1:3])
-        return {"loss": sparse}, x, rng.integers(0, classes, size=(batch_size, *cells))
-    if entry.output == "image":
-        return {"loss": "mse"}, x, x
-    if entry.output == "multi":
-        boxes = np.sort(rng.uniform(0, 1, size=(batch_size, 4)), axis=-1).astype("float32")
-        y = {"class": rng.integers(0, classes, size=(batch_size,)), "box": boxes}
-        return {"loss": {"class": sparse, "box": "mse"}}, x, y
-    return {}, x, None  # vae: its own loss
-
-
 def measure(entry, args, rng) -> dict:
     import keras
 
     from helpers.arithmetic import model_table
-    from helpers.models.catalog import build_entry
+    from helpers.models import build_entry
+    from helpers.models.catalog import training_batch
 
     keras.utils.clear_session(free_memory=True)
     start = time.perf_counter()
     model = build_entry(entry)
     build_wall = time.perf_counter() - start
     table = model_table(model)
-    compile_args, x, y = training_setup(entry, model, args.batch_size, rng)
+    compile_args, x, y = training_batch(entry, model, args.batch_size, rng)
     model.compile(optimizer="adam", run_eagerly=args.eager, **compile_args)
 
     def step():
@@ -144,7 +124,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     import numpy as np
     import tensorflow as tf
 
-    from helpers.models.catalog import CATALOG
+    from helpers.models import CATALOG
     from helpers.train import set_seed
 
     entries = [e for e in CATALOG if not args.only or e.key in args.only]

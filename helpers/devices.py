@@ -3,16 +3,25 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
-__all__ = ["accelerator_kind", "describe_devices"]
+__all__ = ["accelerator_kind", "accelerator_visible", "describe_devices"]
 
 
 def _tpu_address() -> str | None:
     return os.environ.get("TPU_NAME") or os.environ.get("COLAB_TPU_ADDR")
 
 
+def accelerator_visible() -> bool:
+    """Return whether a GPU or TPU is present, judged without importing TensorFlow.
+
+    A TPU address (``TPU_NAME``, ``COLAB_TPU_ADDR``) or an NVIDIA device file counts.
+    """
+    return bool(_tpu_address()) or Path("/dev/nvidia0").exists()
+
+
 def accelerator_kind() -> str:
-    """``"TPU"``, ``"GPU"`` or ``"CPU"``: the best accelerator visible to TensorFlow."""
+    """Return ``"TPU"``, ``"GPU"`` or ``"CPU"``: the best accelerator TensorFlow sees."""
     import tensorflow as tf
 
     if _tpu_address() or tf.config.list_logical_devices("TPU"):
@@ -23,7 +32,7 @@ def accelerator_kind() -> str:
 
 
 def describe_devices() -> str:
-    """One line naming the devices, e.g. ``"2 x GPU (NVIDIA T4)"`` or ``"CPU (2 cores)"``."""
+    """Return one line naming the devices, e.g. ``"2 x GPU (NVIDIA T4)"`` or ``"CPU (2 cores)"``."""
     import tensorflow as tf
 
     kind = accelerator_kind()

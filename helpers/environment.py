@@ -16,13 +16,9 @@ import sys
 import warnings
 from collections.abc import Iterator
 
-from helpers._checks import check_int
-from helpers.profiles import Settings, get_settings
+from helpers.profiles import Settings, get_settings, use_settings
 
 __all__ = ["setup", "quiet_tensorflow", "in_colab"]
-
-_current: Settings | None = None
-
 
 @contextlib.contextmanager
 def silenced_stderr_fd() -> Iterator[None]:
@@ -40,8 +36,8 @@ def silenced_stderr_fd() -> Iterator[None]:
 
 
 class _QuietTensorFlowImport(importlib.abc.MetaPathFinder):
-    """Imports ``tensorflow`` with fd 2 silenced: TensorFlow 2.21 logs through absl before
-    its log level is read, so ``TF_CPP_MIN_LOG_LEVEL`` alone no longer keeps stderr clean."""
+    """Imports ``tensorflow`` with fd 2 silenced: TensorFlow logs through absl before it reads
+    ``TF_CPP_MIN_LOG_LEVEL``, so the variable alone does not keep stderr clean."""
 
     def find_spec(self, fullname, path=None, target=None):
         if fullname != "tensorflow":
@@ -74,13 +70,8 @@ def quiet_tensorflow() -> None:
 
 
 def in_colab() -> bool:
-    """True when running inside Google Colab."""
+    """Return whether this runs inside Google Colab."""
     return "google.colab" in sys.modules or "COLAB_RELEASE_TAG" in os.environ
-
-
-def current_settings() -> Settings:
-    """Settings of the last ``setup()`` call, or fresh ones for the environment's profile."""
-    return _current if _current is not None else get_settings()
 
 
 def setup(profile: str | None = None, seed: int = 42, *, verbose: bool = True) -> Settings:
@@ -94,13 +85,18 @@ def setup(profile: str | None = None, seed: int = 42, *, verbose: bool = True) -
     Returns:
         The :class:`~helpers.profiles.Settings` notebooks read sizes from.
 
+    Raises:
+        ValueError: for an unknown profile or a seed that is not a non-negative int.
+
     Example:
         >>> import helpers
         >>> settings = helpers.setup()       # doctest: +SKIP
         >>> settings.epochs                  # doctest: +SKIP
         2
     """
-    global _current
+    # imported here, not at the top, so that `import helpers` stays cheap
+    from helpers._checks import check_int
+
     seed = check_int(seed, param="seed", owner="setup", minimum=0, allowed="a non-negative int")
     quiet_tensorflow()
     import keras
@@ -118,7 +114,7 @@ def setup(profile: str | None = None, seed: int = 42, *, verbose: bool = True) -
     precision = use_mixed_precision()
     use_course_style()
     warnings.filterwarnings("ignore", category=DeprecationWarning)
-    _current = settings
+    use_settings(settings)
     if verbose:
         sizes = "all data" if settings.n_train is None else f"n_train={settings.n_train}"
         print(f"Python {platform.python_version()} | TensorFlow {tf.__version__} | "

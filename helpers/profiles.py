@@ -1,9 +1,13 @@
 """Profiles: one place that decides how big every notebook's work is.
 
-``fast`` runs each notebook in about a minute on a laptop CPU (small subsets, few epochs);
-``full`` reproduces the slides' results on a GPU. ``auto`` (the default) picks ``full`` when a
-GPU or TPU is present, else ``fast``. The environment variable ``COURSE_PROFILE`` overrides the
-default; an explicit argument overrides both.
+``fast`` takes small subsets and few epochs (CI, a laptop's CPU); ``full`` reproduces the
+slides' results on a GPU; ``auto`` (the default) picks ``full`` when a GPU or TPU is present.
+``COURSE_PROFILE`` overrides the default; an explicit argument overrides both. The settings of
+the last ``helpers.setup()`` are the current ones (:func:`current_settings`).
+
+Example:
+    >>> get_settings("fast").epochs, get_settings("full").epochs
+    (2, 20)
 """
 
 from __future__ import annotations
@@ -12,7 +16,10 @@ import os
 from dataclasses import dataclass, replace
 from typing import Any
 
-__all__ = ["PROFILES", "Settings", "get_settings", "resolve_profile"]
+from helpers.devices import accelerator_kind
+
+__all__ = ["PROFILES", "Settings", "current_settings", "get_settings", "resolve_profile",
+           "use_settings"]
 
 PROFILES = ("fast", "full", "auto")
 ENV_VAR = "COURSE_PROFILE"
@@ -54,7 +61,7 @@ class Settings:
         return fast if self.profile == "fast" else full
 
     def with_(self, **changes: Any) -> Settings:
-        """A copy with some fields changed (settings are immutable)."""
+        """Return a copy with some fields changed (settings are immutable)."""
         return replace(self, **changes)
 
 
@@ -71,6 +78,9 @@ def resolve_profile(profile: str | None = None, *, has_accelerator: bool | None 
         profile: ``"fast"``, ``"full"``, ``"auto"`` or ``None``.
         has_accelerator: whether a GPU/TPU is present; detected when ``None`` and needed.
 
+    Returns:
+        ``"fast"`` or ``"full"``.
+
     Raises:
         ValueError: when the profile is not one of ``PROFILES``.
     """
@@ -85,14 +95,48 @@ def resolve_profile(profile: str | None = None, *, has_accelerator: bool | None 
     if profile != "auto":
         return profile
     if has_accelerator is None:
-        from helpers.devices import accelerator_kind
-
         has_accelerator = accelerator_kind() != "CPU"
     return "full" if has_accelerator else "fast"
 
 
 def get_settings(profile: str | None = None, *, seed: int = 42, device: str = "CPU",
                  has_accelerator: bool | None = None) -> Settings:
-    """Settings for ``profile`` (resolved as in :func:`resolve_profile`)."""
+    """Return the settings of ``profile``, resolved as in :func:`resolve_profile`.
+
+    Args:
+        profile: ``"fast"``, ``"full"``, ``"auto"`` or ``None`` (reads ``COURSE_PROFILE``).
+        seed: the run's seed.
+        device: a one-line description of the device.
+        has_accelerator: whether a GPU/TPU is present; detected when ``None`` and needed.
+
+    Raises:
+        ValueError: when the profile is not one of ``PROFILES``.
+    """
     name = resolve_profile(profile, has_accelerator=has_accelerator)
     return Settings(profile=name, seed=seed, device=device, **_DEFAULTS[name])
+
+
+_current: Settings | None = None
+
+
+def current_settings() -> Settings:
+    """Return the settings of the last ``helpers.setup()``, else fresh ones for the profile.
+
+    Example:
+        >>> current_settings().profile in ("fast", "full")     # doctest: +SKIP
+        True
+    """
+    return _current if _current is not None else get_settings()
+
+
+def use_settings(settings: Settings | None) -> None:
+    """Make ``settings`` the current settings (``None`` forgets them); ``setup()`` calls it.
+
+    Raises:
+        TypeError: when ``settings`` is neither a :class:`Settings` nor ``None``.
+    """
+    global _current
+    if settings is not None and not isinstance(settings, Settings):
+        raise TypeError(f"The 'settings' parameter of use_settings must be a Settings or None; "
+                        f"got {type(settings).__name__}.")
+    _current = settings

@@ -1,10 +1,5 @@
 """Training: seeds, the distribution strategy, mixed precision, and ``fit``.
 
-``set_seed`` makes a run repeatable; ``get_strategy`` picks a TPU, several GPUs or the one
-device; ``use_mixed_precision`` turns on float16/bfloat16 compute only where the hardware
-gains from it; ``fit`` trains a model compiled the ordinary way over a ``tf.data`` pipeline
-and returns Keras' ``History``.
-
 Example:
     >>> from helpers.train import fit, get_strategy, set_seed
     >>> set_seed(42)                                              # doctest: +SKIP
@@ -24,7 +19,9 @@ from typing import Any
 
 import numpy as np
 
-from helpers._checks import check_int
+from helpers import devices
+from helpers._checks import check_choice, check_int
+from helpers.profiles import current_settings
 
 __all__ = ["fit", "get_strategy", "set_seed", "use_mixed_precision"]
 
@@ -47,12 +44,9 @@ def set_seed(seed: int, *, deterministic_ops: bool | None = None) -> None:
     """Seed Python, NumPy, TensorFlow and Keras, and make TensorFlow's ops deterministic.
 
     Op determinism (``tf.config.experimental.enable_op_determinism``) is process-wide and
-    cannot be switched off again. With ``deterministic_ops=None`` (the default) it is enabled
-    on a machine without a GPU, where it costs nothing measurable (LeNet-5 trains at the same
-    images per CPU-second with and without it) and Keras would not use XLA anyway; on a GPU
-    it is left off, because there it slows training and the ops that lack a deterministic
-    GPU kernel raise ``UnimplementedError``. While it is on, Keras turns ``jit_compile``
-    (XLA) off.
+    cannot be switched off again; while it is on, Keras turns ``jit_compile`` (XLA) off. On a
+    GPU it is left off by default: there some ops lack a deterministic kernel and raise
+    ``UnimplementedError``.
 
     Args:
         seed: a non-negative int.
@@ -60,16 +54,16 @@ def set_seed(seed: int, *, deterministic_ops: bool | None = None) -> None:
             ``None`` enables it only when no GPU is visible.
 
     Raises:
-        ValueError: when ``seed`` is not a non-negative int.
+        ValueError: when ``seed`` is not a non-negative int, or ``deterministic_ops`` is not
+            None, True or False.
 
     Example:
         >>> from helpers.train import set_seed
         >>> set_seed(42)
     """
     seed = check_int(seed, param="seed", owner="set_seed", minimum=0, allowed=_NON_NEGATIVE)
-    if deterministic_ops not in (None, True, False):
-        raise ValueError("The 'deterministic_ops' parameter of set_seed must be one of "
-                         f"(None, True, False); got {deterministic_ops!r}.")
+    check_choice(deterministic_ops, param="deterministic_ops", owner="set_seed",
+                 allowed=(None, True, False))
     import keras
     import tensorflow as tf
 
@@ -84,12 +78,14 @@ def set_seed(seed: int, *, deterministic_ops: bool | None = None) -> None:
 
 @functools.cache
 def get_strategy() -> Any:
-    """The ``tf.distribute`` strategy for this machine, chosen once and reported in one line.
+    """Return the ``tf.distribute`` strategy for this machine, chosen once, said in one line.
 
-    A TPU (``TPU_NAME``/``COLAB_TPU_ADDR`` or a local TPU) gives ``TPUStrategy``; more than
-    one GPU gives ``MirroredStrategy``; otherwise TensorFlow's default strategy (one device).
-    Build and compile the model inside ``get_strategy().scope()``; Keras' ``fit`` then
-    splits every batch across the replicas.
+    A TPU gives ``TPUStrategy``, more than one GPU ``MirroredStrategy``, else TensorFlow's
+    default strategy (one device). Build and compile the model inside
+    ``get_strategy().scope()``; Keras' ``fit`` then splits every batch across the replicas.
+
+    Returns:
+        The ``tf.distribute.Strategy`` (the same object on every call).
 
     Example:
         >>> from helpers.train import get_strategy
@@ -100,9 +96,7 @@ def get_strategy() -> Any:
     """
     import tensorflow as tf
 
-    from helpers.devices import accelerator_kind
-
-    if accelerator_kind() == "TPU":
+    if devices.accelerator_kind() == "TPU":
         # A TPU node is reached over gRPC (TPU_NAME, or COLAB_TPU_ADDR on old Colab
         # runtimes); a TPU VM has its cores attached locally.
         colab = os.environ.get("COLAB_TPU_ADDR")
@@ -134,13 +128,14 @@ def _gpus_gain_from_float16() -> bool:
 
 
 def use_mixed_precision() -> str:
-    """Compute in 16-bit floats where the hardware gains from it; return the policy in force.
+    """Compute in 16-bit floats where the hardware has 16-bit units; return the policy in force.
 
-    GPUs with compute capability 7.0 or more (Tensor Cores: V100, T4, A100, ...) get
-    ``"mixed_float16"`` and TPUs ``"mixed_bfloat16"``; on a CPU or an older GPU, where 16-bit
-    arithmetic is slower, Keras' policy is left as it is (``"float32"`` by default).
-    Layers take their policy when they are created, so call this before building the model;
-    ``model.compile`` then adds loss scaling by itself.
+    GPUs with compute capability 7.0 or more (Tensor Cores) get ``"mixed_float16"``, TPUs
+    ``"mixed_bfloat16"``; elsewhere Keras' policy is left as it is (``"float32"`` by default).
+    Layers take their policy when they are created, so call this before building the model.
+
+    Returns:
+        The name of Keras' dtype policy now in force.
 
     Example:
         >>> from helpers.train import use_mixed_precision
@@ -149,9 +144,7 @@ def use_mixed_precision() -> str:
     """
     import keras
 
-    from helpers.devices import accelerator_kind
-
-    kind = accelerator_kind()
+    kind = devices.accelerator_kind()
     if kind == "TPU":
         keras.config.set_dtype_policy("mixed_bfloat16")
     elif kind == "GPU" and _gpus_gain_from_float16():
@@ -187,11 +180,7 @@ def _arrays(x: Any, y: Any, sample_weight: Any, name: str) -> tuple[tuple, int]:
 
 def _array_pipeline(parts: tuple, count: int, batch_size: int, *, shuffle: bool,
                     seed: int) -> Any:
-    """Batches of ``parts`` gathered by (reshuffled) indices: one copy of the data in memory.
-
-    The arrays are already in memory, so instead of copying them into a cache and a shuffle
-    buffer, only the indices are shuffled and each batch is one vectorised ``tf.gather``.
-    """
+    """Batches of ``parts`` gathered by (reshuffled) indices: one copy of the data in memory."""
     import tensorflow as tf
 
     tensors = tuple(tf.nest.map_structure(tf.convert_to_tensor, part) for part in parts)
@@ -250,20 +239,13 @@ def fit(model: Any, x: Any, y: Any = None, *, validation_data: Any = None,
         **fit_kwargs: Any) -> Any:
     """Train a compiled Keras model over a ``tf.data`` pipeline; return its ``History``.
 
-    Arrays are fed as batches gathered by indices reshuffled every epoch (one copy of the
-    data in memory); a ``tf.data.Dataset`` of single ``(x, y)`` examples is cached,
-    reshuffled every epoch, batched and prefetched. Both shuffles are seeded, so on a CPU
-    two runs after ``set_seed(s)`` with the same ``seed`` give identical weights.
-
-    Fewer Python round trips: ``steps_per_execution`` batches run inside one call of the
-    compiled training function. ``fit`` sets Keras' own ``model.steps_per_execution`` (as
-    ``compile(steps_per_execution=...)`` would, without recompiling: the optimizer keeps its
-    state) and leaves it set, so the next ``fit``, ``evaluate`` or ``predict`` reuses the
-    traced function. Batch-level callbacks and the progress bar update every that many steps.
-    ``jit_compile`` stays as compiled: Keras' ``"auto"`` turns XLA off on a CPU, where it
-    slowed LeNet-5 down (forward pass of 64 images: 15 ms with XLA, 8 ms without).
-
-    Under ``get_strategy().scope()`` Keras distributes the dataset over the replicas.
+    Arrays are fed as batches gathered by indices reshuffled every epoch; a
+    ``tf.data.Dataset`` of single ``(x, y)`` examples is cached, reshuffled every epoch,
+    batched and prefetched. Both shuffles are seeded, so on a CPU two runs after
+    ``set_seed(s)`` with the same ``seed`` give identical weights. ``fit`` sets the model's
+    own ``steps_per_execution`` and leaves it set (the next ``evaluate`` reuses it); callbacks
+    and the progress bar then update every that many steps. Under
+    ``get_strategy().scope()`` Keras distributes the batches over the replicas.
 
     Args:
         model: a Keras model on which ``compile`` was called.
@@ -278,11 +260,11 @@ def fit(model: Any, x: Any, y: Any = None, *, validation_data: Any = None,
         seed: seed of the shuffle order; the profile's ``seed`` when ``None``.
         steps_per_execution: batches per compiled call (at most one epoch's); ``None``
             keeps the model's own setting when it is above 1, else ``STEPS_PER_EXECUTION``
-            (1 under a MirroredStrategy, where Keras 3.15 fails with more).
+            (1 under a MirroredStrategy off TPU, which fails with more).
         cache: keep a dataset's examples in memory after the first epoch (set it to
             ``False`` for a dataset larger than memory); arrays are never copied.
-        **fit_kwargs: passed to ``model.fit`` (``verbose``, ``callbacks``,
-            ``sample_weight``, ``validation_split``, ``class_weight``, ...).
+        **fit_kwargs: passed to ``model.fit`` (``verbose``, ``callbacks``, ``sample_weight``,
+            ``validation_split``, ...).
 
     Returns:
         The ``keras.callbacks.History`` of the run.
@@ -296,11 +278,8 @@ def fit(model: Any, x: Any, y: Any = None, *, validation_data: Any = None,
 
     Example:
         >>> history = fit(model, x_train, y_train, epochs=3, batch_size=64)  # doctest: +SKIP
-        >>> history.history["loss"]                                          # doctest: +SKIP
     """
     import keras
-
-    from helpers.environment import current_settings
 
     if not isinstance(model, keras.Model):
         raise TypeError(f"The 'model' parameter of fit must be a keras.Model; "
@@ -354,9 +333,7 @@ def fit(model: Any, x: Any, y: Any = None, *, validation_data: Any = None,
     validation = _validation_pipeline(validation_data, model, validation_batch_size, cache)
 
     if model.dtype_policy.name.startswith("mixed"):
-        from helpers.devices import accelerator_kind
-
-        if accelerator_kind() == "CPU":
+        if devices.accelerator_kind() == "CPU":
             warnings.warn(f"The model computes in {model.dtype_policy.name!r}, which is slower "
                           "than 'float32' on a CPU; build it with the float32 policy.",
                           stacklevel=2)
@@ -373,8 +350,8 @@ def fit(model: Any, x: Any, y: Any = None, *, validation_data: Any = None,
 
 
 def _replicated_off_tpu(model: Any) -> bool:
-    """Under MirroredStrategy-like strategies Keras 3.15 fails with several steps per call
-    ("You must feed a value for placeholder tensor", plain ``model.fit`` included)."""
+    """Whether the model is replicated by a strategy other than a TPU's: Keras then fails
+    with several steps per call ("You must feed a value for placeholder tensor")."""
     import tensorflow as tf
 
     strategy = model.distribute_strategy

@@ -1,8 +1,7 @@
 """Arithmetic of convolutional networks: output sizes, parameters, multiplications, memory.
 
 Pure Python (it never imports TensorFlow), so a notebook can check a slide's numbers at
-once; each formula is tested against the Keras layer it describes. ``formulas`` holds the
-per-layer formulas, ``tables`` the per-model table (``model_table``).
+once. ``formulas`` holds the per-layer formulas, ``tables`` the per-model table.
 
 Example:
     >>> conv_output_size(7, 3, strides=2)   # 7 x 7 input, 3 x 3 filter, stride 2

@@ -1,14 +1,11 @@
-"""Formulas of convolutional networks: output sizes, parameters, multiplications, memory.
+"""Formulas of convolutional networks, per layer: output sizes, parameters, multiplications,
+memory.
 
-Pure Python (it never imports TensorFlow), so a notebook can check a slide's numbers at
-once, and each formula is tested against the Keras layer it describes. Sizes follow Keras:
-``padding`` is ``"valid"``, ``"same"`` (exactly as Keras spells them) or an int number of
-zeros added on each side, the slides' ``(N - F + 2P) / S + 1``. A ``kernel_size`` given as an
-int means a square 2-D kernel (``3`` is 3 x 3); pass a tuple for other shapes or ranks.
+Sizes follow Keras: ``padding`` is ``"valid"``, ``"same"`` or an int number of zeros added on
+each side (the slides' ``(N - F + 2P) / S + 1``). A ``kernel_size`` given as an int means a
+square 2-D kernel; pass a tuple for other shapes or ranks.
 
 Example:
-    >>> conv_output_size(7, 3, strides=2)   # 7 x 7 input, 3 x 3 filter, stride 2
-    3
     >>> conv_param_count(3, 256, 256)       # the VGG slide: 3 x 3 x C x C + C for C = 256
     590080
 """
@@ -19,7 +16,7 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-from helpers._checks import check_int, is_int
+from helpers._checks import check_bool, check_int, is_int
 
 __all__ = [
     "conv_mult_count", "conv_output_size", "conv_param_count", "dense_param_count",
@@ -58,12 +55,6 @@ def _ints(value: Any, name: str, func: str, minimum: int = 1) -> int | tuple[int
     return _int(value, name, func, minimum, allowed)
 
 
-def _bool(value: Any, name: str, func: str) -> bool:
-    if not isinstance(value, bool):
-        raise TypeError(f"The {name!r} parameter of {func} must be a bool; got {value!r}.")
-    return value
-
-
 def _padding(value: Any, func: str) -> str | int | tuple[int, ...]:
     allowed = f"one of {_PADDINGS}, an int >= 0 or a tuple of such ints"
     if isinstance(value, str):
@@ -78,8 +69,7 @@ def _padding(value: Any, func: str) -> str | int | tuple[int, ...]:
 
 
 def _broadcast(func: str, **values: Any) -> tuple[int | None, dict[str, tuple]]:
-    """Give every value the same number of dimensions (the length of the tuples; ints
-    broadcast). Returns that rank (None when every value was a scalar) and the tuples."""
+    """Broadcast ints to the length of the tuples; return that rank (None: all ints) and them."""
     ranks = {name: len(v) for name, v in values.items() if isinstance(v, tuple)}
     if len(set(ranks.values())) > 1:
         got = ", ".join(f"{name} has {rank}" for name, rank in ranks.items())
@@ -178,7 +168,7 @@ def conv_output_size(input_size: Size, kernel_size: Size, strides: Size = 1,
         (224, 224)
     """
     func = "conv_output_size"
-    _bool(exact, "exact", func)
+    check_bool(exact, param="exact", owner=func)
     rank, sizes = _output_sizes(func, input_size, kernel_size, strides, padding,
                                 dilation_rate, exact)
     return sizes[0] if rank is None else sizes
@@ -197,7 +187,7 @@ def conv_param_count(kernel_size: Size, in_channels: int, filters: int, use_bias
     filters = _int(filters, "filters", func)
     groups = _check_groups(func, groups, in_channels, filters)
     weights = _kernel_volume(kernel_size, func) * (in_channels // groups) * filters
-    return weights + (filters if _bool(use_bias, "use_bias", func) else 0)
+    return weights + (filters if check_bool(use_bias, param="use_bias", owner=func) else 0)
 
 
 def separable_conv_param_count(kernel_size: Size, in_channels: int, filters: int,
@@ -214,7 +204,7 @@ def separable_conv_param_count(kernel_size: Size, in_channels: int, filters: int
     filters = _int(filters, "filters", func)
     depth = in_channels * _int(depth_multiplier, "depth_multiplier", func)
     weights = _kernel_volume(kernel_size, func) * depth + depth * filters
-    return weights + (filters if _bool(use_bias, "use_bias", func) else 0)
+    return weights + (filters if check_bool(use_bias, param="use_bias", owner=func) else 0)
 
 
 def dense_param_count(in_units: int, units: int, use_bias: bool = True) -> int:
@@ -227,7 +217,7 @@ def dense_param_count(in_units: int, units: int, use_bias: bool = True) -> int:
     func = "dense_param_count"
     units = _int(units, "units", func)
     weights = _int(in_units, "in_units", func) * units
-    return weights + (units if _bool(use_bias, "use_bias", func) else 0)
+    return weights + (units if check_bool(use_bias, param="use_bias", owner=func) else 0)
 
 
 def conv_mult_count(input_shape: Sequence[int], kernel_size: Size, filters: int,

@@ -16,7 +16,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from helpers.arithmetic.formulas import _bool, _dtype_bytes
+from helpers._checks import check_bool
+from helpers.arithmetic.formulas import _dtype_bytes
 
 __all__ = ["LayerRow", "ModelTable", "model_table"]
 
@@ -84,8 +85,7 @@ class ModelTable(Sequence):
 
     @property
     def total_activation_bytes(self) -> int | None:
-        """Bytes of every layer's output for one instance, what backpropagation keeps
-        (None if a row's size is unknown)."""
+        """Bytes of every layer's output for one instance (None if a row's size is unknown)."""
         return _total(row.activation_bytes for row in self.rows)
 
     def _cells(self) -> tuple[tuple[str, ...], list[tuple[str, ...]], tuple[str, ...]]:
@@ -235,23 +235,26 @@ def _rows(model: Any, prefix: str, expand_nested: bool) -> list[LayerRow]:
 
 
 def model_table(model: Any, *, expand_nested: bool = True) -> ModelTable:
-    """One row per layer of a built Keras model: output shape, parameters,
-    multiplications and activation memory for one instance, with totals.
+    """Tabulate a built Keras model: per layer, output shape, parameters, multiplications and
+    activation memory for one instance, with totals.
 
-    Multiplications are counted for ``Conv1D/2D/3D`` (groups included), ``DepthwiseConv2D``,
-    ``SeparableConv2D``, ``Conv2DTranspose`` and ``Dense``; other layers count 0 (their
-    few per-element products, e.g. BatchNormalization's, are ignored). Activation bytes are
-    each layer's outputs (the input itself is not counted). A layer called several times
-    (shared weights) is one row, costed for its first call. Layers whose output shape Keras
-    does not record (those of a subclassed model) show "?", and the totals they enter are
-    None. The model is read duck-typed (``layers``, ``output``, ``kernel``,
-    ``count_params()``); TensorFlow is not imported.
+    Multiplications are counted for convolutions (groups included), depthwise, separable and
+    transposed convolutions and ``Dense``; other layers count 0. A layer called several times
+    is one row, costed for its first call. Layers whose output shape Keras does not record
+    (those of a subclassed model) show "?", and the totals they enter are None.
 
     Args:
         model: A built Keras model (Sequential, functional or subclassed).
         expand_nested: If True (default) the layers of a nested sub-model are listed as
             ``"outer/inner"`` rows; if False the sub-model is one row whose multiplications
             and activation bytes are those of its layers. Totals are the same either way.
+
+    Returns:
+        The :class:`ModelTable`.
+
+    Raises:
+        TypeError: when ``model`` is not a Keras model or ``expand_nested`` not a bool.
+        ValueError: when the model is not built.
 
     Example:
         >>> table = model_table(model)                      # doctest: +SKIP
@@ -266,6 +269,6 @@ def model_table(model: Any, *, expand_nested: bool = True) -> ModelTable:
         raise ValueError(f"The 'model' parameter of {func} must be a built model; got the "
                          f"unbuilt model {model.name!r}. Start it with keras.Input(shape) "
                          "or call model.build(input_shape) first.")
-    _bool(expand_nested, "expand_nested", func)
+    check_bool(expand_nested, param="expand_nested", owner=func)
     return ModelTable(str(getattr(model, "name", "model")),
                       tuple(_rows(model, "", expand_nested)))

@@ -1,12 +1,16 @@
 """Keras model builders, one module per architecture family, built from ``blocks``.
 
 Every builder shares one signature shape: ``build_x(input_shape, num_classes, *, options...,
-name=...)``. Importing this package is cheap: each builder's module (and TensorFlow) is
-imported on first use.
+name=...)``. The families' variant tables (``VGG_CONFIGS``, ``RESNET_VARIANTS``, ...) and the
+``CATALOG`` of every builder at a small size are exported here too. Importing this package
+does not import TensorFlow: each name's module is imported on first use.
 
 Example:
-    >>> from helpers.models import build_resnet
-    >>> model = build_resnet((64, 64, 3), 10, depth=18)   # doctest: +SKIP
+    >>> from helpers.models import RESNET_VARIANTS, build_resnet
+    >>> RESNET_VARIANTS[18]
+    ('basic', (2, 2, 2, 2))
+    >>> build_resnet((32, 32, 3), 10, depth=18).output_shape
+    (None, 10)
 """
 
 from __future__ import annotations
@@ -14,27 +18,37 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-# public name -> module (inside helpers.models) that defines it
+# public name -> the module of helpers.models that defines it
 _EXPORTS = {
     "build_lenet5": "lenet",
     "build_alexnet": "alexnet",
     "LocalResponseNormalization": "layers",
     "build_vgg": "vgg",
+    "VGG_CONFIGS": "vgg",
+    "VGG_FILTERS": "vgg",
     "build_googlenet": "googlenet",
+    "INCEPTION_FILTERS": "googlenet",
     "build_resnet": "resnet",
     "build_resnext": "resnet",
     "build_se_resnet": "resnet",
+    "RESNET_VARIANTS": "resnet",
+    "RESNEXT_VARIANTS": "resnet",
     "build_xception": "xception",
     "build_densenet": "densenet",
+    "DENSENET_VARIANTS": "densenet",
     "build_fashion_cnn": "fashion",
     "build_autoencoder": "autoencoders",
     "build_vae": "vae",
     "build_unet": "segmentation",
     "build_fcn": "segmentation",
     "build_localizer": "localization",
-    "build_gap_classifier": "cam",
+    "build_gap_classifier": "gap_classifier",
     "transfer_weights": "weights",
     "pretrained": "weights",
+    "PRETRAINED": "weights",
+    "CATALOG": "catalog",
+    "CatalogEntry": "catalog",
+    "build_entry": "catalog",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -1,21 +1,9 @@
-"""AlexNet (Krizhevsky et al., 2012) as in the table of deck 000.
+"""AlexNet (Krizhevsky et al., 2012) as in the table of deck 000: layers ``C1`` ... ``Out``.
 
-| Layer | Type            | Maps    | Size    | Kernel | Stride | Padding | Activation |
-|-------|-----------------|---------|---------|--------|--------|---------|------------|
-| Out   | Fully connected | -       | 1,000   | -      | -      | -       | Softmax    |
-| F10   | Fully connected | -       | 4,096   | -      | -      | -       | ReLU       |
-| F9    | Fully connected | -       | 4,096   | -      | -      | -       | ReLU       |
-| S8    | Max pooling     | 256     | 6x6     | 3x3    | 2      | valid   | -          |
-| C7    | Convolution     | 256     | 13x13   | 3x3    | 1      | same    | ReLU       |
-| C6    | Convolution     | 384     | 13x13   | 3x3    | 1      | same    | ReLU       |
-| C5    | Convolution     | 384     | 13x13   | 3x3    | 1      | same    | ReLU       |
-| S4    | Max pooling     | 256     | 13x13   | 3x3    | 2      | valid   | -          |
-| C3    | Convolution     | 256     | 27x27   | 5x5    | 1      | same    | ReLU       |
-| S2    | Max pooling     | 96      | 27x27   | 3x3    | 2      | valid   | -          |
-| C1    | Convolution     | 96      | 55x55   | 11x11  | 4      | valid   | ReLU       |
-| In    | Input           | 3 (RGB) | 227x227 | -      | -      | -       | -          |
-
-Local response normalisation follows the ReLU of C1 and C3; dropout (50%) follows F9 and F10.
+Example:
+    >>> from helpers.models import build_alexnet
+    >>> build_alexnet().get_layer("C1").output.shape
+    (None, 55, 55, 96)
 """
 
 from __future__ import annotations
@@ -23,7 +11,7 @@ from __future__ import annotations
 import keras
 from keras import layers
 
-from helpers.models._checks import check_input_shape, check_num_classes, check_rate
+from helpers._checks import check_input_shape, check_num_classes, check_number
 from helpers.models.layers import LocalResponseNormalization
 
 __all__ = ["build_alexnet"]
@@ -47,8 +35,8 @@ def build_alexnet(
     Convolutional Neural Networks", NIPS 2012.
 
     The single-GPU form of the slides: C3, C6 and C7 see all maps of the previous layer (the
-    paper split them over two GPUs). Fully connected layers F9, F10 and Out hold about 38M,
-    17M and 4M of the parameters.
+    paper split them over two GPUs). Local response normalisation follows the ReLU of C1 and
+    C3, dropout follows F9 and F10.
 
     Args:
         input_shape: ``(height, width, channels)``; height and width at least 67 (smaller
@@ -60,6 +48,9 @@ def build_alexnet(
 
     Returns:
         A functional ``keras.Model`` with layers named as the table (``C1``, ``S2``, ...).
+
+    Raises:
+        ValueError: for a bad size, a ``dropout`` outside [0, 1) or an ``lrn`` that is no bool.
 
     Example:
         >>> model = build_alexnet()
@@ -73,7 +64,7 @@ def build_alexnet(
     num_classes = check_num_classes(num_classes, owner=builder)
     if not isinstance(lrn, bool):
         raise ValueError(f"The 'lrn' parameter of {builder} must be True or False; got {lrn!r}.")
-    rate = check_rate(dropout, param="dropout", owner=builder)
+    rate = check_number(dropout, param="dropout", owner=builder, interval="[0, 1)")
 
     inputs = keras.Input(shape=shape, name="In")  # 227 x 227 x 3
     x = layers.Conv2D(96, 11, strides=4, activation="relu", name="C1")(inputs)  # 55 x 55 x 96

@@ -1,14 +1,8 @@
 """Autoencoders (deck 000, "Autoencoders" to "Denoising Autoencoders"): stacked (dense),
 convolutional and denoising.
 
-An autoencoder learns to reconstruct its input through a bottleneck, the *latent
-representation* (or coding). The encoder narrows layer by layer, the decoder mirrors it, and
-the output layer matches the input layer. A denoising autoencoder corrupts its input with
-Gaussian noise or dropout during training only, so copying the input is no longer a solution.
-
-The returned model is an :class:`Autoencoder`: a functional Keras model whose encoder and
-decoder are sub-models (layers named ``"encoder"`` and ``"decoder"``), reachable as
-``model.encoder`` and ``model.decoder``.
+An autoencoder reconstructs its input through a bottleneck, the *latent representation*
+(or coding); a denoising one corrupts its input during training only.
 
 Example:
     >>> from helpers.models import build_autoencoder
@@ -27,7 +21,7 @@ from typing import Any
 import keras
 from keras import layers
 
-from helpers.models._checks import check_choice, check_int, check_sizes
+from helpers._checks import check_choice, check_input_shape, check_int, check_sizes, is_int
 
 __all__ = ["Autoencoder", "build_autoencoder"]
 
@@ -69,22 +63,15 @@ def build_autoencoder(
 ) -> Autoencoder:
     """Build a stacked (dense) or convolutional autoencoder, optionally denoising.
 
-    ``kind="dense"`` is the deck's stacked autoencoder: flatten, Dense layers of ``units``
-    narrowing to ``latent_dim`` (784-100-30 with the defaults), then the mirror image back to
-    the input size (30-100-784) and a reshape. ``kind="conv"``: for every entry of
-    ``filters`` a 3x3 convolution and a 2x2 max pooling, a Dense coding layer of
-    ``latent_dim`` units, then a Dense layer back to the smallest feature map and, in reverse
-    order, 3x3 transposed convolutions of stride 2 up to the input size. Both end with a
-    sigmoid, so inputs should be scaled to [0, 1] (train with binary cross-entropy or MSE).
+    ``kind="dense"``: Dense layers of ``units`` narrowing to ``latent_dim`` (784-100-30 with
+    the defaults) and their mirror image. ``kind="conv"``: a 3x3 convolution and a 2x2 max
+    pooling per entry of ``filters``, a Dense coding, and transposed convolutions back. Both
+    end with a sigmoid, so inputs are scaled to [0, 1]. A denoising model starts with a layer
+    named ``"noise"`` (``GaussianNoise`` or ``Dropout``), active in training only.
 
-    ``noise="gaussian"`` adds ``GaussianNoise(stddev=noise_level)`` (default 0.2) in front of
-    the encoder, ``noise="dropout"`` adds ``Dropout(rate=noise_level)`` (default 0.5); both
-    layers are named ``"noise"`` and are active in training only (the identity at inference).
-
-    Reference: G. E. Hinton, R. R. Salakhutdinov, "Reducing the Dimensionality of Data with
-    Neural Networks", Science 2006 (stacked autoencoders); P. Vincent et al., "Extracting and
-    Composing Robust Features with Denoising Autoencoders", ICML 2008; A. Géron, "Hands-On
-    Machine Learning", 2nd ed., ch. 17 (the deck's dense, convolutional and denoising models).
+    Reference: A. Géron, "Hands-On Machine Learning", 2nd ed., ch. 17 (the deck's models);
+    P. Vincent et al., "Extracting and Composing Robust Features with Denoising
+    Autoencoders", ICML 2008.
 
     Args:
         input_shape: Shape of one image, e.g. ``(28, 28, 1)``; ``kind="dense"`` also takes
@@ -195,18 +182,19 @@ def _conv_parts(shape: tuple[int, ...], latent_dim: int, filters: tuple[int, ...
 
 
 def _check_shape(input_shape: Any, owner: str, *, conv: bool) -> tuple[int, ...]:
-    allowed = "(height, width, channels)" if conv else "a tuple of 1 to 3 sides such as (28, 28, 1)"
+    """The image shape of a convolutional autoencoder, or 1 to 3 sides for a dense one."""
+    if conv:
+        return check_input_shape(input_shape, owner=owner)
     try:
         shape = tuple(input_shape)
     except TypeError:
         shape = ()
-    sizes_ok = all(isinstance(s, int) and not isinstance(s, bool) and s > 0 for s in shape)
-    if not sizes_ok or not (len(shape) == 3 if conv else 1 <= len(shape) <= 3):
+    if not 1 <= len(shape) <= 3 or not all(is_int(side) and side > 0 for side in shape):
         raise ValueError(
-            f"The 'input_shape' parameter of {owner} must be {allowed} of positive ints; "
-            f"got {input_shape!r}."
+            f"The 'input_shape' parameter of {owner} must be a tuple of 1 to 3 sides such as "
+            f"(28, 28, 1) of positive ints; got {input_shape!r}."
         )
-    return shape
+    return tuple(int(side) for side in shape)
 
 
 def _check_noise_level(noise: str | None, level: Any, owner: str) -> float | None:

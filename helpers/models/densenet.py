@@ -1,10 +1,9 @@
 """DenseNet-BC: dense blocks joined by transition layers, one builder and a variant table.
 
-Structurally identical to keras.applications.DenseNet121/169/201 (same layer types, same
-weight order), so the official ImageNet weights copy into it one to one. Layer names follow
-the paper's table 1: ``stem`` (7x7 convolution and 3x3 max pooling), ``dense1`` ...
-``dense4`` (``dense2_layer5_2_conv`` is the 3x3 convolution of the fifth layer of the second
-dense block), ``transition1`` ... ``transition3``, ``final_bn``.
+Structurally identical to keras.applications.DenseNet121/169/201, so the official ImageNet
+weights copy into it. Layer names follow the paper's table 1: ``stem``, ``dense1`` ...
+``dense4`` (``dense2_layer5_2_conv``: the 3x3 convolution of the second block's fifth layer),
+``transition1`` ... ``transition3``, ``final_bn``.
 
 Example:
     >>> from helpers.models import build_densenet
@@ -18,11 +17,11 @@ from __future__ import annotations
 import keras
 from keras import layers
 
-from helpers.models._checks import (
+from helpers._checks import (
     check_choice,
     check_classifier_options,
-    check_fraction,
     check_int,
+    check_number,
 )
 from helpers.models.blocks import (
     BN_EPSILON,
@@ -50,8 +49,10 @@ def build_densenet(input_shape: tuple[int, int, int] = (224, 224, 3),
                    reduction: float = 0.5, include_top: bool = True, pooling: str | None = None,
                    classifier_activation: str | None = "softmax",
                    name: str | None = None) -> keras.Model:
-    """DenseNet-BC (Huang, Liu, van der Maaten, Weinberger: "Densely Connected Convolutional
-    Networks", CVPR 2017, arXiv:1608.06993).
+    """Build DenseNet-BC at one of the depths of ``DENSENET_VARIANTS``.
+
+    Reference: G. Huang, Z. Liu, L. van der Maaten, K. Q. Weinberger, "Densely Connected
+    Convolutional Networks", CVPR 2017 (arXiv:1608.06993).
 
     Args:
         input_shape: (height, width, channels); height and width at least 32.
@@ -65,8 +66,8 @@ def build_densenet(input_shape: tuple[int, int, int] = (224, 224, 3),
         name: model name, ``"densenet{depth}"`` by default.
 
     Returns:
-        A Keras functional model; with the defaults it has the layers of
-        ``keras.applications.DenseNet121`` (169, 201) in the same order.
+        A functional ``keras.Model`` with the layers of ``keras.applications.DenseNet121``
+        (169, 201) in the same order.
 
     Raises:
         ValueError: for a depth not in DENSENET_VARIANTS, an input smaller than 32x32,
@@ -81,7 +82,7 @@ def build_densenet(input_shape: tuple[int, int, int] = (224, 224, 3),
     check_choice(depth, param="depth", owner=owner, allowed=tuple(DENSENET_VARIANTS))
     blocks = DENSENET_VARIANTS[depth]
     check_int(growth_rate, param="growth_rate", owner=owner)
-    check_fraction(reduction, param="reduction", owner=owner)
+    check_number(reduction, param="reduction", owner=owner, interval="(0, 1]")
     input_shape, num_classes = check_classifier_options(
         input_shape, num_classes, include_top, pooling, owner=owner, min_size=MIN_SIZE,
         hint=SIZE_HINT)

@@ -1,26 +1,10 @@
-"""GoogLeNet, Inception v1 (Szegedy et al., 2014), with the filter counts of the paper's Table 1.
+"""GoogLeNet, Inception v1 (Szegedy et al., 2014), with the filter counts of the paper's
+Table 1 (``INCEPTION_FILTERS``).
 
-| type          | patch/stride | output     | #1x1 | #3x3 red | #3x3 | #5x5 red | #5x5 | pool proj |
-|---------------|--------------|------------|------|----------|------|----------|------|-----------|
-| convolution   | 7x7/2        | 112x112x64 |      |          |      |          |      |           |
-| max pool      | 3x3/2        | 56x56x64   |      |          |      |          |      |           |
-| convolution   | 3x3/1        | 56x56x192  |      | 64       | 192  |          |      |           |
-| max pool      | 3x3/2        | 28x28x192  |      |          |      |          |      |           |
-| inception(3a) |              | 28x28x256  | 64   | 96       | 128  | 16       | 32   | 32        |
-| inception(3b) |              | 28x28x480  | 128  | 128      | 192  | 32       | 96   | 64        |
-| max pool      | 3x3/2        | 14x14x480  |      |          |      |          |      |           |
-| inception(4a) |              | 14x14x512  | 192  | 96       | 208  | 16       | 48   | 64        |
-| inception(4b) |              | 14x14x512  | 160  | 112      | 224  | 24       | 64   | 64        |
-| inception(4c) |              | 14x14x512  | 128  | 128      | 256  | 24       | 64   | 64        |
-| inception(4d) |              | 14x14x528  | 112  | 144      | 288  | 32       | 64   | 64        |
-| inception(4e) |              | 14x14x832  | 256  | 160      | 320  | 32       | 128  | 128       |
-| max pool      | 3x3/2        | 7x7x832    |      |          |      |          |      |           |
-| inception(5a) |              | 7x7x832    | 256  | 160      | 320  | 32       | 128  | 128       |
-| inception(5b) |              | 7x7x1024   | 384  | 192      | 384  | 48       | 128  | 128       |
-| avg pool      | 7x7/1        | 1x1x1024   |      |          |      |          |      |           |
-| dropout (40%) |              | 1x1x1024   |      |          |      |          |      |           |
-| linear        |              | 1x1x1000   |      |          |      |          |      |           |
-| softmax       |              | 1x1x1000   |      |          |      |          |      |           |
+Example:
+    >>> from helpers.models import INCEPTION_FILTERS, build_googlenet
+    >>> INCEPTION_FILTERS["inception3a"]        # 1x1, 3x3 reduce, 3x3, 5x5 reduce, 5x5, pool proj
+    (64, 96, 128, 16, 32, 32)
 """
 
 from __future__ import annotations
@@ -28,7 +12,7 @@ from __future__ import annotations
 import keras
 from keras import layers
 
-from helpers.models._checks import check_input_shape, check_num_classes, check_rate
+from helpers._checks import check_input_shape, check_num_classes, check_number
 from helpers.models.blocks import inception_module
 from helpers.models.layers import LocalResponseNormalization
 
@@ -76,16 +60,12 @@ def build_googlenet(
 ) -> keras.Model:
     """Build GoogLeNet (Inception v1): 6,998,552 parameters for 1000 classes.
 
-    The paper's Table 1 sums to "about 6.8M": its params column leaves out biases (8,280
-    here) and is rounded loosely (2.7K for the 9,408 weights of the 7x7 convolution).
+    The paper's Table 1 says "about 6.8M": its params column leaves out the biases. Padding is
+    ``"same"`` and the final 7x7 average pooling is global, so any input size works; local
+    response normalisation follows ``pool1`` and ``conv2``, as in the paper's Figure 3.
 
     Reference: C. Szegedy et al., "Going Deeper with Convolutions", CVPR 2015
     (arXiv:1409.4842), Table 1 and Figure 3.
-
-    Convolutions and poolings use ``"same"`` padding (the 224x224 sizes of the table; any
-    input size works), the 7x7/1 average pooling is a global average pooling (identical at
-    224x224, and it adapts to small inputs), and, as in the paper's Figure 3, local response
-    normalisation follows ``pool1`` and ``conv2``.
 
     Args:
         input_shape: ``(height, width, channels)``; with ``aux_classifiers`` height and width
@@ -101,6 +81,10 @@ def build_googlenet(
     Returns:
         A functional ``keras.Model`` with layers named ``conv1``, ``pool1``, ...,
         ``inception3a_1x1_conv``, ..., ``predictions``.
+
+    Raises:
+        ValueError: for a bad size, an input too small for the auxiliary classifiers, or a
+            ``dropout`` outside [0, 1); for ``aux_classifiers`` or ``lrn`` that is no bool.
 
     Example:
         >>> model = build_googlenet((64, 64, 3), 10)
@@ -122,7 +106,7 @@ def build_googlenet(
     num_classes = check_num_classes(num_classes, owner=builder)
     if not isinstance(lrn, bool):
         raise ValueError(f"The 'lrn' parameter of {builder} must be True or False; got {lrn!r}.")
-    rate = check_rate(dropout, param="dropout", owner=builder)
+    rate = check_number(dropout, param="dropout", owner=builder, interval="[0, 1)")
 
     inputs = keras.Input(shape=shape, name="input")  # 224 x 224 x 3
     x = layers.Conv2D(64, 7, strides=2, padding="same", activation="relu", name="conv1")(inputs)

@@ -1,14 +1,9 @@
-"""Custom Keras layers used by the classic architectures: AlexNet's local response normalisation.
+"""Custom Keras layers of the classic architectures: AlexNet's local response normalisation.
 
-The formula is the one on the slides (deck 000, "AlexNet: Local Response Normalisation"):
-
-    b_i = a_i * (k + alpha * sum_{j=j_low}^{j_high} a_j ** 2) ** (-beta)
-    j_high = min(i + r/2, f_n - 1),  j_low = max(0, i - r/2)
-
-where ``i`` is a feature map (channel) index, ``f_n`` the number of feature maps and ``r`` the
-number of neighbouring maps that take part (AlexNet on the slides: ``r = 2``, one map above and
-one below). It is what ``tf.nn.local_response_normalization(depth_radius=r // 2, bias=k,
-alpha=alpha, beta=beta)`` computes, written with ``keras.ops`` so it runs on every backend.
+Example:
+    >>> from helpers.models import LocalResponseNormalization
+    >>> LocalResponseNormalization(r=2).get_config()["r"]
+    2
 """
 
 from __future__ import annotations
@@ -27,8 +22,10 @@ class LocalResponseNormalization(keras.layers.Layer):
     """Local response normalisation across feature maps (Krizhevsky et al., 2012).
 
     The most strongly activated neurons inhibit the neurons at the same position in the
-    neighbouring feature maps: ``b_i = a_i (k + alpha sum_j a_j^2)^(-beta)`` with ``j`` from
-    ``max(0, i - r/2)`` to ``min(i + r/2, f_n - 1)``. Channels last; no trainable weights.
+    neighbouring feature maps (deck 000, "AlexNet: Local Response Normalisation"):
+    ``b_i = a_i (k + alpha sum_j a_j^2)^(-beta)`` with ``j`` from ``max(0, i - r/2)`` to
+    ``min(i + r/2, f_n - 1)``; ``tf.nn.local_response_normalization(depth_radius=r // 2)``
+    computes the same. Channels last; no trainable weights.
 
     Reference: A. Krizhevsky, I. Sutskever, G. E. Hinton, "ImageNet Classification with Deep
     Convolutional Neural Networks", NIPS 2012, section 3.3 (the paper's ``n`` is ``r``; an odd
@@ -41,6 +38,10 @@ class LocalResponseNormalization(keras.layers.Layer):
         beta: Exponent (0.75).
         k: Bias added before the exponent; must be positive (1).
         **kwargs: Standard Keras layer arguments (``name``, ``dtype``, ...).
+
+    Raises:
+        ValueError: for an ``r`` that is not a non-negative int, a parameter that is not a
+            number, a negative ``alpha`` or a ``k`` that is not positive.
 
     Example:
         >>> import numpy as np

@@ -1,15 +1,9 @@
-"""LeNet-5 (LeCun et al., 1998) as in the table of deck 001.
+"""LeNet-5 (LeCun et al., 1998) as in the table of deck 001: layers ``C1`` ... ``Out``.
 
-| Layer | Type            | Maps | Size  | Kernel | Stride | Activation |
-|-------|-----------------|------|-------|--------|--------|------------|
-| Out   | Fully connected | -    | 10    | -      | -      | RBF        |
-| F6    | Fully connected | -    | 84    | -      | -      | tanh       |
-| C5    | Convolution     | 120  | 1x1   | 5x5    | 1      | tanh       |
-| S4    | Avg pooling     | 16   | 5x5   | 2x2    | 2      | tanh       |
-| C3    | Convolution     | 16   | 10x10 | 5x5    | 1      | tanh       |
-| S2    | Avg pooling     | 6    | 14x14 | 2x2    | 2      | tanh       |
-| C1    | Convolution     | 6    | 28x28 | 5x5    | 1      | tanh       |
-| In    | Input           | 1    | 32x32 | -      | -      | -          |
+Example:
+    >>> from helpers.models import build_lenet5
+    >>> build_lenet5().get_layer("C5").output.shape
+    (None, 1, 1, 120)
 """
 
 from __future__ import annotations
@@ -17,7 +11,7 @@ from __future__ import annotations
 import keras
 from keras import layers
 
-from helpers.models._checks import check_input_shape, check_num_classes
+from helpers._checks import check_input_shape, check_num_classes
 
 __all__ = ["build_lenet5"]
 
@@ -51,6 +45,9 @@ def build_lenet5(
 
     Returns:
         A functional ``keras.Model`` with layers named as the table (``C1``, ``S2``, ...).
+
+    Raises:
+        ValueError: for a bad size or an unknown activation.
 
     Example:
         >>> model = build_lenet5()

@@ -1,11 +1,6 @@
 """Classification and localisation (deck 000, "CNN Application: Classification and
 Localisation"): one network, two heads, what the object is and where its bounding box is.
 
-The class head is a softmax trained with cross-entropy; the box head regresses four numbers
-in [0, 1] (a sigmoid each), the box corners ``(x_min, y_min, x_max, y_max)`` as fractions of
-the image width and height, trained with the mean squared error. Predicted boxes are judged
-by their intersection over union with the true ones (``helpers.vision.iou``).
-
 Example:
     >>> from helpers.models import build_localizer
     >>> model = build_localizer((64, 64, 3), 3)
@@ -22,7 +17,7 @@ from collections.abc import Sequence
 import keras
 from keras import layers
 
-from helpers.models._checks import check_choice, check_input_shape, check_num_classes, check_sizes
+from helpers._checks import check_choice, check_input_shape, check_num_classes, check_sizes
 
 __all__ = ["build_localizer"]
 
@@ -42,23 +37,12 @@ def build_localizer(
 ) -> keras.Model:
     """Build a classifier with a bounding-box regression head.
 
-    Backbone ``"small"``: for each entry of ``filters`` a 3x3 convolution with ReLU
-    (``block{i}_conv``) and a 2x2 max pooling (``block{i}_pool``). A Keras model mapping
-    images to feature maps (e.g. ``keras.applications.Xception(include_top=False)``, the
-    deck's transfer-learning recipe, with ``pooling="avg"``) may be passed instead. Then the
-    feature map is flattened (``flatten``) or averaged (``avg_pool``), a shared Dense layer of
-    ``units`` (``head_dense``, ReLU) and two heads: ``class`` (softmax over ``num_classes``)
-    and ``box`` (4 sigmoids: ``x_min, y_min, x_max, y_max`` normalised to [0, 1]).
-
-    Flattening is the default because global average pooling throws away *where* the
-    features are, which the box head needs: on 512 images of ``helpers.shapes`` (32x32, 8
-    epochs) the mean test IoU was 0.64 with ``"flatten"`` and 0.38 with ``"avg"``. The small
-    backbone has no batch normalisation, whose moving averages lag behind in trainings of a
-    few hundred steps.
-
-    The model's outputs are a dict ``{"class": ..., "box": ...}``, so it compiles with
-    ``loss={"class": "sparse_categorical_crossentropy", "box": "mse"}`` (optionally
-    ``loss_weights``) and fits on ``y={"class": labels, "box": boxes}``.
+    A backbone (the small one: a 3x3 convolution and a 2x2 max pooling per entry of
+    ``filters``; or a Keras model giving feature maps), a flatten or a global average pooling,
+    a shared Dense layer of ``units`` and two heads: ``class`` (a softmax) and ``box`` (four
+    sigmoids: ``x_min, y_min, x_max, y_max`` as fractions of the image's width and height).
+    Flatten is the default: average pooling throws away *where* the features are. Compile
+    with ``loss={"class": "sparse_categorical_crossentropy", "box": "mse"}``.
 
     Reference: P. Sermanet et al., "OverFeat: Integrated Recognition, Localization and
     Detection using Convolutional Networks", ICLR 2014 (a regression head beside the

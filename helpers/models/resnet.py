@@ -1,20 +1,10 @@
 """ResNet, SE-ResNet and ResNeXt: one generic builder and a variant table per family.
 
-Layer names follow the paper's table 1: ``stem`` is conv1 (7x7, stride 2, then the 3x3 max
-pooling), ``stage2`` ... ``stage5`` are conv2_x ... conv5_x, ``stage3_block2`` is the second
-residual unit of conv3_x.
-
-Conventions (they decide the parameter counts):
-
-- ResNet-50/101/152 are structurally identical to keras.applications.ResNet50/101/152
-  (Caffe-style v1: the stride sits on the first 1x1 convolution, convolutions have biases),
-  so the official ImageNet weights copy into them one to one (``helpers.models.pretrained``).
-- ResNet-18/34, SE-ResNet and ResNeXt follow torchvision (convolutions without bias, which is
-  redundant before batch norm), whose parameter counts are the published ones:
-  ResNet-18 11,689,512, ResNet-34 21,797,672, ResNeXt-50 32x4d 25,028,904 trainable
-  parameters. Keras' ``count_params()`` adds the batch-norm moving means and variances
-  (torchvision's "buffers"): 2 per batch-norm channel, e.g. 11,699,112 for ResNet-18.
-  ``use_bias=`` switches any depth to the other convention.
+Layer names follow the paper's table 1: ``stem`` is conv1, ``stage2`` ... ``stage5`` are
+conv2_x ... conv5_x, ``stage3_block2`` is the second residual unit of conv3_x. ResNet-50/101/
+152 are structurally identical to keras.applications' (convolutions with biases), so the
+official ImageNet weights copy into them; ResNet-18/34, SE-ResNet and ResNeXt follow
+torchvision (no convolution biases), whose parameter counts are the published ones.
 
 Example:
     >>> from helpers.models import build_resnet
@@ -31,7 +21,7 @@ from typing import Any
 import keras
 from keras import layers
 
-from helpers.models._checks import check_choice, check_classifier_options, check_int
+from helpers._checks import check_choice, check_classifier_options, check_int
 from helpers.models.blocks import (
     classifier_head,
     conv_bn_act,
@@ -98,8 +88,10 @@ def build_resnet(input_shape: tuple[int, int, int] = (224, 224, 3),
                  num_classes: int = 1000, *, depth: int = 50, include_top: bool = True,
                  pooling: str | None = None, classifier_activation: str | None = "softmax",
                  use_bias: bool | None = None, name: str | None = None) -> keras.Model:
-    """ResNet v1 (He, Zhang, Ren, Sun: "Deep Residual Learning for Image Recognition",
-    CVPR 2016, arXiv:1512.03385).
+    """Build ResNet v1 at one of the depths of ``RESNET_VARIANTS``.
+
+    Reference: K. He, X. Zhang, S. Ren, J. Sun, "Deep Residual Learning for Image
+    Recognition", CVPR 2016 (arXiv:1512.03385).
 
     Args:
         input_shape: (height, width, channels); height and width at least 32.
@@ -113,8 +105,8 @@ def build_resnet(input_shape: tuple[int, int, int] = (224, 224, 3),
         name: model name, ``"resnet{depth}"`` by default.
 
     Returns:
-        A Keras functional model. ``build_resnet(depth=50)`` has the layers of
-        ``keras.applications.ResNet50`` in the same order (25,636,712 parameters).
+        A functional ``keras.Model``; at depth 50 it has the layers of
+        ``keras.applications.ResNet50`` in the same order.
 
     Raises:
         ValueError: for a depth not in RESNET_VARIANTS, an input smaller than 32x32,
@@ -143,14 +135,22 @@ def build_se_resnet(input_shape: tuple[int, int, int] = (224, 224, 3),
                     include_top: bool = True, pooling: str | None = None,
                     classifier_activation: str | None = "softmax", use_bias: bool = False,
                     name: str | None = None) -> keras.Model:
-    """SE-ResNet: ResNet whose every residual unit rescales its residual branch with a
-    squeeze-and-excitation block before the addition (Hu, Shen, Sun: "Squeeze-and-Excitation
-    Networks", CVPR 2018, arXiv:1709.01507, figure 3).
+    """Build SE-ResNet: every residual branch is rescaled by a squeeze-and-excitation block.
 
-    Same options and units as :func:`build_resnet` (stride on the first 1x1 convolution, as
-    in the authors' Caffe models), plus ``se_ratio`` (the reduction ratio r, 16 in the
-    paper). Convolutions have no bias by default (SE-ResNet-50: 28,088,024 trainable
-    parameters, the paper's 28.1M).
+    Reference: J. Hu, L. Shen, G. Sun, "Squeeze-and-Excitation Networks", CVPR 2018
+    (arXiv:1709.01507), figure 3.
+
+    Args:
+        input_shape, num_classes, depth, include_top, pooling, classifier_activation, name:
+            as in :func:`build_resnet`.
+        se_ratio: the reduction ratio r of the squeeze-and-excitation blocks (16 in the paper).
+        use_bias: biases in the convolutions (none by default).
+
+    Returns:
+        A functional ``keras.Model``.
+
+    Raises:
+        ValueError: as :func:`build_resnet`, or for an ``se_ratio`` that is not a positive int.
 
     Example:
         >>> model = build_se_resnet((32, 32, 3), 10, depth=18)
@@ -176,11 +176,13 @@ def build_resnext(input_shape: tuple[int, int, int] = (224, 224, 3),
                   include_top: bool = True, pooling: str | None = None,
                   classifier_activation: str | None = "softmax", use_bias: bool = False,
                   name: str | None = None) -> keras.Model:
-    """ResNeXt (Xie, Girshick, Dollar, Tu, He: "Aggregated Residual Transformations for Deep
-    Neural Networks", CVPR 2017, arXiv:1611.05431): ResNet whose bottleneck 3x3 convolution
-    is split into ``cardinality`` paths of ``bottleneck_width`` channels (a grouped
-    convolution). Widths double every stage: ResNeXt-50 32x4d has 32 paths of 4, 8, 16 and
-    32 channels in conv2_x ... conv5_x and 25,028,904 trainable parameters.
+    """Build ResNeXt: ResNet whose bottleneck 3x3 convolution is split into parallel paths.
+
+    The 3x3 convolution is a grouped convolution of ``cardinality`` paths of
+    ``bottleneck_width`` channels in conv2_x, doubling every stage.
+
+    Reference: S. Xie, R. Girshick, P. Dollar, Z. Tu, K. He, "Aggregated Residual
+    Transformations for Deep Neural Networks", CVPR 2017 (arXiv:1611.05431).
 
     Args:
         input_shape, num_classes, include_top, pooling, classifier_activation, use_bias:
@@ -190,6 +192,12 @@ def build_resnext(input_shape: tuple[int, int, int] = (224, 224, 3),
         bottleneck_width: channels d of each path in conv2_x (the "4d" of "32x4d").
         se_ratio: add squeeze-and-excitation blocks (SE-ResNeXt) with this ratio.
         name: model name, ``"resnext{depth}_{C}x{d}d"`` by default.
+
+    Returns:
+        A functional ``keras.Model``.
+
+    Raises:
+        ValueError: as :func:`build_resnet`, or for a size that is not a positive int.
 
     Example:
         >>> model = build_resnext((32, 32, 3), 10, depth=50, cardinality=8)

@@ -1,17 +1,6 @@
 """Dense prediction: U-Net (deck 004, "U-net (2015)") and the fully convolutional network
 (deck 000, "Fully Convolutional Networks (FCNs)").
 
-``build_unet`` labels every pixel: a contracting path of 3x3 convolutions and max pooling, an
-expanding path of 2x2 up-convolutions, and skip connections that concatenate the contracting
-path's feature maps into the expanding path, ending in a per-pixel softmax.
-
-``build_fcn`` is a classifier whose dense layers are convolutions: ``fc6`` is a convolution
-whose kernel covers the whole feature map of a training window, ``fc7`` and ``predictions``
-are 1x1 convolutions. On a window-sized image it outputs one 1x1 cell of class scores, as the
-classifier would; on a larger image the same weights slide over it and give a map of class
-scores, one cell per window position, exactly as running the classifier on every crop
-(the effect of sliding windows, computed once).
-
 Example:
     >>> from helpers.models import build_unet, build_fcn
     >>> build_unet((64, 64, 3), 3, base_filters=16).output.shape
@@ -29,7 +18,13 @@ from typing import Any
 import keras
 from keras import layers
 
-from helpers.models._checks import check_int, check_num_classes, check_sizes
+from helpers._checks import (
+    check_bool,
+    check_input_shape,
+    check_int,
+    check_num_classes,
+    check_sizes,
+)
 
 __all__ = ["build_fcn", "build_unet", "fcn_output_size"]
 
@@ -46,22 +41,12 @@ def build_unet(
     """Build a U-Net for semantic segmentation: one softmax over classes per pixel.
 
     Contracting path: ``depth`` levels of two 3x3 convolutions (ReLU) and a 2x2 max pooling,
-    the filters doubling from ``base_filters`` at each level; a bottom level of two 3x3
-    convolutions with ``base_filters * 2 ** depth`` filters. Expanding path: at each level a
-    2x2 up-convolution (transposed convolution, stride 2) that halves the filters, the
-    concatenation with the contracting path's map of the same size (the skip connection) and
-    two 3x3 convolutions. A 1x1 convolution maps the last 64 (``base_filters``) channels to
-    ``num_classes`` with a softmax. The paper's model is ``depth=4, base_filters=64``.
-
-    Unlike the paper (unpadded convolutions, outputs smaller than inputs, cropped skips), the
-    convolutions use ``padding="same"`` so the output has the input's height and width; the
-    layers and parameter counts are the paper's.
-
-    With ``batch_norm=True`` every 3x3 convolution becomes Conv-BN-ReLU: the convolution
-    without bias (the batch normalization's ``beta`` takes its place), then
-    ``BatchNormalization`` (4 weights per channel: ``gamma``, ``beta`` and the moving mean and
-    variance), then the ReLU. This is not in the paper; it makes small U-Nets train faster
-    and more reliably.
+    the filters doubling from ``base_filters``; the bottom level has ``base_filters * 2 **
+    depth``. Expanding path: per level a 2x2 up-convolution, the concatenation with the
+    contracting path's map of the same size (the skip connection) and two 3x3 convolutions;
+    then a 1x1 convolution with a softmax. Unlike the paper, convolutions use
+    ``padding="same"``, so the output keeps the input's size; the layers and parameter counts
+    are the paper's (``depth=4, base_filters=64``).
 
     Reference: O. Ronneberger, P. Fischer, T. Brox, "U-Net: Convolutional Networks for
     Biomedical Image Segmentation", MICCAI 2015.
@@ -72,8 +57,8 @@ def build_unet(
         num_classes: Number of classes of each pixel (``>= 1``).
         base_filters: Filters of the first level (64 in the paper; 16 trains quickly).
         depth: Number of poolings (4 in the paper).
-        batch_norm: Conv-BN-ReLU instead of Conv-ReLU (layers ``{prefix}_conv{i}``,
-            ``{prefix}_bn{i}``, ``{prefix}_relu{i}``).
+        batch_norm: Conv-BN-ReLU (convolutions without bias) instead of Conv-ReLU; not in
+            the paper.
         name: Model name; defaults to ``"unet"``.
 
     Returns:
@@ -93,10 +78,8 @@ def build_unet(
     owner = "build_unet"
     check_int(base_filters, param="base_filters", owner=owner)
     check_int(depth, param="depth", owner=owner)
-    if not isinstance(batch_norm, bool):
-        raise TypeError(f"The 'batch_norm' parameter of {owner} must be a bool; "
-                        f"got {batch_norm!r}.")
-    shape = _check_image_shape(input_shape, owner)
+    check_bool(batch_norm, param="batch_norm", owner=owner)
+    shape = check_input_shape(input_shape, owner=owner, unknown_sides=True)
     check_num_classes(num_classes, owner=owner)
     factor = 2**depth
     for side in shape[:2]:
@@ -152,16 +135,11 @@ def build_fcn(
 ) -> keras.Model:
     """Build a fully convolutional classifier that slides over images larger than its window.
 
-    For each entry of ``filters``: a 3x3 convolution (ReLU, ``padding="valid"``) and a 2x2
-    max pooling. Then the classifier's dense layers as convolutions: ``fc6`` has a kernel as
-    large as the feature map of a ``window_size`` image (so on such an image it is a Dense
-    layer of ``units`` on the flattened map), ``fc7`` is a 1x1 convolution of ``units`` and
-    ``predictions`` a 1x1 convolution to ``num_classes`` with a softmax over the classes.
-
-    A ``window_size`` image gives a 1x1 map (the classifier's output); an H x W image gives
-    ``fcn_output_size(H)`` x ``fcn_output_size(W)`` cells, cell (i, j) being exactly the
-    output on the crop starting at ``(i * stride, j * stride)`` with ``stride = 2 **
-    len(filters)`` (all convolutions are unpadded, so no cell sees zero padding).
+    For each entry of ``filters``: a valid 3x3 convolution (ReLU) and a 2x2 max pooling. Then
+    the dense layers as convolutions: ``fc6`` has a kernel as large as a window's feature map,
+    ``fc7`` and ``predictions`` are 1x1. A ``window_size`` image gives one 1x1 cell (the
+    classifier's output); a larger image gives one cell per window position, cell (i, j)
+    being the output on the crop at ``(i, j) * 2 ** len(filters)``.
 
     Reference: J. Long, E. Shelhamer, T. Darrell, "Fully Convolutional Networks for Semantic
     Segmentation", CVPR 2015; P. Sermanet et al., "OverFeat", ICLR 2014 (sliding windows as
@@ -191,7 +169,7 @@ def build_fcn(
         (None, 1, 1, 10)
     """
     owner = "build_fcn"
-    shape = _check_image_shape(input_shape, owner)
+    shape = check_input_shape(input_shape, owner=owner, unknown_sides=True)
     check_num_classes(num_classes, owner=owner)
     check_int(units, param="units", owner=owner)
     filters = check_sizes(filters, param="filters", owner=owner)
@@ -230,10 +208,7 @@ def build_fcn(
 
 
 def fcn_output_size(side: int, *, window_size: int = 32, stages: int = 2) -> int:
-    """Number of cells along one side of ``build_fcn``'s output for an input ``side``.
-
-    Each stage maps ``s`` to ``(s - 2) // 2``; ``fc6`` then leaves ``s - k + 1`` cells where
-    ``k`` is the window's feature side.
+    """Return the number of cells along one side of ``build_fcn``'s output for ``side``.
 
     Example:
         >>> fcn_output_size(32), fcn_output_size(64)
@@ -246,21 +221,3 @@ def _feature_side(side: int, stages: int) -> int:
     for _ in range(stages):
         side = (side - 2) // 2
     return side
-
-
-def _check_image_shape(input_shape: Any, owner: str) -> tuple[int | None, int | None, int]:
-    try:
-        shape = tuple(input_shape)
-    except TypeError:
-        shape = ()
-    ok = len(shape) == 3 and all(
-        (side is None and i < 2) or (isinstance(side, int) and not isinstance(side, bool)
-                                     and side > 0)
-        for i, side in enumerate(shape)
-    )
-    if not ok:
-        raise ValueError(
-            f"The 'input_shape' parameter of {owner} must be (height, width, channels) of "
-            f"positive ints (height and width may be None); got {input_shape!r}."
-        )
-    return shape

@@ -2,17 +2,10 @@
 representation is a Gaussian distribution, so sampling it and decoding generates new images.
 
 The encoder maps an image to the mean and log-variance of a Gaussian over codings; the
-``Sampling`` layer draws ``z = mean + exp(log_var / 2) * eps`` with ``eps ~ N(0, I)`` (the
-reparameterisation trick, so gradients flow through mean and log-variance) and adds the
-Kullback-Leibler divergence of that Gaussian from N(0, I) to the model's losses; the decoder
-maps ``z`` back to an image.
-
-How the loss works under Keras 3 (verified with Keras 3.15): ``Layer.add_loss`` inside
-``call`` is supported, so the KL term lives in the ``Sampling`` layer; the model is a
-functional model whose :meth:`VariationalAutoencoder.compute_loss` adds the reconstruction
-term (binary cross-entropy summed over the pixels, averaged over the batch). So
-``model.compile(optimizer="adam"); model.fit(x)`` trains on the negative evidence lower bound
-on every backend, with no custom ``train_step``.
+``Sampling`` layer draws ``z`` from it and adds the KL divergence to the losses; the decoder
+maps ``z`` back to an image. :meth:`VariationalAutoencoder.compute_loss` adds the
+reconstruction term, so ``compile(optimizer="adam")`` and ``fit(x)`` train on the negative
+evidence lower bound.
 
 Example:
     >>> from helpers.models import build_vae
@@ -31,7 +24,7 @@ from typing import Any
 import keras
 from keras import layers, ops
 
-from helpers.models._checks import check_choice, check_int, check_sizes
+from helpers._checks import check_choice, check_int, check_sizes
 from helpers.models.autoencoders import Autoencoder, _check_shape
 
 __all__ = ["Sampling", "VariationalAutoencoder", "build_vae"]
@@ -129,17 +122,11 @@ def build_vae(
 ) -> VariationalAutoencoder:
     """Build a variational autoencoder: encoder -> (z_mean, z_log_var) -> Sampling -> decoder.
 
-    ``kind="dense"``: flatten, Dense layers of ``units`` (default ``(512,)``), the two Dense
-    heads ``z_mean`` and ``z_log_var``; the decoder mirrors the Dense layers and ends with a
-    sigmoid Dense layer reshaped to the input shape. ``kind="conv"`` is the Keras VAE example:
-    3x3 convolutions of stride 2 with ``filters`` (default 32 and 64), flatten, Dense layers
-    of ``units`` (default ``(16,)``), the two heads; the decoder is a Dense layer back to the
-    smallest feature map, 3x3 transposed convolutions of stride 2 in reverse filter order and
-    a sigmoid 3x3 transposed convolution to the input's channels. At 28x28x1 with
-    ``latent_dim=2`` its encoder has 69,076 parameters and its decoder 65,089.
-
-    The encoder sub-model outputs ``[z_mean, z_log_var, z]`` (its ``sampling`` layer adds the
-    KL loss); ``model.decoder`` turns codings into images, e.g. samples of N(0, I).
+    ``kind="dense"``: Dense layers of ``units`` and the two heads; the decoder mirrors them.
+    ``kind="conv"`` is the keras.io VAE example: strided 3x3 convolutions of ``filters``,
+    Dense layers of ``units`` and the two heads; the decoder mirrors them with transposed
+    convolutions. ``model.encoder`` outputs ``[z_mean, z_log_var, z]``; ``model.decoder``
+    turns codings into images, e.g. samples of N(0, I).
 
     Reference: D. P. Kingma, M. Welling, "Auto-Encoding Variational Bayes", ICLR 2014;
     F. Chollet, "Variational AutoEncoder", keras.io example (2020).

@@ -1,10 +1,12 @@
 """VGG (Simonyan & Zisserman, 2014): configurations A, B, D and E of the paper's Table 1.
 
-Five blocks of 3x3 convolutions (stride 1, same padding, ReLU), each closed by a 2x2 max
-pooling, then two Dense 4096 layers and the softmax output. The depths differ only in the
-number of convolutions per block. Depths 16 and 19 are structurally identical to
-``keras.applications.VGG16`` and ``VGG19`` (same layers, same names, same weight order), so
-their weights copy one to one.
+Depths 16 and 19 are structurally identical to ``keras.applications.VGG16`` and ``VGG19``,
+so their weights copy one to one.
+
+Example:
+    >>> from helpers.models import VGG_CONFIGS, VGG_FILTERS
+    >>> VGG_CONFIGS[16], VGG_FILTERS        # convolutions per block, and their filters
+    ((2, 2, 3, 3, 3), (64, 128, 256, 512, 512))
 """
 
 from __future__ import annotations
@@ -14,14 +16,14 @@ import warnings
 import keras
 from keras import layers
 
-from helpers.models._checks import (
+from helpers._checks import (
     POOLINGS,
     check_choice,
     check_input_shape,
     check_num_classes,
 )
 
-__all__ = ["VGG_CONFIGS", "build_vgg"]
+__all__ = ["VGG_CONFIGS", "VGG_FILTERS", "build_vgg"]
 
 # depth -> convolutions per block (paper, Table 1: A = 11, B = 13, D = 16, E = 19 weight layers)
 VGG_CONFIGS: dict[int, tuple[int, ...]] = {
@@ -30,7 +32,7 @@ VGG_CONFIGS: dict[int, tuple[int, ...]] = {
     16: (2, 2, 3, 3, 3),
     19: (2, 2, 4, 4, 4),
 }
-FILTERS = (64, 128, 256, 512, 512)  # filters of every convolution of blocks 1..5
+VGG_FILTERS = (64, 128, 256, 512, 512)  # filters of every convolution of blocks 1..5
 MIN_SIZE = 32  # five 2x2 poolings: 32 -> 16 -> 8 -> 4 -> 2 -> 1
 
 
@@ -47,8 +49,6 @@ def build_vgg(
 
     Reference: K. Simonyan, A. Zisserman, "Very Deep Convolutional Networks for Large-Scale
     Image Recognition", ICLR 2015 (arXiv:1409.1556), Table 1, configurations A, B, D, E.
-    With 1000 classes at 224x224 they have 132,863,336 / 133,047,848 / 138,357,544 /
-    143,667,240 parameters.
 
     Args:
         input_shape: ``(height, width, channels)``; height and width at least 32. With the
@@ -63,6 +63,13 @@ def build_vgg(
 
     Returns:
         A functional ``keras.Model`` with layers named ``block1_conv1`` ... ``predictions``.
+
+    Raises:
+        ValueError: for an unknown depth or pooling, a bad size, or an ``include_top`` that
+            is no bool.
+
+    Warns:
+        UserWarning: when ``pooling`` is given with the top (it is ignored).
 
     Example:
         >>> model = build_vgg((32, 32, 3), 10, depth=11)
@@ -85,7 +92,7 @@ def build_vgg(
 
     inputs = keras.Input(shape=shape, name="input_layer")  # 224 x 224 x 3
     x = inputs
-    for block, (convolutions, filters) in enumerate(zip(VGG_CONFIGS[depth], FILTERS), start=1):
+    for block, (convolutions, filters) in enumerate(zip(VGG_CONFIGS[depth], VGG_FILTERS), start=1):
         for index in range(1, convolutions + 1):
             x = layers.Conv2D(
                 filters,

@@ -1,11 +1,6 @@
 """Weights between identical architectures, and the official ImageNet weights in the course's
 own models.
 
-``transfer_weights`` pairs the layers that have weights, in order, checks that every pair has
-the same class and the same weight shapes, and only then copies. ``pretrained`` builds
-keras.applications' model with ImageNet weights (Keras downloads them once into
-``~/.keras/models``), builds the course's model from scratch and copies the weights across.
-
 Example:
     >>> import keras
     >>> from helpers.models import build_resnet, transfer_weights
@@ -17,25 +12,31 @@ from __future__ import annotations
 
 import os
 import warnings
+from collections.abc import Callable
 from typing import Any
 
 import keras
 
+from helpers._checks import check_choice
+from helpers.models.densenet import build_densenet
+from helpers.models.resnet import build_resnet
+from helpers.models.vgg import build_vgg
+from helpers.models.xception import build_xception
 from helpers.profiles import resolve_profile
 
 __all__ = ["PRETRAINED", "pretrained", "transfer_weights"]
 
 # name -> (keras.applications constructor, course builder, its options, default image side)
-PRETRAINED: dict[str, tuple[str, str, dict[str, Any], int]] = {
-    "resnet50": ("ResNet50", "build_resnet", {"depth": 50}, 224),
-    "resnet101": ("ResNet101", "build_resnet", {"depth": 101}, 224),
-    "resnet152": ("ResNet152", "build_resnet", {"depth": 152}, 224),
-    "xception": ("Xception", "build_xception", {}, 299),
-    "densenet121": ("DenseNet121", "build_densenet", {"depth": 121}, 224),
-    "densenet169": ("DenseNet169", "build_densenet", {"depth": 169}, 224),
-    "densenet201": ("DenseNet201", "build_densenet", {"depth": 201}, 224),
-    "vgg16": ("VGG16", "build_vgg", {"depth": 16}, 224),
-    "vgg19": ("VGG19", "build_vgg", {"depth": 19}, 224),
+PRETRAINED: dict[str, tuple[str, Callable[..., keras.Model], dict[str, Any], int]] = {
+    "resnet50": ("ResNet50", build_resnet, {"depth": 50}, 224),
+    "resnet101": ("ResNet101", build_resnet, {"depth": 101}, 224),
+    "resnet152": ("ResNet152", build_resnet, {"depth": 152}, 224),
+    "xception": ("Xception", build_xception, {}, 299),
+    "densenet121": ("DenseNet121", build_densenet, {"depth": 121}, 224),
+    "densenet169": ("DenseNet169", build_densenet, {"depth": 169}, 224),
+    "densenet201": ("DenseNet201", build_densenet, {"depth": 201}, 224),
+    "vgg16": ("VGG16", build_vgg, {"depth": 16}, 224),
+    "vgg19": ("VGG19", build_vgg, {"depth": 19}, 224),
 }
 IMAGENET_CLASSES = 1000
 
@@ -113,15 +114,11 @@ def _is_download_failure(error: BaseException) -> bool:
 def pretrained(name: str, *, input_shape: tuple[int, int, int] | None = None,
                num_classes: int = IMAGENET_CLASSES, include_top: bool = True,
                pooling: str | None = None, profile: str | None = None) -> keras.Model:
-    """The course's own model with the official ImageNet weights of keras.applications.
+    """Build the course's own model with the official ImageNet weights of keras.applications.
 
-    Builds ``keras.applications.X(weights="imagenet")`` (Keras downloads the weights once
-    into ``~/.keras/models``), builds the course's model with the same options, and copies
-    the weights with :func:`transfer_weights`.
-
-    Offline, in the ``full`` profile this raises an error that says how to fix it; in the
-    ``fast`` profile it warns in one line and returns the course's model with random
-    weights, so notebooks still run.
+    Keras downloads the weights once into ``~/.keras/models``; they are copied with
+    :func:`transfer_weights`. Offline, the ``fast`` profile warns in one line and returns the
+    model with random weights; the ``full`` profile raises an error saying how to fix it.
 
     Args:
         name: one of ``PRETRAINED`` (``"resnet50"``, ``"xception"``, ``"vgg16"``, ...).
@@ -144,10 +141,8 @@ def pretrained(name: str, *, input_shape: tuple[int, int, int] | None = None,
         >>> model.output_shape                                                  # doctest: +SKIP
         (None, 2048)
     """
-    if name not in PRETRAINED:
-        raise ValueError(f"The 'name' parameter of pretrained must be one of "
-                         f"{tuple(PRETRAINED)}; got {name!r}.")
-    application, builder_name, options, side = PRETRAINED[name]
+    check_choice(name, param="name", owner="pretrained", allowed=PRETRAINED)
+    application, builder, options, side = PRETRAINED[name]
     default_shape = (side, side, 3)
     if input_shape is None:
         input_shape = default_shape
@@ -165,10 +160,8 @@ def pretrained(name: str, *, input_shape: tuple[int, int, int] | None = None,
                          "Pass include_top=False and add your own classifier.")
     resolved = resolve_profile(profile)  # validates before the slow part
 
-    from helpers import models
-
-    target = getattr(models, builder_name)(input_shape, num_classes, include_top=include_top,
-                                           pooling=pooling, **options)
+    target = builder(input_shape, num_classes, include_top=include_top, pooling=pooling,
+                     **options)
     try:
         source = getattr(keras.applications, application)(
             weights="imagenet", include_top=include_top, input_shape=input_shape,

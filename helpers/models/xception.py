@@ -1,9 +1,8 @@
 """Xception: depthwise-separable convolutions with residual connections.
 
-Structurally identical to keras.applications.Xception (same layer types, same weight order),
-so the official ImageNet weights copy into it one to one. Layer names follow the paper's
-figure 5: ``entry1`` ... ``entry4`` (entry flow), ``middle1`` ... ``middle8`` (the middle
-flow, repeated eight times), ``exit1`` and ``exit2`` (exit flow).
+Structurally identical to keras.applications.Xception, so the official ImageNet weights copy
+into it. Layer names follow the paper's figure 5: ``entry1`` ... ``entry4``, ``middle1`` ...
+``middle8``, ``exit1`` and ``exit2``.
 
 Example:
     >>> from helpers.models import build_xception
@@ -19,7 +18,7 @@ from typing import Any
 import keras
 from keras import layers
 
-from helpers.models._checks import check_classifier_options, check_int
+from helpers._checks import check_classifier_options, check_int
 from helpers.models.blocks import classifier_head, separable_conv_block
 
 __all__ = ["build_xception"]
@@ -40,8 +39,8 @@ def _projection(x: Any, filters: int, name: str) -> Any:
 
 def _downsampling_module(x: Any, filters: tuple[int, int], *, first_activation: bool,
                          name: str) -> Any:
-    """Entry flow module (and exit1): two separable convolutions, 3x3 max pooling with
-    stride 2, plus a strided 1x1 projection of the input."""
+    """Entry flow module (and exit1): two separable convolutions and a 3x3/2 max pooling, plus
+    a strided 1x1 projection of the input."""
     shortcut = _projection(x, filters[1], name)
     x = separable_conv_block(x, filters[0], activation="relu" if first_activation else None,
                              epsilon=BN_EPSILON, name=f"{name}_sepconv1")
@@ -62,8 +61,10 @@ def build_xception(input_shape: tuple[int, int, int] = (299, 299, 3),
                    num_classes: int = 1000, *, middle_blocks: int = 8, include_top: bool = True,
                    pooling: str | None = None, classifier_activation: str | None = "softmax",
                    name: str = "xception") -> keras.Model:
-    """Xception (Chollet: "Xception: Deep Learning with Depthwise Separable Convolutions",
-    CVPR 2017, arXiv:1610.02357).
+    """Build Xception: depthwise-separable convolutions with residual connections.
+
+    Reference: F. Chollet, "Xception: Deep Learning with Depthwise Separable Convolutions",
+    CVPR 2017 (arXiv:1610.02357).
 
     Args:
         input_shape: (height, width, channels); height and width at least 71.
@@ -75,8 +76,8 @@ def build_xception(input_shape: tuple[int, int, int] = (299, 299, 3),
         name: model name.
 
     Returns:
-        A Keras functional model; with the defaults it has the layers of
-        ``keras.applications.Xception`` in the same order (22,910,480 parameters).
+        A functional ``keras.Model``; with the defaults it has the layers of
+        ``keras.applications.Xception`` in the same order.
 
     Raises:
         ValueError: for an input smaller than 71x71, ``num_classes < 1``, an unknown

@@ -13,11 +13,14 @@ __all__ = ["plot_history"]
 
 
 def plot_history(history_or_dict: Any, *, metrics: Sequence[str] | None = None) -> Any:
-    """Training curves: one panel per metric, training and validation (``val_``) together.
+    """Draw training curves: one panel per metric, training and validation together.
 
     Args:
         history_or_dict: the ``History`` that ``fit`` returns, or its ``.history`` dict.
         metrics: metric names to draw (e.g. ``["loss", "accuracy"]``); all by default.
+
+    Returns:
+        The figure.
 
     Raises:
         TypeError: when given neither a ``History`` nor a dict.

@@ -65,7 +65,7 @@ def _class_indices(values: Any, name: str, count: int) -> np.ndarray:
 
 def show_images(images: Any, labels: Any = None, *, class_names: Sequence[str] | None = None,
                 ncols: int = 8, predictions: Any = None) -> Any:
-    """A grid of images titled with their labels (and predictions, green right, red wrong).
+    """Draw a grid of images titled with their labels (predictions: green right, red wrong).
 
     Args:
         images: ``(N, H, W)``, ``(N, H, W, 1)`` or ``(N, H, W, 3)``; floats in [0, 1] or
@@ -74,6 +74,9 @@ def show_images(images: Any, labels: Any = None, *, class_names: Sequence[str] |
         class_names: names shown instead of indices.
         ncols: images per row.
         predictions: predicted indices ``(N,)`` or probabilities ``(N, C)``.
+
+    Returns:
+        The figure.
 
     Raises:
         ValueError: on a wrong shape, a count mismatch, or a class without a name.
@@ -123,7 +126,7 @@ def _kernel(weights_or_layer: Any) -> np.ndarray:
 
 
 def show_filters(weights_or_layer: Any, *, ncols: int = 8, max_filters: int = 64) -> Any:
-    """Convolution kernels ``(kh, kw, in, out)`` as one mosaic of small images.
+    """Draw convolution kernels ``(kh, kw, in, out)`` as one mosaic of small images.
 
     With 3 input channels (the first layer of an RGB network) each filter is one colour tile
     stretched to [0, 1], in rows of ``ncols``; with 1 channel, one gray tile per filter;
@@ -134,6 +137,9 @@ def show_filters(weights_or_layer: Any, *, ncols: int = 8, max_filters: int = 64
         weights_or_layer: a ``Conv2D`` layer or its kernel array.
         ncols: tiles per row when each filter is one tile.
         max_filters: filters shown at most (the first ones).
+
+    Returns:
+        The figure.
 
     Raises:
         ValueError: when no 4-D kernel is found.
@@ -180,12 +186,15 @@ def show_filters(weights_or_layer: Any, *, ncols: int = 8, max_filters: int = 64
 
 
 def show_feature_maps(feature_maps: Any, *, ncols: int = 8, max_maps: int = 64) -> Any:
-    """The channels of one example's feature maps, one image each (``viridis``, own scale).
+    """Draw the channels of one example's feature maps, one image each (own colour scale).
 
     Args:
         feature_maps: ``(H, W, C)`` or ``(1, H, W, C)``, e.g. a layer's output for one image.
         ncols: maps per row.
         max_maps: channels shown at most (the first ones).
+
+    Returns:
+        The figure.
 
     Raises:
         ValueError: on another shape (a batch of several examples included).

@@ -14,7 +14,7 @@ __all__ = ["mask_colors", "show_masks"]
 
 
 def mask_colors(num_classes: int) -> list[tuple[float, float, float, float]]:
-    """The fixed RGBA colour of each mask value ``0 .. num_classes - 1``.
+    """Return the fixed RGBA colour of each mask value ``0 .. num_classes - 1``.
 
     Value 0 (the background, by the course's convention) is black; values 1 to 10 take
     matplotlib's ``tab10`` colours in order (``C0``, ``C1``, ...), so class ``k`` of a
@@ -54,7 +54,7 @@ def _labels(value: Any, name: str, count: int, height: int, width: int) -> np.nd
 def show_masks(images: Any, masks: Any, *, predicted: Any = None,
                class_names: Sequence[str] | None = None,
                titles: Sequence[str] | None = None, size: float = 1.6) -> Any:
-    """One row per image: the image, its true mask and (optionally) the predicted mask.
+    """Draw one row per image: the image, its true mask and (optionally) the predicted one.
 
     Each mask value has a fixed colour (``mask_colors``: black for 0, the background), the
     same in every row and column, and a legend names them.

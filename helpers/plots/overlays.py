@@ -8,6 +8,7 @@ from typing import Any
 import matplotlib
 import numpy as np
 
+from helpers._checks import check_choice, check_number
 from helpers.plots.base import _array, _axes, _displayable
 
 __all__ = ["BOX_FORMATS", "show_boxes", "show_heatmap"]
@@ -42,7 +43,7 @@ def _corners(boxes: np.ndarray, box_format: str) -> np.ndarray:
 def show_boxes(image: Any, boxes: Any, *, labels: Sequence[Any] | None = None,
                scores: Any = None, box_format: str = "xyxy", normalized: bool = True,
                ax: Any = None) -> Any:
-    """An image with bounding boxes, each captioned with its label and score.
+    """Draw an image with bounding boxes, each captioned with its label and score.
 
     Coordinates run from the image's top-left corner: ``x`` to the right, ``y`` down.
 
@@ -55,6 +56,9 @@ def show_boxes(image: Any, boxes: Any, *, labels: Sequence[Any] | None = None,
         normalized: coordinates are fractions of the width and height (else pixels).
         ax: axes to draw into.
 
+    Returns:
+        The figure.
+
     Raises:
         ValueError: on an unknown format, a wrong shape or count, an inverted box, or
             normalized coordinates outside [0, 1].
@@ -63,9 +67,7 @@ def show_boxes(image: Any, boxes: Any, *, labels: Sequence[Any] | None = None,
         >>> show_boxes(np.zeros((64, 64)), [[0.1, 0.2, 0.5, 0.6]], labels=["cat"])
         <Figure size 400x400 with 1 Axes>
     """
-    if box_format not in BOX_FORMATS:
-        raise ValueError(f"The 'box_format' parameter of show_boxes must be one of "
-                         f"{BOX_FORMATS}; got {box_format!r}.")
+    check_choice(box_format, param="box_format", owner="show_boxes", allowed=BOX_FORMATS)
     from matplotlib.patches import Rectangle
 
     image = _image(image, "show_boxes")
@@ -114,7 +116,7 @@ def show_boxes(image: Any, boxes: Any, *, labels: Sequence[Any] | None = None,
 def show_heatmap(image: Any, heatmap: Any, *, alpha: float = 0.4, cmap: str = "jet",
                  extent: Sequence[float] | None = None,
                  value_range: Sequence[float] | None = None, ax: Any = None) -> Any:
-    """A heat map (e.g. a class activation map) stretched over an image and blended in.
+    """Draw a heat map (e.g. a class activation map) stretched over an image and blended in.
 
     The heat map is scaled to [0, 1] (its own minimum and maximum, or ``value_range``) and
     resized with bilinear interpolation over the whole image, or over the rectangle
@@ -134,6 +136,9 @@ def show_heatmap(image: Any, heatmap: Any, *, alpha: float = 0.4, cmap: str = "j
             probabilities), instead of the heat map's own minimum and maximum.
         ax: axes to draw into.
 
+    Returns:
+        The figure.
+
     Raises:
         ValueError: on a heat map that is not 2-D or holds NaN, an ``alpha`` outside [0, 1],
             an ``extent`` that is not four finite numbers with left < right and
@@ -151,9 +156,7 @@ def show_heatmap(image: Any, heatmap: Any, *, alpha: float = 0.4, cmap: str = "j
         raise ValueError("The 'heatmap' parameter of show_heatmap must be a finite 2-D array "
                          f"(h, w); got shape {np.shape(heatmap)}"
                          f"{'' if heat.ndim != 2 else ' with NaN or inf'}.")
-    if isinstance(alpha, bool) or not isinstance(alpha, (int, float)) or not 0 <= alpha <= 1:
-        raise ValueError(f"The 'alpha' parameter of show_heatmap must be a number in [0, 1]; "
-                         f"got {alpha!r}.")
+    alpha = check_number(alpha, param="alpha", owner="show_heatmap", interval="[0, 1]")
     covered = _numbers(extent, 4, "extent", "(left, right, bottom, top) with left < right "
                        "and top < bottom (rows grow downwards)")
     if covered is not None and not (covered[0] < covered[1] and covered[3] < covered[2]):

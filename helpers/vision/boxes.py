@@ -8,12 +8,11 @@ Example:
 
 from __future__ import annotations
 
-from numbers import Real
 from typing import Any
 
 import numpy as np
 
-from helpers._checks import check_int
+from helpers._checks import check_choice, check_int, check_number
 
 __all__ = ["BOX_FORMATS", "iou", "non_max_suppression"]
 
@@ -45,7 +44,7 @@ def iou(boxes_a: Any, boxes_b: Any, *, box_format: str = "corners") -> float | n
         >>> iou([1, 1, 2, 2], [2, 1, 2, 2], box_format="center")   # (0,0,2,2) vs (1,0,3,2)
         0.3333333333333333
     """
-    _check_format(box_format, "iou")
+    check_choice(box_format, param="box_format", owner="iou", allowed=BOX_FORMATS)
     a, single_a = _as_corners(boxes_a, "boxes_a", "iou", box_format)
     b, single_b = _as_corners(boxes_b, "boxes_b", "iou", box_format)
     result = _pairwise_iou(a, b)
@@ -95,7 +94,7 @@ def non_max_suppression(
         [1, 2]
     """
     owner = "non_max_suppression"
-    _check_format(box_format, owner)
+    check_choice(box_format, param="box_format", owner=owner, allowed=BOX_FORMATS)
     if np.ndim(boxes) != 2:
         raise ValueError(f"The 'boxes' parameter of {owner} must be an N x 4 array of boxes; "
                          f"got shape {np.shape(boxes)}.")
@@ -104,10 +103,7 @@ def non_max_suppression(
     if scores.shape != (len(corners),):
         raise ValueError(f"The 'scores' parameter of {owner} must hold one score per box, "
                          f"shape ({len(corners)},); got shape {scores.shape}.")
-    if (isinstance(iou_threshold, bool) or not isinstance(iou_threshold, Real)
-            or not 0 <= iou_threshold <= 1):
-        raise ValueError(f"The 'iou_threshold' parameter of {owner} must be a number in "
-                         f"[0, 1]; got {iou_threshold!r}.")
+    check_number(iou_threshold, param="iou_threshold", owner=owner, interval="[0, 1]")
     limit = len(corners) if max_outputs is None else check_int(
         max_outputs, param="max_outputs", owner=owner, minimum=0, allowed="None or an int >= 0")
 
@@ -120,12 +116,6 @@ def non_max_suppression(
         overlaps = _pairwise_iou(corners[best : best + 1], corners[order])[0]
         order = order[overlaps <= iou_threshold]
     return np.asarray(keep, dtype=np.int64)
-
-
-def _check_format(box_format: Any, owner: str) -> None:
-    if box_format not in BOX_FORMATS:
-        raise ValueError(f"The 'box_format' parameter of {owner} must be one of "
-                         f"{BOX_FORMATS!r}; got {box_format!r}.")
 
 
 def _as_corners(boxes: Any, param: str, owner: str, box_format: str) -> tuple[np.ndarray, bool]:

@@ -1,8 +1,7 @@
 """Class activation maps (deck 003, "Class Activation Mapping") and Grad-CAM, their
 generalisation to any architecture: where in the image the evidence for a class lies.
 
-Both run a Keras model (Grad-CAM takes gradients with TensorFlow); Keras and TensorFlow are
-imported on first use, so importing ``helpers.vision`` stays cheap.
+Keras and TensorFlow are imported on first use, so importing ``helpers.vision`` stays cheap.
 
 Example:
     >>> from helpers.vision import class_activation_map
@@ -30,15 +29,9 @@ def class_activation_map(
 ) -> np.ndarray:
     """Class activation map (CAM) of a model ending in conv -> GlobalAveragePooling -> Dense.
 
-    With ``f_k(x, y)`` the last feature maps (the global average pooling's input) and
-    ``w_k^c`` the Dense weight from map ``k`` to class ``c``, the class score is
-    ``S_c = sum_k w_k^c mean_{x,y} f_k(x, y) + b_c`` and the map is
-
-        ``M_c(x, y) = sum_k w_k^c f_k(x, y)``,
-
-    so the average of ``M_c`` is the class's logit minus its bias: ``M_c`` shows where the
-    evidence for class ``c`` lies. A Dropout layer between the pooling and the Dense layer is
-    allowed (it is the identity at inference).
+    With ``f_k`` the pooled feature maps and ``w_k^c`` the Dense weight from map ``k`` to
+    class ``c``, the map is ``M_c(x, y) = sum_k w_k^c f_k(x, y)``; its average is the class's
+    logit minus its bias. A Dropout layer between the pooling and the Dense layer is allowed.
 
     Reference: B. Zhou, A. Khosla, A. Lapedriza, A. Oliva, A. Torralba, "Learning Deep
     Features for Discriminative Localization", CVPR 2016.
@@ -98,11 +91,9 @@ def grad_cam(
 ) -> np.ndarray:
     """Gradient-weighted class activation map (Grad-CAM) of any layer with a feature map.
 
-    ``alpha_k^c = mean_{x,y} dS_c / df_k(x, y)`` and ``L_c = ReLU(sum_k alpha_k^c f_k)``,
-    where ``S_c`` is the class score before the softmax (the final Dense layer's
-    pre-activation when the model ends in one, else the model's output). For a
-    GlobalAveragePooling -> Dense head and its input maps, ``L_c = ReLU(M_c) / (H' W')``
-    with ``M_c`` the CAM: Grad-CAM generalises CAM to any architecture and layer.
+    ``L_c = ReLU(sum_k alpha_k^c f_k)`` with ``alpha_k^c = mean_{x,y} dS_c / df_k(x, y)`` and
+    ``S_c`` the class score before the softmax. On a GAP -> Dense head it is
+    ``ReLU(M_c) / (H' W')``, ``M_c`` the CAM.
 
     Reference: R. R. Selvaraju et al., "Grad-CAM: Visual Explanations from Deep Networks via
     Gradient-based Localization", ICCV 2017.

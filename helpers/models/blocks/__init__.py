@@ -1,11 +1,8 @@
 """Building blocks of the course's CNNs: small functions that take a tensor and return one.
 
 Every block names its layers from a ``name`` prefix, so ``model.summary()`` reads like the
-paper's table (``stage2_block1_1_conv``, ``stage2_block1_1_bn``, ...). Options keep Keras'
-own spellings (``filters``, ``kernel_size``, ``strides``, ``padding``) and are keyword-only.
-One module per family: ``core`` (``conv_bn_act``, ``classifier_head``), ``residual``
-(ResNet, ResNeXt, squeeze-and-excitation), ``inception`` (GoogLeNet, Xception) and
-``dense`` (DenseNet).
+paper's table (``stage2_block1_1_conv``, ...). One module per family: ``core``, ``residual``
+(ResNet, ResNeXt, squeeze-and-excitation), ``inception`` (GoogLeNet, Xception), ``dense``.
 
 Example:
     >>> import keras

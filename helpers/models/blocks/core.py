@@ -1,9 +1,8 @@
 """The basic blocks every family uses: convolution + batch norm + activation, and the
 classifier head of keras.applications' models.
 
-Batch normalisation uses ``epsilon=1.001e-5`` by default (``BN_EPSILON``), the value of
-keras.applications' ResNet and DenseNet, so the course's models reproduce their outputs
-exactly; Xception passes Keras' default ``1e-3``.
+Batch normalisation uses keras.applications' ResNet and DenseNet epsilon (``BN_EPSILON``),
+so the course's models reproduce their outputs.
 
 Example:
     >>> x = conv_bn_act(keras.Input((32, 32, 3)), 64, 3, name="stem")
@@ -18,7 +17,7 @@ from typing import Any
 import keras  # noqa: F401  (the examples in the docstrings use it)
 from keras import layers
 
-from helpers.models._checks import check_choice, check_int, check_name
+from helpers._checks import check_choice, check_int, check_name
 
 __all__ = ["BN_EPSILON", "classifier_head", "conv_bn_act"]
 
@@ -29,8 +28,10 @@ PADDINGS = ("same", "valid")
 def conv_bn_act(x: Any, filters: int, kernel_size: int | tuple[int, int], *, strides: int = 1,
                 padding: str = "same", activation: str | None = "relu", use_bias: bool = False,
                 groups: int = 1, epsilon: float = BN_EPSILON, name: str) -> Any:
-    """Convolution, batch normalisation, activation: layers ``{name}_conv``, ``{name}_bn``,
-    ``{name}_{activation}`` (no activation layer when ``activation`` is None).
+    """Apply a convolution, batch normalisation and an activation.
+
+    Layers ``{name}_conv``, ``{name}_bn`` and ``{name}_{activation}`` (none when
+    ``activation`` is None).
 
     Args:
         x: input tensor (batch, height, width, channels).
@@ -43,6 +44,9 @@ def conv_bn_act(x: Any, filters: int, kernel_size: int | tuple[int, int], *, str
         groups: grouped convolution (``filters`` and input channels divisible by it).
         epsilon: batch normalisation epsilon.
         name: prefix of the layer names.
+
+    Raises:
+        ValueError: for a size that is not a positive int, an unknown choice or no ``name``.
 
     Example:
         >>> x = conv_bn_act(keras.Input((8, 8, 3)), 16, 3, strides=2, name="stem")
@@ -71,9 +75,12 @@ def conv_bn_act(x: Any, filters: int, kernel_size: int | tuple[int, int], *, str
 
 def classifier_head(x: Any, num_classes: int, *, include_top: bool = True,
                     pooling: str | None = None, activation: str | None = "softmax") -> Any:
-    """The top of keras.applications' classifiers: global average pooling (``avg_pool``) and a
-    Dense layer (``predictions``); or, with ``include_top=False``, the feature map itself
-    (``pooling=None``) or its global average (``"avg"``) or maximum (``"max"``).
+    """Apply the top of keras.applications' classifiers, or the pooling that replaces it.
+
+    With ``include_top``: global average pooling (``avg_pool``) and a Dense layer
+    (``predictions``). Without: the feature map itself (``pooling=None``) or its global
+    average (``"avg"``) or maximum (``"max"``).
+
 
     Example:
         >>> y = classifier_head(keras.Input((7, 7, 512)), 10)

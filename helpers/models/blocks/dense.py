@@ -14,7 +14,7 @@ from typing import Any
 import keras  # noqa: F401  (the examples in the docstrings use it)
 from keras import layers
 
-from helpers.models._checks import check_fraction, check_int, check_name
+from helpers._checks import check_int, check_name, check_number
 from helpers.models.blocks.core import BN_EPSILON
 
 __all__ = ["dense_block", "transition_block"]
@@ -22,14 +22,14 @@ __all__ = ["dense_block", "transition_block"]
 
 def dense_block(x: Any, num_layers: int, *, growth_rate: int, bottleneck: bool = True,
                 name: str) -> Any:
-    """A dense block (Huang et al., 2017, arXiv:1608.06993): ``num_layers`` layers, each
-    BN-ReLU-conv producing ``growth_rate`` channels concatenated to everything before it, so
-    the output has ``C_in + num_layers * growth_rate`` channels. With ``bottleneck=True``
-    (DenseNet-BC, as keras.applications) each layer first reduces to ``4 * growth_rate``
-    channels with BN-ReLU-1x1 conv.
+    """Apply a dense block: each layer's ``growth_rate`` maps are concatenated to all before it.
 
-    Layers of layer i: ``{name}_layer{i}_1_bn/_1_relu/_1_conv`` (bottleneck),
-    ``{name}_layer{i}_2_bn/_2_relu/_2_conv`` (3x3), ``{name}_layer{i}_concat``.
+    Each of the ``num_layers`` layers is BN-ReLU-3x3 conv, preceded with ``bottleneck=True``
+    (DenseNet-BC) by BN-ReLU-1x1 conv to ``4 * growth_rate`` channels; the output has
+    ``C_in + num_layers * growth_rate`` channels.
+
+    Reference: G. Huang, Z. Liu, L. van der Maaten, K. Q. Weinberger, "Densely Connected
+    Convolutional Networks", CVPR 2017 (arXiv:1608.06993).
 
     Args:
         x: input tensor.
@@ -37,6 +37,9 @@ def dense_block(x: Any, num_layers: int, *, growth_rate: int, bottleneck: bool =
         growth_rate: channels k each layer adds.
         bottleneck: use the 1x1 bottleneck (DenseNet-BC).
         name: prefix of the layer names.
+
+    Raises:
+        ValueError: for a size that is not a positive int, an unknown choice or no ``name``.
 
     Example:
         >>> x = dense_block(keras.Input((8, 8, 16)), 4, growth_rate=4, name="dense1")
@@ -63,14 +66,15 @@ def dense_block(x: Any, num_layers: int, *, growth_rate: int, bottleneck: bool =
 
 
 def transition_block(x: Any, *, reduction: float, name: str) -> Any:
-    """A DenseNet transition layer: BN, ReLU, 1x1 convolution to ``int(C * reduction)``
-    channels, 2x2 average pooling with stride 2. Layers ``{name}_bn``, ``{name}_relu``,
-    ``{name}_conv``, ``{name}_pool``.
+    """Apply a DenseNet transition: BN, ReLU, 1x1 conv to ``int(C * reduction)``, 2x2 pooling.
 
     Args:
         x: input tensor.
         reduction: compression factor theta in (0, 1] (0.5 in DenseNet-BC).
         name: prefix of the layer names.
+
+    Raises:
+        ValueError: for a ``reduction`` outside (0, 1] or no ``name``.
 
     Example:
         >>> x = transition_block(keras.Input((8, 8, 64)), reduction=0.5, name="transition1")
@@ -79,7 +83,7 @@ def transition_block(x: Any, *, reduction: float, name: str) -> Any:
     """
     owner = "transition_block"
     check_name(name, owner=owner)
-    check_fraction(reduction, param="reduction", owner=owner)
+    check_number(reduction, param="reduction", owner=owner, interval="(0, 1]")
     x = layers.BatchNormalization(epsilon=BN_EPSILON, name=f"{name}_bn")(x)
     x = layers.Activation("relu", name=f"{name}_relu")(x)
     x = layers.Conv2D(int(x.shape[-1] * reduction), 1, use_bias=False, name=f"{name}_conv")(x)

@@ -14,7 +14,7 @@ from typing import Any
 import keras  # noqa: F401  (the examples in the docstrings use it)
 from keras import layers
 
-from helpers.models._checks import check_int, check_name
+from helpers._checks import check_int, check_name
 from helpers.models.blocks.core import BN_EPSILON, conv_bn_act
 
 __all__ = ["inception_module", "separable_conv_block"]
@@ -23,14 +23,14 @@ __all__ = ["inception_module", "separable_conv_block"]
 def inception_module(x: Any, *, filters_1x1: int, filters_3x3_reduce: int, filters_3x3: int,
                      filters_5x5_reduce: int, filters_5x5: int, filters_pool_proj: int,
                      name: str, batch_norm: bool = False) -> Any:
-    """The inception module of GoogLeNet (Szegedy et al., 2015, arXiv:1409.4842, figure 2b):
-    four parallel branches concatenated along the channels - 1x1; 1x1 reduction then 3x3;
-    1x1 reduction then 5x5; 3x3 max pooling then 1x1 projection. Every convolution has a ReLU.
+    """Apply GoogLeNet's inception module: four parallel branches concatenated on channels.
 
-    Layers ``{name}_1x1_conv``, ``{name}_3x3_reduce_conv``, ``{name}_3x3_conv``,
-    ``{name}_5x5_reduce_conv``, ``{name}_5x5_conv``, ``{name}_pool``,
-    ``{name}_pool_proj_conv``, ``{name}_concat``. With ``batch_norm=True`` each convolution
-    loses its bias and is followed by ``_bn`` and ``_relu`` (as in Inception v2/v3).
+    The branches: 1x1; 1x1 reduction then 3x3; 1x1 reduction then 5x5; 3x3 max pooling then
+    1x1 projection, every convolution with a ReLU (and, with ``batch_norm=True``, a batch
+    normalisation instead of its bias, as in Inception v2/v3).
+
+    Reference: C. Szegedy et al., "Going Deeper with Convolutions", CVPR 2015
+    (arXiv:1409.4842), figure 2b.
 
     Args:
         x: input tensor.
@@ -38,6 +38,9 @@ def inception_module(x: Any, *, filters_1x1: int, filters_3x3_reduce: int, filte
             filters_pool_proj: the columns of table 1 of the paper.
         name: prefix of the layer names (e.g. ``"inception3a"``).
         batch_norm: batch normalisation after every convolution.
+
+    Raises:
+        ValueError: for a size that is not a positive int, an unknown choice or no ``name``.
 
     Example:
         >>> x = inception_module(keras.Input((28, 28, 192)), filters_1x1=64,
@@ -72,14 +75,14 @@ def inception_module(x: Any, *, filters_1x1: int, filters_3x3_reduce: int, filte
 def separable_conv_block(x: Any, filters: int, *, kernel_size: int = 3,
                          activation: str | None = "relu", epsilon: float = BN_EPSILON,
                          name: str) -> Any:
-    """Activation, depthwise-separable convolution (no bias), batch norm: the unit of
-    Xception (Chollet, 2017, arXiv:1610.02357), layers ``{name}_act``, ``{name}_conv``,
-    ``{name}_bn``. The activation comes first, as in the paper's figure 5; pass
-    ``activation=None`` where the input is already activated.
+    """Apply Xception's unit: activation, depthwise-separable convolution, batch norm.
 
-    A separable convolution is a per-channel (depthwise) ``kernel_size`` convolution followed
-    by a 1x1 (pointwise) convolution: ``k*k*C_in + C_in*filters`` weights instead of
-    ``k*k*C_in*filters``.
+    The activation comes first, as in the paper's figure 5 (``activation=None`` where the
+    input is already activated). The separable convolution is a per-channel ``kernel_size``
+    convolution then a 1x1 one: ``k*k*C_in + C_in*filters`` weights.
+
+    Reference: F. Chollet, "Xception: Deep Learning with Depthwise Separable Convolutions",
+    CVPR 2017 (arXiv:1610.02357).
 
     Args:
         x: input tensor.
@@ -88,6 +91,9 @@ def separable_conv_block(x: Any, filters: int, *, kernel_size: int = 3,
         activation: activation before the convolution, or None.
         epsilon: batch normalisation epsilon (Xception uses Keras' default 1e-3).
         name: prefix of the layer names.
+
+    Raises:
+        ValueError: for a size that is not a positive int, an unknown choice or no ``name``.
 
     Example:
         >>> x = separable_conv_block(keras.Input((8, 8, 32)), 64, name="middle1_sepconv1")

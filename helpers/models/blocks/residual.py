@@ -14,7 +14,7 @@ from typing import Any
 import keras  # noqa: F401  (the examples in the docstrings use it)
 from keras import layers
 
-from helpers.models._checks import check_choice, check_int, check_name
+from helpers._checks import check_choice, check_int, check_name
 from helpers.models.blocks.core import conv_bn_act
 
 __all__ = ["residual_unit", "resnext_block", "squeeze_excite"]
@@ -39,16 +39,20 @@ def _shortcut(x: Any, filters: int, strides: int, projection: bool | None, use_b
 
 
 def squeeze_excite(x: Any, *, ratio: int = 16, name: str) -> Any:
-    """Squeeze-and-excitation (Hu et al., 2018, arXiv:1709.01507): rescale every channel by a
-    gate in (0, 1) computed from the channels' global averages.
+    """Apply squeeze-and-excitation: rescale every channel by a gate computed from all of them.
 
-    Layers: ``{name}_squeeze`` (global average pooling), ``{name}_reduce`` (Dense C/ratio,
-    ReLU), ``{name}_expand`` (Dense C, sigmoid), ``{name}_scale`` (multiply).
+    Global average pooling, Dense C/ratio (ReLU), Dense C (sigmoid), multiply.
+
+    Reference: J. Hu, L. Shen, G. Sun, "Squeeze-and-Excitation Networks", CVPR 2018
+    (arXiv:1709.01507).
 
     Args:
         x: input tensor (batch, height, width, channels).
         ratio: reduction ratio r of the bottleneck (C -> C/r -> C), at least one unit.
         name: prefix of the layer names.
+
+    Raises:
+        ValueError: for a size that is not a positive int, an unknown choice or no ``name``.
 
     Example:
         >>> x = squeeze_excite(keras.Input((8, 8, 64)), ratio=16, name="se")
@@ -67,12 +71,14 @@ def squeeze_excite(x: Any, *, ratio: int = 16, name: str) -> Any:
 def residual_unit(x: Any, filters: int, *, kind: str = "basic", strides: int = 1,
                   projection: bool | None = None, se_ratio: int | None = None, groups: int = 1,
                   use_bias: bool = True, name: str) -> Any:
-    """A residual unit of ResNet v1 (He et al., 2016, arXiv:1512.03385): ``relu(F(x) + s(x))``.
+    """Apply a residual unit of ResNet v1: ``relu(F(x) + shortcut(x))``.
 
-    ``kind="basic"``: two 3x3 convolutions, ``filters`` output channels (ResNet-18/34).
-    ``kind="bottleneck"``: 1x1 (``filters``), 3x3 (``filters``), 1x1 (``4 * filters``) - as in
-    keras.applications.ResNet50, the stride sits on the first 1x1 convolution. Layers are
-    created in keras.applications' order (shortcut first), so weights copy one to one.
+    ``kind="basic"``: two 3x3 convolutions (ResNet-18/34). ``kind="bottleneck"``: 1x1, 3x3,
+    1x1 to ``4 * filters``, the stride on the first 1x1 as in keras.applications.ResNet50,
+    whose layer order it keeps, so weights copy one to one.
+
+    Reference: K. He, X. Zhang, S. Ren, J. Sun, "Deep Residual Learning for Image
+    Recognition", CVPR 2016 (arXiv:1512.03385).
 
     Args:
         x: input tensor.
@@ -85,6 +91,9 @@ def residual_unit(x: Any, filters: int, *, kind: str = "basic", strides: int = 1
         use_bias: biases in the convolutions (keras.applications' ResNet has them).
         name: prefix of the layer names.
 
+    Raises:
+        ValueError: for a size that is not a positive int, an unknown choice or no ``name``.
+
     Example:
         >>> x = residual_unit(keras.Input((8, 8, 64)), 64, strides=2, name="stage3_block1")
         >>> tuple(x.shape)
@@ -95,9 +104,7 @@ def residual_unit(x: Any, filters: int, *, kind: str = "basic", strides: int = 1
     check_int(filters, param="filters", owner=owner)
     check_choice(kind, param="kind", owner=owner, allowed=RESIDUAL_KINDS)
     check_int(strides, param="strides", owner=owner)
-    if projection is not None and not isinstance(projection, bool):
-        raise ValueError(f"The 'projection' parameter of residual_unit must be one of (None, "
-                         f"True, False); got {projection!r}.")
+    check_choice(projection, param="projection", owner=owner, allowed=(None, True, False))
     if se_ratio is not None:
         check_int(se_ratio, param="se_ratio", owner=owner)
     if kind == "basic" and groups != 1:
@@ -122,11 +129,14 @@ def residual_unit(x: Any, filters: int, *, kind: str = "basic", strides: int = 1
 def resnext_block(x: Any, filters: int, *, cardinality: int = 32, bottleneck_width: int = 4,
                   strides: int = 1, se_ratio: int | None = None, use_bias: bool = False,
                   name: str) -> Any:
-    """A ResNeXt block (Xie et al., 2017, arXiv:1611.05431, figure 3c): 1x1 convolution to
-    ``cardinality * bottleneck_width`` channels, a 3x3 grouped convolution with ``cardinality``
-    groups (one path per group, via Keras' ``Conv2D(groups=...)``, which runs on CPU and GPU),
-    1x1 convolution to ``filters``; added to the shortcut, then ReLU. As in the paper and
-    torchvision, the stride sits on the 3x3 convolution and convolutions have no bias.
+    """Apply a ResNeXt block: a bottleneck whose 3x3 convolution has ``cardinality`` groups.
+
+    1x1 convolution to ``cardinality * bottleneck_width`` channels, 3x3 grouped convolution
+    (the stride sits here, as in torchvision), 1x1 convolution to ``filters``; added to the
+    shortcut, then ReLU.
+
+    Reference: S. Xie, R. Girshick, P. Dollar, Z. Tu, K. He, "Aggregated Residual
+    Transformations for Deep Neural Networks", CVPR 2017 (arXiv:1611.05431), figure 3c.
 
     Args:
         x: input tensor.
@@ -137,6 +147,9 @@ def resnext_block(x: Any, filters: int, *, cardinality: int = 32, bottleneck_wid
         se_ratio: add a squeeze-and-excitation block (SE-ResNeXt) with this ratio.
         use_bias: biases in the convolutions.
         name: prefix of the layer names.
+
+    Raises:
+        ValueError: for a size that is not a positive int, an unknown choice or no ``name``.
 
     Example:
         >>> x = resnext_block(keras.Input((8, 8, 64)), 256, name="stage2_block1")

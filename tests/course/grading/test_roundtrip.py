@@ -40,7 +40,7 @@ EXPECTED = [  # student_id, score, status, failed test cells
     ("erin", "0", "missing", "no notebook (.ipynb) in the student's folder"),
 ]
 WRONG = {  # classic mistakes, applied to the master's solution
-    "return (input_size - kernel_size) // stride + 1": "return (input_size - kernel_size) // stride",
+    "return (input_size - kernel_size) // strides + 1": "return (input_size - kernel_size) // strides",
     "out[i, j] = np.tensordot(window, kernels, axes=3)":
         "out[i, j] = np.tensordot(window[::-1, ::-1], kernels, axes=3)",
 }

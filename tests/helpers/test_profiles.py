@@ -1,14 +1,11 @@
-"""Profiles and helpers.setup(): the first call of every notebook."""
+"""helpers.profiles: how big every notebook's work is, and the current settings."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import pytest
 
-import helpers
-from helpers.profiles import get_settings, resolve_profile
+from helpers import profiles
+from helpers.profiles import current_settings, get_settings, resolve_profile, use_settings
 
 
 @pytest.mark.parametrize("value, accelerator, expected", [
@@ -44,21 +41,17 @@ def test_fast_is_smaller_than_full():
     assert fast.pick(fast=1, full=2) == 1 and full.pick(fast=1, full=2) == 2
 
 
-def test_setup_reports_versions_device_and_profile_on_stdout_only():
-    code = ("import helpers; s = helpers.setup('fast', seed=7); "
-            "import numpy as np; print('draw', np.random.rand())")
-    runs = [subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                           check=True) for _ in range(2)]
-    out = runs[0].stdout
-    assert "TensorFlow 2." in out and "Keras 3." in out
-    assert "Device: CPU" in out and "Profile: fast" in out and "seed=7" in out
-    assert "Data: " in out
-    assert len(out.strip().splitlines()) <= 6
-    assert runs[0].stderr == "", runs[0].stderr  # nbgrader fails cells that write to stderr
-    # the seed is really set: the same draw twice
-    assert out.splitlines()[-1] == runs[1].stdout.splitlines()[-1]
+def test_use_settings_makes_them_current_until_forgotten(monkeypatch):
+    monkeypatch.setattr(profiles, "_current", None)  # restored after the test
+    monkeypatch.setenv("COURSE_PROFILE", "full")
+    chosen = get_settings("fast", seed=3)
+    use_settings(chosen)
+    assert current_settings() is chosen
+    use_settings(None)
+    assert current_settings().profile == "full" and current_settings().seed == 42
 
 
-def test_setup_rejects_a_bad_seed():
-    with pytest.raises(ValueError, match="'seed' parameter of setup"):
-        helpers.setup("fast", seed=-1)
+def test_use_settings_rejects_what_is_not_settings():
+    with pytest.raises(TypeError, match=r"The 'settings' parameter of use_settings must be a "
+                                        r"Settings or None; got dict"):
+        use_settings({"profile": "fast"})

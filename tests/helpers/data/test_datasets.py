@@ -1,8 +1,9 @@
-"""helpers.data, helpers.idx, helpers.downloads: real MNIST, mirrors, checksums, downloads,
-offline stand-ins and every documented error.
+"""helpers.data.load_dataset end to end (datasets, files, readers, downloads): real MNIST,
+mirrors, checksums, downloads, offline stand-ins and every documented error.
 
-No test touches the real Keras cache or the network: HOME and KERAS_HOME point into tmp_path
-and the download function fails at once unless a test serves files from 127.0.0.1.
+No test touches the real Keras cache or the network (conftest's ``isolated``): HOME and
+KERAS_HOME point into tmp_path and the download function fails at once unless a test serves
+files from 127.0.0.1.
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ import io
 import os
 import pickle
 import shutil
-import struct
 import tarfile
 import threading
 import urllib.error
@@ -28,28 +28,16 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import helpers.environment
-from helpers import datafiles, downloads
-from helpers.data import DATASETS, StandInWarning, describe_data_source, load_dataset
-from helpers.downloads import PublishedFile, fetch
-from helpers.idx import parse_idx, read_idx
-
-MNIST_TEST_COUNTS = [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]  # its README
-MNIST_FIRST_TEN = [7, 2, 1, 0, 4, 1, 4, 9, 5, 9]
-
-
-def _no_network(url, *args, **kwargs):
-    raise urllib.error.URLError("network disabled in tests")
-
-
-@pytest.fixture(autouse=True)
-def isolated(tmp_path, monkeypatch):
-    """Private HOME and Keras cache, no mirror, no network."""
-    monkeypatch.setenv("HOME", str(tmp_path / "home"))
-    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras"))
-    monkeypatch.delenv("COURSE_DATA_DIR", raising=False)
-    monkeypatch.setattr(downloads, "urlopen", _no_network)
-    return tmp_path
+import helpers.profiles
+from helpers.data import (
+    DATASETS,
+    StandInWarning,
+    describe_data_source,
+    downloads,
+    files,
+    load_dataset,
+)
+from helpers.data.downloads import PublishedFile, fetch
 
 
 @pytest.fixture
@@ -57,7 +45,7 @@ def profile(monkeypatch):
     """Set the profile through COURSE_PROFILE (and forget any earlier helpers.setup())."""
     def use(name: str) -> None:
         monkeypatch.setenv("COURSE_PROFILE", name)
-        monkeypatch.setattr(helpers.environment, "_current", None)
+        monkeypatch.setattr(helpers.profiles, "_current", None)
     return use
 
 
@@ -66,35 +54,12 @@ def _cache(tmp_path: Path) -> Path:
 
 
 def _patch_file(monkeypatch, key: str, **changes) -> None:
-    spec = dataclasses.replace(datafiles.DATA_FILES[key], **changes)
-    monkeypatch.setitem(datafiles.DATA_FILES, key, spec)
+    spec = dataclasses.replace(files.DATA_FILES[key], **changes)
+    monkeypatch.setitem(files.DATA_FILES, key, spec)
 
 
 def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def _idx_bytes(array: np.ndarray) -> bytes:
-    """An independent IDX encoder (struct, big-endian) for the tests."""
-    codes = {np.uint8: 0x08, np.int8: 0x09, np.int16: 0x0B, np.int32: 0x0C,
-             np.float32: 0x0D, np.float64: 0x0E}
-    code = codes[array.dtype.type]
-    header = struct.pack(">BBBB", 0, 0, code, array.ndim)
-    header += struct.pack(">" + "I" * array.ndim, *array.shape)
-    return header + array.astype(array.dtype.newbyteorder(">")).tobytes()
-
-
-@pytest.fixture(scope="module")
-def mnist_test(request) -> tuple[np.ndarray, np.ndarray]:
-    """The real MNIST test set decoded the way Keras decodes IDX (gzip + frombuffer)."""
-    folder = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "mnist"
-    if not (folder / "t10k-images-idx3-ubyte.gz").is_file():
-        pytest.skip("../shared/data/mnist is absent")
-    with gzip.open(folder / "t10k-images-idx3-ubyte.gz") as stream:
-        images = np.frombuffer(stream.read(), np.uint8, offset=16).reshape(-1, 28, 28)
-    with gzip.open(folder / "t10k-labels-idx1-ubyte.gz") as stream:
-        labels = np.frombuffer(stream.read(), np.uint8, offset=8)
-    return images, labels
 
 
 @pytest.fixture
@@ -110,76 +75,16 @@ def mnist_npz(tmp_path, mnist_test, monkeypatch) -> Path:
     return path
 
 
-# ---------------------------------------------------------------- read_idx
-def test_read_idx_reads_the_real_mnist_test_set(mnist_mirror, mnist_test):
-    images = read_idx(mnist_mirror / "t10k-images-idx3-ubyte.gz")
-    labels = read_idx(mnist_mirror / "t10k-labels-idx1-ubyte.gz")
-    assert images.shape == (10000, 28, 28) and images.dtype == np.uint8
-    assert labels.shape == (10000,) and labels.dtype == np.uint8
-    assert np.bincount(labels).tolist() == MNIST_TEST_COUNTS
-    assert labels[:10].tolist() == MNIST_FIRST_TEN
-    np.testing.assert_array_equal(images, mnist_test[0])
-
-
-def test_read_idx_reads_uncompressed_files(tmp_path, mnist_mirror):
-    raw = tmp_path / "t10k-labels-idx1-ubyte"
-    raw.write_bytes(gzip.decompress((mnist_mirror / "t10k-labels-idx1-ubyte.gz").read_bytes()))
-    np.testing.assert_array_equal(read_idx(raw),
-                                  read_idx(mnist_mirror / "t10k-labels-idx1-ubyte.gz"))
-
-
-@pytest.mark.parametrize("dtype", [np.uint8, np.int8, np.int16, np.int32, np.float32, np.float64])
-def test_read_idx_decodes_every_type_big_endian(tmp_path, dtype):
-    array = (np.arange(2 * 3 * 5) - 7).reshape(2, 3, 5).astype(dtype)
-    path = tmp_path / "a.idx.gz"
-    path.write_bytes(gzip.compress(_idx_bytes(array)))
-    decoded = read_idx(path)
-    assert decoded.dtype == np.dtype(dtype) and decoded.dtype.isnative
-    np.testing.assert_array_equal(decoded, array)
-
-
-@pytest.mark.parametrize("data, problem", [
-    (b"\x00\x00", r"truncated: 2 bytes cannot hold the 4-byte IDX magic number"),
-    (b"\x1f\x00\x08\x01\x00\x00\x00\x01\x05", r"wrong magic number 0x1F000801"),
-    (b"\x00\x00\x07\x01\x00\x00\x00\x01\x05", r"wrong magic number 0x00000701"),
-    (b"\x00\x00\x08\x00", r"wrong magic number 0x00000800"),
-    (b"\x00\x00\x08\x03\x00\x00\x00\x02", r"truncated: its header declares 3 dimensions"),
-    (b"\x00\x00\x08\x01\x00\x00\x00\x05\x01\x02", r"truncated: shape \(5,\) needs 5 bytes"),
-    (b"\x00\x00\x08\x01\x00\x00\x00\x01\x01\x02", r"1 unexpected trailing bytes"),
-])
-def test_read_idx_rejects_bad_files_naming_them(tmp_path, data, problem):
-    path = tmp_path / "bad-idx1-ubyte"
-    path.write_bytes(data)
-    with pytest.raises(ValueError, match=rf"bad-idx1-ubyte .*{problem}"):
-        read_idx(path)
-
-
-def test_read_idx_rejects_a_truncated_gzip_file(tmp_path, mnist_mirror):
-    data = (mnist_mirror / "t10k-labels-idx1-ubyte.gz").read_bytes()
-    path = tmp_path / "t10k-labels-idx1-ubyte.gz"
-    path.write_bytes(data[: len(data) // 2])
-    with pytest.raises(ValueError, match=r"t10k-labels-idx1-ubyte.gz is a truncated or corrupt "
-                                         r"gzip file"):
-        read_idx(path)
-
-
-def test_read_idx_and_parse_idx_argument_errors():
-    with pytest.raises(TypeError, match=r"The 'path' parameter of read_idx must be a str or "
-                                        r"os.PathLike; got int 3"):
-        read_idx(3)
-    assert parse_idx(bytes([0, 0, 8, 1, 0, 0, 0, 2, 9, 4])).tolist() == [9, 4]
-
-
 # ---------------------------------------------------------------- the real MNIST test set
-def test_mnist_test_set_from_the_shared_mirror(mnist_mirror, mnist_test):
+def test_mnist_test_set_from_the_shared_mirror(mnist_mirror, mnist_test, mnist_readme):
     (x_train, y_train), (x_test, y_test) = load_dataset("mnist", n_train=0,
                                                         data_dir=mnist_mirror)
     assert x_train.shape == (0, 28, 28, 1) and y_train.shape == (0,)
     assert x_test.shape == (10000, 28, 28, 1) and x_test.dtype == np.float32
     assert y_test.dtype == np.int64
     assert x_test.min() == 0.0 and x_test.max() == 1.0
-    assert np.bincount(y_test).tolist() == MNIST_TEST_COUNTS
-    assert y_test[:10].tolist() == MNIST_FIRST_TEN
+    assert np.bincount(y_test).tolist() == mnist_readme.test_counts
+    assert y_test[:10].tolist() == mnist_readme.first_ten
     np.testing.assert_array_equal(np.rint(x_test[..., 0] * 255).astype(np.uint8), mnist_test[0])
 
 
@@ -198,13 +103,14 @@ def test_a_mirror_is_found_through_course_data_dir_and_its_subfolder(mnist_mirro
     assert describe_data_source() == f"COURSE_DATA_DIR={mnist_mirror.parent} (offline mirror)"
 
 
-def test_subsets_are_stratified_and_take_each_class_first_examples(mnist_mirror, mnist_test):
+def test_subsets_are_stratified_and_take_each_class_first_examples(mnist_mirror, mnist_test,
+                                                                  mnist_readme):
     (_, _), (x_test, y_test) = load_dataset("mnist", n_train=0, n_test=1000,
                                             data_dir=mnist_mirror)
     images, labels = mnist_test
     counts = np.bincount(y_test, minlength=10)
     assert counts.sum() == 1000
-    assert np.all(np.abs(counts - np.array(MNIST_TEST_COUNTS) / 10) < 1)
+    assert np.all(np.abs(counts - np.array(mnist_readme.test_counts) / 10) < 1)
     expected = np.sort(np.concatenate([np.flatnonzero(labels == c)[:counts[c]]
                                        for c in range(10)]))
     np.testing.assert_array_equal(y_test, labels[expected])
@@ -226,7 +132,7 @@ def test_temporary_mirror_with_a_keras_mnist_npz(tmp_path, mnist_npz, mnist_test
         load_dataset("mnist", n_train=9000)
 
 
-def test_temporary_mirror_with_fashion_idx_files(tmp_path, monkeypatch):
+def test_temporary_mirror_with_fashion_idx_files(tmp_path, monkeypatch, idx_bytes):
     rng = np.random.default_rng(0)
     folder = tmp_path / "mirror" / "fashion-mnist"
     folder.mkdir(parents=True)
@@ -236,7 +142,7 @@ def test_temporary_mirror_with_fashion_idx_files(tmp_path, monkeypatch):
                           rng.integers(0, 10, n, dtype=np.uint8))
         for kind, array in zip(("images-idx3", "labels-idx1"), arrays[prefix]):
             name = f"{prefix}-{kind}-ubyte.gz"
-            raw = _idx_bytes(array)
+            raw = idx_bytes(array)
             # the test split is stored uncompressed: the loader accepts either
             path = folder / (name if prefix == "train" else name[:-3])
             path.write_bytes(gzip.compress(raw) if prefix == "train" else raw)
@@ -376,6 +282,7 @@ def _leftovers(folder: Path) -> list[str]:
 
 def test_a_good_download_is_verified_cached_and_reused(tmp_path, mnist_npz, monkeypatch,
                                                        capsys):
+    offline = downloads.urlopen  # the one conftest's isolated fixture set
     monkeypatch.setattr(downloads, "urlopen", _local_urlopen)
     with _serve(mnist_npz.parent) as base:
         _patch_file(monkeypatch, "mnist/mnist.npz", url=base + "mnist.npz")
@@ -385,7 +292,7 @@ def test_a_good_download_is_verified_cached_and_reused(tmp_path, mnist_npz, monk
     assert _leftovers(_cache(tmp_path)) == ["mnist.npz"]
     assert (_cache(tmp_path) / "mnist.npz").read_bytes() == mnist_npz.read_bytes()
     assert x_train.shape == (100, 28, 28, 1) and x_test.shape == (2000, 28, 28, 1)
-    monkeypatch.setattr(downloads, "urlopen", _no_network)  # the cached copy is used now
+    monkeypatch.setattr(downloads, "urlopen", offline)  # the cached copy is used now
     (x_again, _), _ = load_dataset("mnist", n_train=100)
     np.testing.assert_array_equal(x_again, x_train)
 

@@ -1,11 +1,9 @@
 """Published data files: their checksums, and a download that is verified and atomic.
 
 A :class:`PublishedFile` records where a file is published and its checksums. :func:`fetch`
-streams it to a temporary file in the target folder, verifies the checksum and only then
-moves it into place with ``os.replace``: an interrupted or corrupt download never leaves a
-file under the final name, and nothing is returned.
-
-Tests replace the module attribute :data:`urlopen` to simulate the network.
+streams it to a temporary file, verifies it and only then moves it into place, so an
+interrupted or corrupt download never leaves a file under the final name. The module
+attribute :data:`urlopen` opens URLs (tests replace it).
 
 Example:
     >>> spec = PublishedFile("mnist.npz", url="https://example.org/mnist.npz",
@@ -23,7 +21,7 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from helpers.idx import gunzip_if_compressed
+from helpers.data.idx import gunzip_if_compressed
 
 __all__ = ["PublishedFile", "fetch", "file_digest", "urlopen"]
 
@@ -35,7 +33,7 @@ TIMEOUT_SECONDS = 60.0
 
 
 def file_digest(path: str | os.PathLike, algorithm: str) -> str:
-    """Hex digest of a file (``algorithm`` is a :mod:`hashlib` name: ``"sha256"``, ``"md5"``)."""
+    """Return the hex digest of a file (``algorithm``: a :mod:`hashlib` name such as "md5")."""
     digest = hashlib.new(algorithm)
     with open(path, "rb") as stream:
         for chunk in iter(lambda: stream.read(CHUNK_BYTES), b""):
@@ -73,7 +71,7 @@ class PublishedFile:
 
     def verify(self, path: str | os.PathLike, *, what: str | None = None,
                advice: str | None = None) -> None:
-        """Check ``path`` against the published checksums.
+        """Check ``path`` against the published checksums (any one matching is enough).
 
         Args:
             path: the file to check.

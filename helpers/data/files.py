@@ -1,51 +1,38 @@
-"""The published files of MNIST, Fashion-MNIST and CIFAR-10, and how each format is read.
+"""Where the real datasets' files are: MNIST, Fashion-MNIST and CIFAR-10 as published.
 
-``DATA_FILES`` records, per file, the URL Keras downloads it from and its published
-checksums (the same values Keras, torchvision and the datasets' authors publish):
+``DATA_FILES`` records each published file with its URL and its published checksums (Keras'
+SHA-256, the authors' MD5 of the ``.gz`` and of its content). A dataset may be stored in more
+than one way (``FORMATS``: MNIST as ``mnist.npz`` or as four IDX files). :func:`load_files`
+looks for a complete set in ``data_dir``, else in ``COURSE_DATA_DIR`` and the Keras cache, at
+the top of each folder or in the dataset's sub-folder (``FOLDERS``), verifies every file and
+downloads what is missing.
 
-- ``mnist.npz``: Keras' SHA-256 (``keras.datasets.mnist``).
-- MNIST's IDX files from LeCun's site: the MD5 of each ``.gz`` and of its decompressed
-  content, so a re-compressed or uncompressed copy is accepted too. They are read from a
-  mirror only (Keras downloads ``mnist.npz``).
-- Fashion-MNIST's four IDX files (Keras downloads them from the same bucket): Zalando's MD5
-  of each ``.gz`` and of its content.
-- ``cifar-10-python.tar.gz``: Keras' SHA-256 and the MD5 from the CIFAR page; also found
-  under the names the Keras 3 and tf.keras caches give it.
-
-A dataset may be stored in more than one way (``FORMATS``: MNIST as ``mnist.npz`` or as four
-IDX files). :func:`load_files` looks for a complete set in ``data_dir``, else in the mirror
-named by ``COURSE_DATA_DIR`` and then the Keras cache, at the top of each folder or in the
-dataset's sub-folder (``FOLDERS``), verifies each file, and downloads what is missing.
-
-The readers turn files into uint8 images and integer labels; CIFAR-10's pickled batches are
-read with an unpickler that only rebuilds NumPy arrays (a tampered file cannot run code).
+Example:
+    >>> load_files("mnist", ("test",), None, download=False)     # doctest: +SKIP
+    ({'test': (array(...), array(...))}, None)
 """
 
 from __future__ import annotations
 
 import http.client
 import os
-import pickle
-import posixpath
-import tarfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import ClassVar
 
-import numpy as np
-
-from helpers.downloads import PublishedFile, fetch
-from helpers.idx import read_idx
+from helpers.data.downloads import PublishedFile, fetch
+from helpers.data.readers import READERS, SplitArrays
 
 __all__ = [
     "DATA_FILES",
     "ENV_VAR",
     "FOLDERS",
     "FORMATS",
-    "READERS",
+    "describe_data_source",
+    "file_list",
     "keras_cache_dir",
     "load_files",
     "mirror_dir",
+    "search",
 ]
 
 ENV_VAR = "COURSE_DATA_DIR"
@@ -94,82 +81,6 @@ DATA_FILES: dict[str, PublishedFile] = dict([
 ])
 
 
-def _read_npz(paths: dict[str, tuple[Path, ...]]) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-    """Keras' ``mnist.npz``: arrays ``x_train``, ``y_train``, ``x_test``, ``y_test``."""
-    arrays = {}
-    for split, (path,) in paths.items():
-        with np.load(path, allow_pickle=False) as archive:
-            try:
-                arrays[split] = (archive[f"x_{split}"], archive[f"y_{split}"])
-            except KeyError as exc:
-                raise ValueError(f"{path} lacks the array {exc}; Keras' mnist.npz holds "
-                                 "x_train, y_train, x_test and y_test.") from None
-    return arrays
-
-
-def _read_idx(paths: dict[str, tuple[Path, ...]]) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-    """An images file and a labels file per split (MNIST, Fashion-MNIST)."""
-    return {split: (read_idx(images), read_idx(labels))
-            for split, (images, labels) in paths.items()}
-
-
-_RECONSTRUCT = np.zeros(1).__reduce__()[0]  # numpy's multiarray._reconstruct, in any version
-
-
-class _ArrayUnpickler(pickle.Unpickler):
-    """Rebuilds NumPy arrays, lists, dicts and bytes, and refuses every other global."""
-
-    _ALLOWED: ClassVar[dict] = {("numpy", "ndarray"): np.ndarray, ("numpy", "dtype"): np.dtype,
-                ("numpy.core.multiarray", "_reconstruct"): _RECONSTRUCT,
-                ("numpy._core.multiarray", "_reconstruct"): _RECONSTRUCT}
-
-    def find_class(self, module: str, name: str):
-        try:
-            return self._ALLOWED[(module, name)]
-        except KeyError:
-            raise pickle.UnpicklingError(
-                f"refusing to load {module}.{name}: a CIFAR-10 batch holds only NumPy arrays, "
-                "lists and bytes; the file is corrupt or has been tampered with") from None
-
-
-_CIFAR_BATCHES = {"train": tuple(f"data_batch_{i}" for i in range(1, 6)),
-                  "test": ("test_batch",)}
-
-
-def _read_cifar(paths: dict[str, tuple[Path, ...]]) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-    """``cifar-10-python.tar.gz``: pickled batches of 10,000 rows of 3,072 bytes (the red,
-    green and blue 32x32 planes), read from the archive without extracting it."""
-    (archive,) = {path for (path,) in paths.values()}
-    wanted = {name for split in paths for name in _CIFAR_BATCHES[split]}
-    batches = {}
-    with tarfile.open(archive, "r:gz") as tar:
-        for member in tar:
-            name = posixpath.basename(posixpath.normpath(member.name))
-            if member.isfile() and name in wanted:
-                try:
-                    batch = _ArrayUnpickler(tar.extractfile(member), encoding="bytes").load()
-                    data, labels = batch[b"data"], batch[b"labels"]
-                except (pickle.UnpicklingError, KeyError, TypeError, EOFError) as exc:
-                    raise ValueError(f"{archive}: {member.name} is not a CIFAR-10 batch "
-                                     f"({exc}).") from None
-                batches[name] = (np.asarray(data, dtype=np.uint8), np.asarray(labels))
-    missing = sorted(wanted - set(batches))
-    if missing:
-        raise ValueError(f"{archive} lacks the CIFAR-10 batches {', '.join(missing)}.")
-    arrays = {}
-    for split in paths:
-        parts = [batches[name] for name in _CIFAR_BATCHES[split]]
-        data = np.concatenate([data for data, _ in parts])
-        images = data.reshape(-1, 3, 32, 32).transpose(0, 2, 3, 1)
-        arrays[split] = (np.ascontiguousarray(images),
-                         np.concatenate([labels for _, labels in parts]))
-    return arrays
-
-
-#: format name -> reader taking ``{split: (path, ...)}`` and returning ``{split: (x, y)}``
-READERS = {"npz": _read_npz, "idx": _read_idx, "cifar": _read_cifar}
-
-
 @dataclass(frozen=True)
 class Format:
     """One way a dataset is stored: the ``DATA_FILES`` keys each split needs, and a reader."""
@@ -205,8 +116,10 @@ Found = tuple[Format, dict[str, Path]]
 
 # ---------------------------------------------------------------- where the files are
 def keras_cache_dir() -> Path:
-    """Keras' download folder: ``$KERAS_HOME/datasets``, else ``~/.keras/datasets``
-    (``/tmp/.keras/datasets`` when the home folder is read-only, as Keras does)."""
+    """Return Keras' download folder: ``$KERAS_HOME/datasets``, else ``~/.keras/datasets``.
+
+    Like Keras, it falls back to ``/tmp/.keras/datasets`` when the home folder is read-only.
+    """
     if "KERAS_HOME" in os.environ:
         return Path(os.environ["KERAS_HOME"]).expanduser() / "datasets"
     home = Path.home()
@@ -215,14 +128,13 @@ def keras_cache_dir() -> Path:
 
 
 def mirror_dir() -> Path | None:
-    """The offline mirror named by ``COURSE_DATA_DIR``, or ``None``."""
+    """Return the offline mirror named by ``COURSE_DATA_DIR``, or ``None``."""
     folder = os.environ.get(ENV_VAR)
     return Path(folder).expanduser() if folder else None
 
 
 def find_file(key: str, root: Path, dataset: str) -> Path | None:
-    """The first copy of ``DATA_FILES[key]`` (under any of its names) in ``root`` or the
-    dataset's sub-folders of it."""
+    """Return the first copy of ``DATA_FILES[key]`` in ``root`` or its dataset sub-folders."""
     spec = DATA_FILES[key]
     folders = dict.fromkeys([root, root / spec.cache_subdir,
                              *(root / sub for sub in FOLDERS[dataset])])
@@ -234,8 +146,12 @@ def find_file(key: str, root: Path, dataset: str) -> Path | None:
 
 
 def search(dataset: str, root: Path, splits: tuple[str, ...]) -> tuple[Found | None, list[str]]:
-    """The first format complete in ``root`` with its paths, else ``None`` and the keys
-    missing from the most complete format (for error messages)."""
+    """Return the first format complete in ``root`` with its paths.
+
+    Returns:
+        ``((format, paths), [])``, or ``(None, keys)`` with the keys missing from the most
+        complete format (for error messages).
+    """
     best_missing: list[str] = []
     best_present = -1
     for fmt in FORMATS[dataset]:
@@ -249,7 +165,7 @@ def search(dataset: str, root: Path, splits: tuple[str, ...]) -> tuple[Found | N
 
 
 def file_list(dataset: str, splits: tuple[str, ...]) -> str:
-    """The files a dataset's splits need, e.g. ``"mnist.npz (or train-images-...gz, ...)"``."""
+    """Return the files a dataset's splits need, e.g. ``"mnist.npz (or t10k-images-...)"``."""
     options = [", ".join(DATA_FILES[key].name for key in fmt.keys(splits))
                for fmt in FORMATS[dataset]]
     return options[0] + "".join(f" (or {option})" for option in options[1:])
@@ -257,8 +173,8 @@ def file_list(dataset: str, splits: tuple[str, ...]) -> str:
 
 # ---------------------------------------------------------------- reading and downloading
 def read_files(dataset: str, found: Found, splits: tuple[str, ...]
-               ) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-    """Verify every file against its checksum, then read ``{split: (images, labels)}``."""
+               ) -> SplitArrays:
+    """Verify every file against its checksum, then return ``{split: (images, labels)}``."""
     fmt, paths = found
     for key, path in paths.items():
         DATA_FILES[key].verify(path)
@@ -281,11 +197,17 @@ def download_files(dataset: str, root: Path, splits: tuple[str, ...]) -> None:
 
 
 def load_files(dataset: str, splits: tuple[str, ...], data_dir: Path | None, download: bool
-               ) -> tuple[dict[str, tuple[np.ndarray, np.ndarray]] | None, str | None]:
-    """``(arrays, None)`` from the first place that has the files (``data_dir``; else
-    ``COURSE_DATA_DIR``, the Keras cache, the download), or ``(None, reason)``.
+               ) -> tuple[SplitArrays | None, str | None]:
+    """Read a dataset's files from the first place that has them, else download them.
 
-    A checksum mismatch raises ``ValueError``; a failed download only gives a reason.
+    The places: ``data_dir`` alone when given; else ``COURSE_DATA_DIR`` and the Keras cache.
+
+    Returns:
+        ``(arrays, None)``, or ``(None, reason)`` when the files are missing and the download
+        was off or failed.
+
+    Raises:
+        ValueError: when a file found does not match its published checksum.
     """
     roots = [data_dir] if data_dir is not None else [
         root for root in (mirror_dir(), keras_cache_dir()) if root is not None]
@@ -302,3 +224,22 @@ def load_files(dataset: str, splits: tuple[str, ...], data_dir: Path | None, dow
         return None, f"the download failed: {exc}"
     found, _ = search(dataset, target, splits)
     return read_files(dataset, found, splits), None
+
+
+def describe_data_source() -> str:
+    """Return one line saying where real datasets come from, for ``helpers.setup()``.
+
+    Example:
+        >>> describe_data_source()                 # doctest: +SKIP
+        'Keras cache /root/.keras/datasets'
+    """
+    mirror = mirror_dir()
+    if mirror is not None:
+        state = "" if mirror.is_dir() else "; folder not found"
+        return f"{ENV_VAR}={mirror} (offline mirror{state})"
+    cache = keras_cache_dir()
+    known = {name for spec in DATA_FILES.values() for name in spec.names}
+    folders = [cache, *(cache / sub for subs in FOLDERS.values() for sub in subs)]
+    if any((folder / name).is_file() for folder in folders for name in known):
+        return f"Keras cache {cache}"
+    return f"download (to the Keras cache {cache})"

@@ -1,11 +1,11 @@
-"""helpers.shapes.make_shapes: shapes, determinism, tight boxes, masks and the drawn geometry."""
+"""helpers.data.make_shapes: shapes, determinism, tight boxes, masks and the drawn geometry."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from helpers.shapes import MIN_IMAGE_SIZE, SHAPE_CLASSES, make_shapes
+from helpers.data import MIN_IMAGE_SIZE, SHAPE_CLASSES, make_shapes
 
 
 @pytest.fixture(scope="module")

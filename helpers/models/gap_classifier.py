@@ -1,13 +1,9 @@
-"""A small classifier ready for class activation mapping (deck 003, "Getting insights: Class
-Activation Mapping").
+"""The GAP classifier: a small network ready for class activation mapping (deck 003,
+"Getting insights: Class Activation Mapping"; the maps are ``helpers.vision.cam``'s).
 
-CAM (Zhou et al., CVPR 2016) needs a network that ends in its last convolution, a global
-average pooling and one Dense softmax layer: the class score is then a weighted sum of the
-last feature maps, ``S_c = sum_k w_k^c sum_{x,y} f_k(x, y)``, and the same weights applied at
-each position give the class activation map ``M_c(x, y) = sum_k w_k^c f_k(x, y)``. The big
-classifiers of the zoo with this head (ResNet, GoogLeNet, ...) pool the course's small images
-down to 1x1 maps; ``build_gap_classifier`` keeps them at a quarter of the image's side (with
-the default three convolutions), so the maps show where the evidence lies.
+CAM needs a network ending in its last convolution, a global average pooling (GAP) and one
+Dense softmax. The zoo's big classifiers pool the course's small images down to 1x1 maps; this
+one keeps them at a quarter of the image's side, so the maps show where the evidence lies.
 
 Example:
     >>> from helpers.models import build_gap_classifier
@@ -23,7 +19,7 @@ from collections.abc import Sequence
 import keras
 from keras import layers
 
-from helpers.models._checks import check_input_shape, check_int, check_num_classes, check_sizes
+from helpers._checks import check_input_shape, check_int, check_num_classes, check_sizes
 
 __all__ = ["build_gap_classifier"]
 
@@ -38,13 +34,9 @@ def build_gap_classifier(
 ) -> keras.Model:
     """Build a CAM-ready classifier: convolutions, GlobalAveragePooling2D, one Dense softmax.
 
-    Layers: for each entry of ``filters`` a ``kernel_size`` convolution (``padding="same"``,
-    ReLU) named ``conv1``, ``conv2``, ...; between two convolutions a 2x2 max pooling
-    (``pool1``, ...), none after the last, so its maps have ``1 / 2 ** (len(filters) - 1)``
-    of the image's side (8x8 for 32x32 images and three convolutions). Then ``gap``, a
-    global average pooling, and ``predictions``, a Dense softmax over the classes: the head
-    ``helpers.vision.class_activation_map`` needs, with the last convolution as the maps
-    ``f_k``.
+    One ``kernel_size`` convolution (same padding, ReLU) per entry of ``filters``
+    (``conv1``, ...), a 2x2 max pooling between two of them (``pool1``, ...), then ``gap``
+    and ``predictions``: the head ``helpers.vision.class_activation_map`` needs.
 
     Reference: B. Zhou, A. Khosla, A. Lapedriza, A. Oliva, A. Torralba, "Learning Deep
     Features for Discriminative Localization", CVPR 2016.

@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 import helpers  # noqa: F401  (quiet TensorFlow before Keras is imported)
+from helpers.arithmetic import conv_param_count
 from helpers.models import build_autoencoder, build_fcn, build_localizer, build_unet, build_vae
 
 # Tests that train a step or two compile with run_eagerly=True: on a CPU, tracing a training
@@ -92,6 +93,7 @@ def test_default_noise_levels_and_dense_input_shapes():
     assert build_autoencoder((784,)).output.shape == (None, 784)
 
 
+@pytest.mark.slow
 def test_conv_autoencoder_trains_and_survives_save_load(tmp_path):
     model = build_autoencoder((28, 28, 1), kind="conv", latent_dim=16, noise="gaussian")
     model.compile(optimizer=keras.optimizers.Adam(1e-3), loss="binary_crossentropy",
@@ -178,6 +180,7 @@ def test_vae_loss_is_reconstruction_plus_kl():
     assert kl > 0 and result["loss"] > result["reconstruction_loss"]
 
 
+@pytest.mark.slow
 def test_vae_trains_generates_and_survives_save_load(tmp_path):
     vae = build_vae((28, 28, 1), latent_dim=2, kind="conv", seed=1)
     vae.compile(optimizer=keras.optimizers.Adam(2e-3))  # traced, as users run it
@@ -200,6 +203,7 @@ def test_vae_trains_generates_and_survives_save_load(tmp_path):
     assert np.all(np.isfinite(loaded.train_on_batch(x[:8])))
 
 
+@pytest.mark.slow
 def test_dense_vae_trains_on_flat_vectors():
     vae = build_vae((784,), latent_dim=2, kind="dense", units=(64,))
     vae.compile(optimizer="adam", run_eagerly=True)
@@ -269,9 +273,75 @@ def test_unet_bad_options(args, kwargs, match):
         build_unet(*args, **kwargs)
 
 
+# build_unet(batch_norm=True)
+
+def unet_params(channels, classes, base, depth, batch_norm):
+    """By hand, with helpers.arithmetic: Conv-BN pairs have no conv bias and 4 BN weights
+    (gamma, beta, moving mean, moving variance) per channel."""
+    def double_conv(cin, cout):
+        if not batch_norm:
+            return conv_param_count(3, cin, cout) + conv_param_count(3, cout, cout)
+        return (conv_param_count(3, cin, cout, use_bias=False) + 4 * cout
+                + conv_param_count(3, cout, cout, use_bias=False) + 4 * cout)
+
+    widths = [base * 2**level for level in range(depth + 1)]
+    total, previous = 0, channels
+    for width in widths:
+        total += double_conv(previous, width)
+        previous = width
+    for width in reversed(widths[:-1]):
+        total += conv_param_count(2, previous, width) + double_conv(2 * width, width)
+        previous = width
+    return total + conv_param_count(1, base, classes)
+
+
+@pytest.mark.parametrize("batch_norm", [False, True])
+def test_unet_parameter_count_by_hand(batch_norm):
+    model = build_unet((32, 32, 3), 7, base_filters=8, depth=3, batch_norm=batch_norm)
+    assert model.count_params() == unet_params(3, 7, 8, 3, batch_norm)
+    assert model.count_params() == sum(layer.count_params() for layer in model.layers)
+    # the moving statistics are the only weights training does not update
+    moving = 2 * 2 * (8 + 16 + 32 + 64 + 32 + 16 + 8) if batch_norm else 0
+    assert sum(int(np.prod(w.shape)) for w in model.non_trainable_weights) == moving
+
+
+def test_unet_default_is_unchanged_by_the_option():
+    plain = build_unet((32, 32, 3), 3, base_filters=8, depth=2)
+    explicit = build_unet((32, 32, 3), 3, base_filters=8, depth=2, batch_norm=False)
+    assert [layer.name for layer in plain.layers] == [layer.name for layer in explicit.layers]
+    assert not any(isinstance(layer, keras.layers.BatchNormalization) for layer in plain.layers)
+
+
+@pytest.mark.slow
+def test_unet_batch_norm_is_conv_bn_relu():
+    model = build_unet((16, 16, 1), 2, base_filters=4, depth=2, batch_norm=True)
+    names = [layer.name for layer in model.layers]
+    for prefix in ("down1", "down2", "bottom", "up2", "up1"):
+        for i in (1, 2):
+            conv = names.index(f"{prefix}_conv{i}")
+            assert names[conv + 1:conv + 3] == [f"{prefix}_bn{i}", f"{prefix}_relu{i}"]
+            layer = model.get_layer(f"{prefix}_conv{i}")
+            assert not layer.use_bias and layer.activation.__name__ == "linear"
+    assert model.output.shape == (None, 16, 16, 2)
+    # training mode normalises with the batch's statistics, inference with the moving ones
+    x = np.random.default_rng(0).uniform(size=(2, 16, 16, 1)).astype("float32")
+    assert not np.allclose(model(x, training=True), model(x, training=False))
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", run_eagerly=True)
+    moving = np.array(model.get_layer("down1_bn1").moving_mean)
+    model.train_on_batch(x, np.zeros((2, 16, 16), dtype=int))
+    assert not np.allclose(model.get_layer("down1_bn1").moving_mean, moving)
+
+
+def test_unet_batch_norm_must_be_a_bool():
+    with pytest.raises(TypeError, match=r"The 'batch_norm' parameter of build_unet must be a "
+                                        r"bool; got 'yes'"):
+        build_unet((32, 32, 3), 2, batch_norm="yes")
+
+
 # --- FCN -----------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_fcn_slides_over_a_larger_image_like_the_classifier_on_each_crop():
     trained = build_fcn((32, 32, 3), 4, window_size=32, filters=(8, 16), units=32)
     assert trained.output.shape == (None, 1, 1, 4)
@@ -334,6 +404,7 @@ def test_fcn_bad_options(args, kwargs, match):
 # --- localiser -----------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_localizer_heads_compile_with_cross_entropy_and_mse():
     model = build_localizer((32, 32, 3), 3, filters=(8, 16))
     assert set(model.output) == {"class", "box"}
@@ -354,8 +425,9 @@ def test_localizer_heads_compile_with_cross_entropy_and_mse():
     assert predicted["box"].min() >= 0 and predicted["box"].max() <= 1
 
 
+@pytest.mark.slow
 def test_localizer_learns_boxes_and_classes_of_the_shapes_data():
-    from helpers.shapes import SHAPE_CLASSES, make_shapes
+    from helpers.data import SHAPE_CLASSES, make_shapes
     from helpers.vision import iou
 
     x, labels, boxes, _ = make_shapes(256, image_size=32, seed=0)

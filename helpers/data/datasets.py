@@ -1,32 +1,7 @@
-"""Datasets for the course as float32 arrays in [0, 1] with a channel axis.
+"""``load_dataset``: the course's datasets as float32 images in [0, 1] with a channel axis.
 
-``load_dataset`` gives MNIST, Fashion-MNIST and CIFAR-10 from the same files Keras
-downloads (checked against their published checksums), scikit-learn's real 8x8 digits
-resized to 28x28, and the procedural shapes of :mod:`helpers.shapes`.
-
-Where the files come from, first match wins:
-
-1. ``data_dir``, when given: the only folder searched; missing files are downloaded into it
-   (like scikit-learn's ``data_home``), and if that fails the error names them;
-2. the folder named by the environment variable ``COURSE_DATA_DIR`` (an offline mirror an
-   instructor fills; it is read, never written);
-3. the Keras cache, ``$KERAS_HOME/datasets`` or ``~/.keras/datasets``;
-4. the download, into the Keras cache: streamed to a temporary file, verified, then moved
-   into place, so an interrupted download never leaves a partial file.
-
-In a folder, a dataset's files may sit at the top or in a sub-folder named after it
-(``mnist/``, ``fashion-mnist/`` as in the Keras cache, ``cifar10/``). MNIST is read from
-Keras' ``mnist.npz`` or from LeCun's four IDX files (gzip-compressed or not). Every file found
-is verified; a corrupt one raises an error naming it and is never returned.
-
-When none of that works, the *fast* profile (CI, laptops) returns a named stand-in with one
-warning line (``digits`` for MNIST and Fashion-MNIST, ``shapes`` for CIFAR-10, converted to
-the requested shape); the *full* profile raises an error naming the missing files and the fix.
-
-Example:
-    >>> (x_train, y_train), (x_test, y_test) = load_dataset("mnist", n_train=2000)  # doctest: +SKIP
-    >>> x_train.shape, x_train.dtype                                               # doctest: +SKIP
-    ((2000, 28, 28, 1), dtype('float32'))
+Real MNIST, Fashion-MNIST and CIFAR-10 come from :mod:`helpers.data.files`; offline, the fast
+profile falls back to a stand-in (``STAND_INS``) with one :class:`StandInWarning`.
 """
 
 from __future__ import annotations
@@ -38,33 +13,22 @@ from pathlib import Path
 
 import numpy as np
 
-from helpers.datafiles import (
+from helpers._checks import check_bool, check_choice, is_int
+from helpers.data.digits import DIGITS_SIZES, load_digits_like_mnist
+from helpers.data.files import (
     DATA_FILES,
     ENV_VAR,
-    FOLDERS,
     file_list,
     keras_cache_dir,
     load_files,
     mirror_dir,
     search,
 )
-from helpers.idx import read_idx
-from helpers.profiles import resolve_profile
-from helpers.shapes import SHAPE_CLASSES, make_shapes
+from helpers.data.shapes import SHAPE_CLASSES, make_shapes
+from helpers.devices import accelerator_visible
+from helpers.profiles import current_settings, resolve_profile
 
-__all__ = [
-    "CLASS_NAMES",
-    "DATASETS",
-    "DATA_FILES",
-    "ENV_VAR",
-    "SHAPE_CLASSES",
-    "STAND_INS",
-    "StandInWarning",
-    "describe_data_source",
-    "load_dataset",
-    "make_shapes",
-    "read_idx",
-]
+__all__ = ["CLASS_NAMES", "DATASETS", "STAND_INS", "StandInWarning", "load_dataset"]
 
 DATASETS = ("mnist", "fashion_mnist", "cifar10", "digits", "shapes")
 #: The stand-in each real dataset is replaced by offline in the fast profile.
@@ -77,13 +41,6 @@ class StandInWarning(UserWarning):
     Attributes:
         dataset: the dataset that was asked for, e.g. ``"fashion_mnist"``.
         stand_in: the dataset returned instead, e.g. ``"digits"``.
-
-    Example:
-        >>> with warnings.catch_warnings(record=True) as caught:       # doctest: +SKIP
-        ...     warnings.simplefilter("always")
-        ...     data = load_dataset("fashion_mnist")
-        >>> [w.message.stand_in for w in caught if w.category is StandInWarning]  # doctest: +SKIP
-        ['digits']
     """
 
     def __init__(self, message: str, dataset: str, stand_in: str) -> None:
@@ -105,7 +62,7 @@ CLASS_NAMES = {
 }
 # (train, test) sizes; "shapes" is generated, so any size works and these are the defaults
 SIZES = {"mnist": (60000, 10000), "fashion_mnist": (60000, 10000), "cifar10": (50000, 10000),
-         "digits": (1437, 360), "shapes": (5000, 1000)}
+         "digits": DIGITS_SIZES, "shapes": (5000, 1000)}
 IMAGE_SHAPES = {"mnist": (28, 28, 1), "fashion_mnist": (28, 28, 1), "cifar10": (32, 32, 3),
                 "digits": (28, 28, 1), "shapes": (32, 32, 3)}
 _SPLITS = ("train", "test")
@@ -115,7 +72,7 @@ _SPLITS = ("train", "test")
 def _check_count(value, parameter: str, name: str, split: int) -> int | None:
     if value is None:
         return None
-    if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 0:
+    if not is_int(value) or value < 0:
         raise ValueError(f"The {parameter!r} parameter of load_dataset must be None or an int "
                          f">= 0; got {value!r}.")
     available = SIZES[name][split]
@@ -127,9 +84,7 @@ def _check_count(value, parameter: str, name: str, split: int) -> int | None:
 
 
 def _check_arguments(name, n_train, n_test, data_dir, download):
-    if not isinstance(name, str) or name not in DATASETS:
-        raise ValueError(f"The 'name' parameter of load_dataset must be one of {DATASETS}; "
-                         f"got {name!r}.")
+    check_choice(name, param="name", owner="load_dataset", allowed=DATASETS)
     counts = (_check_count(n_train, "n_train", name, 0), _check_count(n_test, "n_test", name, 1))
     if data_dir is not None:
         if not isinstance(data_dir, (str, os.PathLike)):
@@ -139,9 +94,7 @@ def _check_arguments(name, n_train, n_test, data_dir, download):
         if data_dir.exists() and not data_dir.is_dir():
             raise ValueError(f"The 'data_dir' parameter of load_dataset must be a folder; "
                              f"got {str(data_dir)!r}, which is a file.")
-    if not isinstance(download, bool):
-        raise TypeError(f"The 'download' parameter of load_dataset must be a bool; "
-                        f"got {download!r}.")
+    check_bool(download, param="download", owner="load_dataset")
     return counts, data_dir
 
 
@@ -178,36 +131,6 @@ def _as_float_images(images: np.ndarray) -> np.ndarray:
     return out[..., None] if out.ndim == 3 else out
 
 
-def _bilinear_matrix(source: int, target: int) -> np.ndarray:
-    """Weights ``(target, source)`` of a bilinear resize with half-pixel centres."""
-    position = np.clip((np.arange(target) + 0.5) * source / target - 0.5, 0, source - 1)
-    low = np.floor(position).astype(int)
-    high = np.minimum(low + 1, source - 1)
-    weights = np.zeros((target, source))
-    np.add.at(weights, (np.arange(target), low), 1 - (position - low))
-    np.add.at(weights, (np.arange(target), high), position - low)
-    return weights
-
-
-def _digits() -> dict[str, tuple[np.ndarray, np.ndarray]]:
-    """scikit-learn's 1,797 real 8x8 digits as MNIST-like 28x28 images.
-
-    Each digit is resized bilinearly to 20x20 and centred in a 28x28 frame, the layout of
-    MNIST; the last 360 images are the test split.
-    """
-    from sklearn.datasets import load_digits
-
-    bunch = load_digits()
-    resize = _bilinear_matrix(8, 20)
-    big = np.einsum("ij,njk,lk->nil", resize, bunch.images / 16.0, resize)
-    images = np.zeros((len(big), 28, 28, 1), dtype=np.float32)
-    images[:, 4:24, 4:24, 0] = np.clip(big, 0.0, 1.0)
-    labels = bunch.target.astype(np.int64)
-    n_train = SIZES["digits"][0]
-    return {"train": (images[:n_train], labels[:n_train]),
-            "test": (images[n_train:], labels[n_train:])}
-
-
 def _shapes(n_train: int | None, n_test: int | None, image_size: int = 32):
     sizes = [SIZES["shapes"][i] if n is None else n for i, n in enumerate((n_train, n_test))]
     return {split: make_shapes(n, image_size=image_size, seed=seed)[:2]
@@ -215,20 +138,11 @@ def _shapes(n_train: int | None, n_test: int | None, image_size: int = 32):
 
 
 # ---------------------------------------------------------------- offline behaviour
-def _accelerator_visible() -> bool:
-    """A GPU or TPU seen without importing TensorFlow (a device file or a TPU address)."""
-    if os.environ.get("TPU_NAME") or os.environ.get("COLAB_TPU_ADDR"):
-        return True
-    return Path("/dev/nvidia0").exists()
-
-
 def _active_profile() -> str:
     """The profile of ``helpers.setup()`` if TensorFlow is loaded, else from the environment."""
     if "tensorflow" in sys.modules:
-        from helpers.environment import current_settings
-
         return current_settings().profile
-    return resolve_profile(has_accelerator=_accelerator_visible())
+    return resolve_profile(has_accelerator=accelerator_visible())
 
 
 def _looked_in(data_dir: Path | None) -> str:
@@ -242,8 +156,8 @@ def _looked_in(data_dir: Path | None) -> str:
 def _stand_in(name: str, counts, reason: str, splits) -> dict:
     stand_in = STAND_INS[name]
     if stand_in == "digits":
-        digits = _digits()
-        arrays = {split: _take(*digits[split], None if n is None else min(n, SIZES["digits"][i]),
+        digits = load_digits_like_mnist()
+        arrays = {split: _take(*digits[i], None if n is None else min(n, DIGITS_SIZES[i]),
                                parameter=f"n_{split}", dataset=stand_in)
                   for i, (split, n) in enumerate(zip(_SPLITS, counts))}
         what = "scikit-learn's real 8x8 digits resized to 28x28"
@@ -267,7 +181,7 @@ def load_dataset(name: str, *, n_train: int | None = None, n_test: int | None = 
     Args:
         name: one of ``DATASETS``: ``"mnist"``, ``"fashion_mnist"``, ``"cifar10"``,
             ``"digits"`` (scikit-learn's real 8x8 digits resized to 28x28; 1,437 train and
-            360 test images) or ``"shapes"`` (:func:`helpers.shapes.make_shapes`, 32x32 RGB;
+            360 test images) or ``"shapes"`` (:func:`~helpers.data.make_shapes`, 32x32 RGB;
             5,000 train and 1,000 test images unless sizes are given).
         n_train: training examples to keep (``None``: all). The subset is deterministic
             and stratified: the first examples of each class, in proportion to the class
@@ -304,7 +218,7 @@ def load_dataset(name: str, *, n_train: int | None = None, n_test: int | None = 
     if name == "shapes":
         arrays = _shapes(*counts)
     elif name == "digits":
-        arrays = _digits()
+        arrays = dict(zip(_SPLITS, load_digits_like_mnist()))
     else:
         splits = tuple(s for s, n in zip(_SPLITS, counts) if n != 0)
         arrays, reason = load_files(name, splits, data_dir, download)
@@ -338,21 +252,3 @@ def _pack(arrays, counts, name):
         for split, n in zip(_SPLITS, counts))
     return (x_train, y_train), (x_test, y_test)
 
-
-def describe_data_source() -> str:
-    """One line saying where real datasets come from, for ``helpers.setup()``.
-
-    Example:
-        >>> describe_data_source()                 # doctest: +SKIP
-        'Keras cache /root/.keras/datasets'
-    """
-    mirror = mirror_dir()
-    if mirror is not None:
-        state = "" if mirror.is_dir() else "; folder not found"
-        return f"{ENV_VAR}={mirror} (offline mirror{state})"
-    cache = keras_cache_dir()
-    known = {name for spec in DATA_FILES.values() for name in spec.names}
-    folders = [cache, *(cache / sub for subs in FOLDERS.values() for sub in subs)]
-    if any((folder / name).is_file() for folder in folders for name in known):
-        return f"Keras cache {cache}"
-    return f"download (to the Keras cache {cache})"

@@ -94,6 +94,7 @@ def assert_same_network(name, size, classes, rng, *, batch, outputs=True):
 DEFAULT_SIZE_OUTPUTS = {"ResNet50"}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", IDENTICAL)
 def test_identical_to_keras_applications_at_default_size(name):
     """Default size and 1000 classes: same parameter count and weighted layers."""
@@ -101,6 +102,7 @@ def test_identical_to_keras_applications_at_default_size(name):
                         outputs=name in DEFAULT_SIZE_OUTPUTS)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", IDENTICAL)
 def test_identical_to_keras_applications_at_small_size(name):
     """A small input and another class count: same parameter count, same outputs."""

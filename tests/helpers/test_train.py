@@ -15,7 +15,7 @@ import pytest
 import tensorflow as tf
 
 import helpers  # noqa: F401  (quiet TensorFlow before it is imported)
-from helpers.environment import current_settings
+from helpers.profiles import current_settings
 from helpers.train import fit, get_strategy, set_seed, use_mixed_precision
 
 
@@ -107,6 +107,7 @@ def test_use_mixed_precision_only_where_it_pays(monkeypatch, restore_policy, kin
     assert keras.config.dtype_policy().name == expected
 
 
+@pytest.mark.slow
 def test_fit_warns_about_mixed_precision_on_cpu(restore_policy):
     keras.config.set_dtype_policy("mixed_float16")
     model = small_model()
@@ -119,6 +120,7 @@ def test_fit_warns_about_mixed_precision_on_cpu(restore_policy):
 
 # fit on arrays ----------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_fit_learns_and_reports_validation():
     set_seed(0)
     x, y = toy_problem(512)
@@ -143,6 +145,7 @@ def trained(seed: int, shuffle_seed: int) -> tuple[dict, list[np.ndarray]]:
     return history.history, [w.numpy() for w in model.weights]
 
 
+@pytest.mark.slow
 def test_fit_is_deterministic_for_a_seed():
     history_a, weights_a = trained(3, shuffle_seed=5)
     history_b, weights_b = trained(3, shuffle_seed=5)
@@ -165,6 +168,7 @@ class Recorder(keras.layers.Layer):
         return inputs
 
 
+@pytest.mark.slow
 def test_fit_reshuffles_every_epoch_and_sees_each_example_once():
     seen: list[list[int]] = []
     model = keras.Sequential([keras.Input((2,)), Recorder(seen.append), keras.layers.Dense(1)])
@@ -179,6 +183,7 @@ def test_fit_reshuffles_every_epoch_and_sees_each_example_once():
     assert first != second and first != list(range(50))
 
 
+@pytest.mark.slow
 def test_fit_routes_sample_weight():
     set_seed(0)
     model = small_model()
@@ -190,6 +195,7 @@ def test_fit_routes_sample_weight():
     assert all(np.array_equal(a, w.numpy()) for a, w in zip(before, model.trainable_weights))
 
 
+@pytest.mark.slow
 def test_fit_defaults_come_from_the_profile():
     settings = current_settings()
     x, y = toy_problem(40)
@@ -199,6 +205,7 @@ def test_fit_defaults_come_from_the_profile():
     assert model.steps_per_execution == -(-40 // settings.batch_size)
 
 
+@pytest.mark.slow
 def test_fit_takes_a_dict_of_arrays_for_several_inputs():
     left, right = keras.Input((4,), name="left"), keras.Input((4,), name="right")
     joined = keras.layers.Concatenate()([left, right])
@@ -213,6 +220,7 @@ def test_fit_takes_a_dict_of_arrays_for_several_inputs():
         fit(model, {"left": x["left"], "right": x["right"][:10]}, y)
 
 
+@pytest.mark.slow
 def test_fit_keeps_a_steps_per_execution_the_model_was_compiled_with():
     model = small_model(steps_per_execution=3)
     x, y = toy_problem(160)
@@ -222,6 +230,7 @@ def test_fit_keeps_a_steps_per_execution_the_model_was_compiled_with():
 
 # fit on datasets --------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_fit_batches_a_dataset_of_single_examples():
     x, y = toy_problem(96)
     dataset = tf.data.Dataset.from_tensor_slices((x, y))
@@ -347,6 +356,7 @@ DISTRIBUTED = textwrap.dedent("""
 """)
 
 
+@pytest.mark.slow
 def test_fit_trains_under_mirrored_strategy_over_two_cpus():
     env = dict(os.environ, CUDA_VISIBLE_DEVICES="-1", COURSE_PROFILE="fast")
     done = subprocess.run([sys.executable, "-c", DISTRIBUTED], check=False, capture_output=True,

@@ -1,4 +1,4 @@
-"""build_gap_classifier (the CAM-ready classifier) and build_unet's batch_norm option.
+"""build_gap_classifier (the CAM-ready classifier).
 
 References: the per-layer formulas of helpers.arithmetic (conv_param_count,
 dense_param_count), Keras' own count_params() and output shapes, and the softmax of the
@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from helpers.arithmetic import conv_output_size, conv_param_count, dense_param_count
-from helpers.models import build_gap_classifier, build_unet
+from helpers.models import build_gap_classifier
 from helpers.vision import class_activation_map
 
 
@@ -70,6 +70,7 @@ def test_class_activation_map_accepts_it_and_its_maps_give_the_outputs():
     assert maps.shape == (5, 8, 8) and maps.min() >= 0 and maps.max() <= 1
 
 
+@pytest.mark.slow
 def test_gap_classifier_trains():
     keras.utils.set_random_seed(0)
     model = build_gap_classifier((8, 8, 1), 2, filters=(4, 4))
@@ -98,67 +99,3 @@ def test_gap_classifier_trains():
 def test_gap_classifier_bad_options(args, kwargs, match):
     with pytest.raises(ValueError, match=match):
         build_gap_classifier(*args, **kwargs)
-
-
-# build_unet(batch_norm=True) ----------------------------------------------------------------
-
-def unet_params(channels, classes, base, depth, batch_norm):
-    """By hand, with helpers.arithmetic: Conv-BN pairs have no conv bias and 4 BN weights
-    (gamma, beta, moving mean, moving variance) per channel."""
-    def double_conv(cin, cout):
-        if not batch_norm:
-            return conv_param_count(3, cin, cout) + conv_param_count(3, cout, cout)
-        return (conv_param_count(3, cin, cout, use_bias=False) + 4 * cout
-                + conv_param_count(3, cout, cout, use_bias=False) + 4 * cout)
-
-    widths = [base * 2**level for level in range(depth + 1)]
-    total, previous = 0, channels
-    for width in widths:
-        total += double_conv(previous, width)
-        previous = width
-    for width in reversed(widths[:-1]):
-        total += conv_param_count(2, previous, width) + double_conv(2 * width, width)
-        previous = width
-    return total + conv_param_count(1, base, classes)
-
-
-@pytest.mark.parametrize("batch_norm", [False, True])
-def test_unet_parameter_count_by_hand(batch_norm):
-    model = build_unet((32, 32, 3), 7, base_filters=8, depth=3, batch_norm=batch_norm)
-    assert model.count_params() == unet_params(3, 7, 8, 3, batch_norm)
-    assert model.count_params() == sum(layer.count_params() for layer in model.layers)
-    # the moving statistics are the only weights training does not update
-    moving = 2 * 2 * (8 + 16 + 32 + 64 + 32 + 16 + 8) if batch_norm else 0
-    assert sum(int(np.prod(w.shape)) for w in model.non_trainable_weights) == moving
-
-
-def test_unet_default_is_unchanged_by_the_option():
-    plain = build_unet((32, 32, 3), 3, base_filters=8, depth=2)
-    explicit = build_unet((32, 32, 3), 3, base_filters=8, depth=2, batch_norm=False)
-    assert [layer.name for layer in plain.layers] == [layer.name for layer in explicit.layers]
-    assert not any(isinstance(layer, keras.layers.BatchNormalization) for layer in plain.layers)
-
-
-def test_unet_batch_norm_is_conv_bn_relu():
-    model = build_unet((16, 16, 1), 2, base_filters=4, depth=2, batch_norm=True)
-    names = [layer.name for layer in model.layers]
-    for prefix in ("down1", "down2", "bottom", "up2", "up1"):
-        for i in (1, 2):
-            conv = names.index(f"{prefix}_conv{i}")
-            assert names[conv + 1:conv + 3] == [f"{prefix}_bn{i}", f"{prefix}_relu{i}"]
-            layer = model.get_layer(f"{prefix}_conv{i}")
-            assert not layer.use_bias and layer.activation.__name__ == "linear"
-    assert model.output.shape == (None, 16, 16, 2)
-    # training mode normalises with the batch's statistics, inference with the moving ones
-    x = np.random.default_rng(0).uniform(size=(2, 16, 16, 1)).astype("float32")
-    assert not np.allclose(model(x, training=True), model(x, training=False))
-    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", run_eagerly=True)
-    moving = np.array(model.get_layer("down1_bn1").moving_mean)
-    model.train_on_batch(x, np.zeros((2, 16, 16), dtype=int))
-    assert not np.allclose(model.get_layer("down1_bn1").moving_mean, moving)
-
-
-def test_unet_batch_norm_must_be_a_bool():
-    with pytest.raises(TypeError, match=r"The 'batch_norm' parameter of build_unet must be a "
-                                        r"bool; got 'yes'"):
-        build_unet((32, 32, 3), 2, batch_norm="yes")

@@ -2,10 +2,9 @@
 
 Each image holds one filled or stroked shape (``SHAPE_CLASSES``; the X and O of the slides'
 toy example among them) in a random colour, size and position on a darker, random
-background with light grey noise. The labels, the tight bounding box and the
-segmentation mask come with it, so the same data serves classification, localisation,
-detection and segmentation. Everything is drawn for all images at once (vectorised), so
-thousands of images take a fraction of a second, and the same seed gives the same images.
+background with light grey noise. The labels, the tight bounding box and the segmentation
+mask come with it, so the same data serves classification, localisation, detection and
+segmentation. The same seed gives the same images.
 
 Example:
     >>> images, labels, boxes, masks = make_shapes(8, image_size=32, seed=0)

@@ -35,7 +35,7 @@ GZIP_MAGIC = b"\x1f\x8b"
 
 
 def gunzip_if_compressed(data: bytes, *, name: str = "<bytes>") -> bytes:
-    """``data`` decompressed when it starts with the gzip magic bytes, else unchanged.
+    """Return ``data`` decompressed when it starts with the gzip magic bytes, else unchanged.
 
     Raises:
         ValueError: when the gzip stream is truncated or corrupt (``name`` says which file).

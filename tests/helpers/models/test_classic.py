@@ -37,19 +37,24 @@ def conv_params(kernel: int, in_channels: int, filters: int) -> int:
 
 
 # ----------------------------------------------------------------------------- published counts
-# (builder, kwargs, published parameter count, source)
+# (builder, kwargs, published parameter count, source); VGG at 224x224 holds 133M weights, so
+# building it takes seconds (slow)
+def _published(builder, kwargs, expected, source, *marks):
+    return pytest.param(builder, kwargs, expected, source, id=source.split(",")[0], marks=marks)
+
+
 PUBLISHED = [
-    (build_lenet5, {}, 61_706, "LeNet-5, deck 001 table, usual published count"),
-    (build_alexnet, {}, 62_378_344, "AlexNet, deck 000 table, 1000 classes"),
-    (build_fashion_cnn, {}, 1_413_834, "Fashion-MNIST CNN (Géron), deck 001"),
-    (build_vgg, dict(depth=11), 132_863_336, "VGG-11 (config A), 224x224, 1000 classes"),
-    (build_vgg, dict(depth=13), 133_047_848, "VGG-13 (config B), 224x224, 1000 classes"),
+    _published(build_lenet5, {}, 61_706, "LeNet-5, deck 001 table, usual published count"),
+    _published(build_alexnet, {}, 62_378_344, "AlexNet, deck 000 table, 1000 classes"),
+    _published(build_fashion_cnn, {}, 1_413_834, "Fashion-MNIST CNN (Géron), deck 001"),
+    _published(build_vgg, dict(depth=11), 132_863_336,
+               "VGG-11 (config A), 224x224, 1000 classes", pytest.mark.slow),
+    _published(build_vgg, dict(depth=13), 133_047_848,
+               "VGG-13 (config B), 224x224, 1000 classes", pytest.mark.slow),
 ]
 
 
-@pytest.mark.parametrize(
-    "builder, kwargs, expected, source", PUBLISHED, ids=[row[3].split(",")[0] for row in PUBLISHED]
-)
+@pytest.mark.parametrize("builder, kwargs, expected, source", PUBLISHED)
 def test_published_parameter_counts(builder, kwargs, expected, source):
     model = builder(**kwargs)
     assert model.count_params() == expected, source
@@ -223,6 +228,7 @@ def test_alexnet_smallest_input_and_options():
 
 
 # ----------------------------------------------------------------------------- VGG
+@pytest.mark.slow
 @pytest.mark.parametrize("depth", [16, 19])
 def test_vgg_parameter_count_equals_keras_applications(depth):
     reference = {16: keras.applications.VGG16, 19: keras.applications.VGG19}[depth]
