@@ -31,8 +31,8 @@ from course import colab, paths
 from course.authoring.lint import (
     BADGE_PATTERN,
     AuthoringError,
+    expected_badge,
     lint_assignments,
-    released_path,
     require_sound,
 )
 from course.workspace import Workspace, atomic_write, digest, quiet_nbgrader
@@ -60,20 +60,6 @@ class ReleaseError(RuntimeError):
     Example:
         >>> raise ReleaseError("nbgrader generate_assignment failed for ps1: ...")  # doctest: +SKIP
     """
-
-
-def expected_badge(assignment: str, notebook_name: str) -> str:
-    """The badge line of an assignment: it opens the student version in Colab.
-
-    Args:
-        assignment: the assignment id.
-        notebook_name: the notebook's file name.
-
-    Example:
-        >>> expected_badge("ps1", "ps1_convolution.ipynb")       # doctest: +SKIP
-        '[![Open In Colab](...)](https://colab.research.google.com/github/.../ps1/...)'
-    """
-    return colab.badge_markdown(released_path(assignment, notebook_name))
 
 
 def expected_setup(source: str) -> str:

@@ -44,7 +44,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from course import paths
+from course import colab, paths
 from course.errors import CourseError, first_line
 from course.workspace import assignment_folder_problem, resolve_assignments
 
@@ -57,6 +57,7 @@ __all__ = [
     "SOLUTION",
     "AuthoringError",
     "Mistake",
+    "expected_badge",
     "lint_assignment",
     "lint_assignments",
     "lint_notebook",
@@ -141,6 +142,20 @@ def released_path(assignment: str, notebook_name: str) -> str:
     return f"{paths.ASSIGNMENTS.name}/{assignment}/{notebook_name}"
 
 
+def expected_badge(assignment: str, notebook_name: str) -> str:
+    """The badge line of an assignment: it opens the student version in Colab.
+
+    Args:
+        assignment: the assignment id.
+        notebook_name: the notebook's file name.
+
+    Example:
+        >>> expected_badge("ps1", "ps1_convolution.ipynb")       # doctest: +SKIP
+        '[![Open In Colab](...)](https://colab.research.google.com/github/.../ps1/...)'
+    """
+    return colab.badge_markdown(released_path(assignment, notebook_name))
+
+
 def _shown(path: Path) -> str:
     return path.relative_to(paths.ROOT).as_posix() if path.is_relative_to(paths.ROOT) else str(path)
 
@@ -204,13 +219,12 @@ def _notebook_layout(notebook: Any, *, assignment: str, path: str) -> Iterator[M
                       "Colab' badge, which students open the assignment with",
                       "start the notebook with a markdown cell: a '# Title' line, one line on "
                       "what the assignment practises, and the badge line "
-                      f"[![Open In Colab](...)]({expected}) (`course new` writes one; "
-                      "`course release` fills in the URL)",
+                      f"{expected_badge(assignment, name)} (`course new` writes one)",
                       cell=0, cell_type=first.cell_type if first is not None else "")
     elif not badge["url"].endswith("/" + expected):
         yield Mistake(path, "source", f"the Colab badge opens {badge['url']!r}, not this "
                       f"assignment's student version {expected!r}",
-                      f"point the badge's link at .../blob/<branch>/{expected}",
+                      f"replace the badge with {expected_badge(assignment, name)}",
                       cell=0, cell_type=first.cell_type)
     second = cells[1] if len(cells) > 1 else None
     if second is None or second.cell_type != "code" or "import helpers" not in second.source:
@@ -307,7 +321,7 @@ def _regions(meta: dict, cell: Any, mistake: _MistakeOf) -> Iterator[Mistake]:
     """Solution and hidden-test markers: where they may be, paired, around the right lines."""
     source = cell.source
     solution_cell = meta.get("solution") is True
-    for markers, allowed, role in ((SOLUTION, solution_cell, "an answer cell (solution)"),
+    for markers, allowed, role in ((SOLUTION, solution_cell, "an answer cell"),
                                    (HIDDEN_TESTS, _is_test(meta, cell), "a test cell")):
         regions, broken = _region_lines(source, markers)
         if not regions and not broken:

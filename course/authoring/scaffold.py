@@ -19,7 +19,7 @@ import re
 from pathlib import Path
 
 from course import colab, paths
-from course.authoring.lint import NAME_PATTERN, lint_notebook, released_path
+from course.authoring.lint import NAME_PATTERN, expected_badge, lint_notebook
 from course.errors import CourseError
 from course.workspace import atomic_write
 
@@ -109,7 +109,7 @@ def scaffold_notebook(name: str, notebook_name: str, *, title: str):
 
     cells = [
         v4.new_markdown_cell(f"# {title}\n\nWhat this problem set practises, in one line.\n\n"
-                             f"{colab.badge_markdown(released_path(name, notebook_name))}",
+                             f"{expected_badge(name, notebook_name)}",
                              id="title"),
         v4.new_code_cell(colab.setup_cell_source(call_setup=False), id="setup",
                          metadata=_nbgrader("setup", locked=True)),

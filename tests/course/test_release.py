@@ -12,8 +12,9 @@ import nbformat
 import pytest
 
 from course import paths
+from course.authoring.lint import expected_badge
 from course.cli import main
-from course.release import expected_badge, expected_setup
+from course.release import expected_setup
 from course.workspace import known_assignments, master_notebook
 
 ASSIGNMENTS = tuple(known_assignments())

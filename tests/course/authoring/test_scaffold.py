@@ -8,9 +8,9 @@ import re
 import nbformat
 import pytest
 
-from course.authoring.lint import lint_assignment
+from course.authoring.lint import expected_badge, lint_assignment
 from course.cli import main
-from course.release import expected_badge, expected_setup
+from course.release import expected_setup
 
 NAME, NOTEBOOK = "demo", "demo_exercises.ipynb"
 
