@@ -102,6 +102,10 @@ def is_recorded(assignment: str, workspace: Workspace, *, solutions: Path | None
         assignment: the assignment id.
         workspace: the nbgrader workspace.
         solutions: the folder of master notebooks (default ``solutions/``).
+
+    Example:
+        >>> is_recorded("ps1", Workspace.default())                # doctest: +SKIP
+        True
     """
     stamp = _stamp(workspace, assignment)
     return (any(workspace.release(assignment).glob("*.ipynb")) and workspace.db_path.is_file()
@@ -117,6 +121,10 @@ def graded_students(assignment: str, workspace: Workspace) -> list[str]:
 
     Returns:
         Their ids, sorted (none when the gradebook does not exist or lacks the assignment).
+
+    Example:
+        >>> graded_students("ps1", Workspace.default())            # doctest: +SKIP
+        ['alice', 'bob']
     """
     from nbgrader.api import Gradebook, MissingEntry
 

@@ -477,6 +477,9 @@ def require_sound(assignment: str, *, solutions: Path | None = None, action: str
 
     Raises:
         AuthoringError: one line per mistake.
+
+    Example:
+        >>> require_sound("ps1", action="nothing was graded")        # doctest: +SKIP
     """
     mistakes = lint_assignment(assignment, solutions=solutions)
     if mistakes:

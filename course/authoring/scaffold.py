@@ -103,6 +103,10 @@ def scaffold_notebook(name: str, notebook_name: str, *, title: str):
 
     Returns:
         An ``nbformat`` notebook (version 4), without outputs.
+
+    Example:
+        >>> len(scaffold_notebook("ps5", "ps5_pooling.ipynb", title="Pooling").cells)
+        8
     """
     import nbformat
     from nbformat import v4

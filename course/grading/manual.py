@@ -34,6 +34,10 @@ def manual_cells(gradebook: Any, assignment: str) -> dict[str, float]:
 
     Raises:
         nbgrader.api.MissingEntry: when the gradebook has no such assignment.
+
+    Example:
+        >>> manual_cells(gradebook, "ps5")                          # doctest: +SKIP
+        {'explain_pooling': 1.0}
     """
     found = {}
     for notebook in gradebook.find_assignment(assignment).notebooks:
@@ -59,6 +63,10 @@ def waiting_cells(gradebook: Any, assignment: str) -> dict[str, list[str]]:
 
     Raises:
         nbgrader.api.MissingEntry: when the gradebook has no such assignment.
+
+    Example:
+        >>> waiting_cells(gradebook, "ps5")                         # doctest: +SKIP
+        {'alice': ['explain_pooling']}
     """
     manual = manual_cells(gradebook, assignment)
     waiting: dict[str, list[str]] = {}
@@ -77,6 +85,10 @@ def manual_points(workspace: Workspace, assignment: str) -> float:
     Args:
         workspace: a workspace that recorded the assignment.
         assignment: the assignment id.
+
+    Example:
+        >>> manual_points(Workspace.default(), "ps5")               # doctest: +SKIP
+        1.0
     """
     from nbgrader.api import Gradebook
 

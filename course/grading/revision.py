@@ -95,6 +95,10 @@ class Restored:
     Args:
         kept: ids of the cells whose manual grade or comment was put back.
         dropped: ids of the cells that changed since they were graded by hand.
+
+    Example:
+        >>> Restored(kept=("explain_pooling",)).message()
+        'manual grades kept: explain_pooling'
     """
 
     kept: tuple[str, ...] = ()
@@ -205,6 +209,10 @@ def pending_regrades(workspace: Workspace, assignment: str) -> list[Submission]:
     Returns:
         One :class:`~course.grading.submissions.Submission` per student (its notebook is the
         one set aside, ``None`` when there was none), sorted by student id.
+
+    Example:
+        >>> [s.student_id for s in pending_regrades(Workspace.default(), "ps1")]  # doctest: +SKIP
+        ['alice', 'carol']
     """
     folder = workspace.root / "regrade" / assignment
     found = []
@@ -230,6 +238,10 @@ def restore_manual_grades(gradebook: Any, workspace: Workspace, assignment: str,
 
     Returns:
         What was kept and dropped, or ``None`` when the student had no pending regrade.
+
+    Example:
+        >>> restore_manual_grades(gradebook, workspace, "ps1", "alice")   # doctest: +SKIP
+        Restored(kept=('explain_pooling',), dropped=('test_pooled_size',))
     """
     from nbgrader.api import MissingEntry
 
@@ -281,6 +293,11 @@ def regrade_summary(change: MasterChange | None, pending: Sequence[Submission],
 
     Returns:
         Lines for the summary (none when nothing was set aside).
+
+    Example:
+        >>> regrade_summary(None, [], [], workspace=workspace, assignment="ps1",
+        ...                 from_submissions=set())                   # doctest: +SKIP
+        []
     """
     lines = [change.describe()] if change is not None else []
     if not pending:
