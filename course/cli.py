@@ -6,7 +6,8 @@
     course feedback ASSIGNMENT --out DIR     HTML feedback after manual grading
     course export ASSIGNMENT --out DIR       grades.csv from the gradebook
     course check [ASSIGNMENT ...]            solution = full marks, blank = zero, half-done between
-    course build                             execute lectures, release, check, write build/index.html
+    course build                             execute lectures, release, check, build the site build/site/
+    course lab [--student]                   JupyterLab: formgrader on the workspace, or a student's
 
 Exit codes: 0 success, 1 a step failed, 2 bad input (nothing written).
 
@@ -60,6 +61,7 @@ def commands() -> tuple[Command, ...]:
     from course import release
     from course.authoring import scaffold
     from course.grading import check, grade
+    from course.lab import launch
     from course.site import build
 
     return (
@@ -77,6 +79,8 @@ def commands() -> tuple[Command, ...]:
                 check.check_command),
         Command("build", "build the course site into build/", build.add_arguments,
                 build.build_command),
+        Command("lab", "open JupyterLab: the instructor's (formgrader) or --student's",
+                launch.add_arguments, launch.lab_command),
     )
 
 
