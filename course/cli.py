@@ -2,9 +2,9 @@
 
     course new NAME [--title T] [--topic T]  a new master in solutions/NAME/ (an example to edit)
     course release [ASSIGNMENT ...]          regenerate student versions in assignments/
-    course grade ASSIGNMENT SUBMISSIONS --out DIR [--workers N]
-    course feedback ASSIGNMENT --out DIR     HTML feedback after manual grading
-    course export ASSIGNMENT --out DIR       grades.csv from the gradebook
+    course grade ASSIGNMENT SUBMISSIONS --out DIR [--batch NAME] [--workers N]
+    course feedback ASSIGNMENT --out DIR [--batch NAME] [--zip]   HTML feedback (for the LMS)
+    course export ASSIGNMENT --out DIR [--batch NAME] [--format canvas|moodle --roster FILE]
     course check [ASSIGNMENT ...]            solution = full marks, blank = zero, half-done between
     course build                             execute lectures, release, check, build the site build/site/
     course lab [--student]                   JupyterLab: formgrader on the workspace, or a student's
@@ -71,10 +71,10 @@ def commands() -> tuple[Command, ...]:
                 release.release_command),
         Command("grade", "autograde a folder or zip of submissions", grade.add_grade_arguments,
                 grade.grade_command),
-        Command("feedback", "write HTML feedback from the gradebook",
-                grade.add_gradebook_arguments, grade.feedback_command),
-        Command("export", "write grades.csv from the gradebook", grade.add_gradebook_arguments,
-                grade.export_command),
+        Command("feedback", "write HTML feedback from the gradebook (--zip: for the LMS)",
+                grade.add_feedback_arguments, grade.feedback_command),
+        Command("export", "write grades.csv (--format canvas|moodle: the LMS's import file)",
+                grade.add_export_arguments, grade.export_command),
         Command("check", "prove every assignment is sound", check.add_arguments,
                 check.check_command),
         Command("build", "build the course site into build/", build.add_arguments,

@@ -20,7 +20,7 @@ from typing import Any, Protocol
 
 __all__ = ["CSV_COLUMNS", "Execution", "Executor", "Outcome", "Status"]
 
-#: The columns of ``grades.csv``, in order.
+#: The outcome's columns of ``grades.csv``, in order (the LMS ids follow: GRADES_COLUMNS).
 CSV_COLUMNS = ("student_id", "assignment", "score", "max_score", "status", "message")
 
 

@@ -59,7 +59,7 @@ def test_needs_manual_until_graded_by_hand_then_export_and_feedback(scratch_cour
     out = scratch_course / "out"
     workspace = Workspace.default()
 
-    rows = grade_assignment(NAME, subs, out, executor=exec_executor, progress=False)
+    rows = grade_assignment(NAME, subs, out, executor=exec_executor, progress=False).outcomes
     assert [(o.student_id, o.score, o.max_score, o.status.value, o.message) for o in rows] == [
         ("alice", 2, 3, "needs_manual", "to grade by hand: explain_pooling"),
         ("bob", 0, 3, "graded", "failed: test_pooled_size"),
@@ -85,7 +85,8 @@ def test_needs_manual_until_graded_by_hand_then_export_and_feedback(scratch_cour
     assert "PERSONAL-NOTE-FOR-CAROL" not in alice
 
     # a regrade keeps what a person gave (nbgrader's rule), and the status stays graded
-    again = grade_assignment(NAME, subs, out, executor=exec_executor, progress=False, regrade=True)
+    again = grade_assignment(NAME, subs, out, executor=exec_executor, progress=False,
+                             regrade=True).outcomes
     assert [(o.student_id, o.score, o.status.value) for o in again] == [
         ("alice", 3, "graded"), ("bob", 0, "graded"), ("carol", 2.5, "graded")]
     assert export_grades(workspace, NAME) == again

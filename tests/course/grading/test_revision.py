@@ -137,10 +137,9 @@ def test_change_release_regrade_export_loses_nothing(graded, exec_executor, caps
     assert "3 submissions of demo in" in out and "were graded against an earlier master" in out
     assert _manual_state(workspace) == manual_before, "a release leaves the grading alone"
 
-    lines = []
-    rows = grade_assignment(NAME, subs, root / "out", executor=exec_executor,
-                            progress=False, say=lines.append)
-    assert lines == [
+    run = grade_assignment(NAME, subs, root / "out", executor=exec_executor, progress=False)
+    rows = run.outcomes
+    assert list(run.master_change) == [
         "the master of demo changed since it was graded: test_pooled_size edited; "
         "test_pooled_size_seven added; test_pooled_size_more removed; 3 graded submissions "
         "set aside to be regraded",
@@ -167,10 +166,8 @@ def test_change_release_regrade_export_loses_nothing(graded, exec_executor, caps
         assert [row["student_id"] for row in csv.DictReader(file)] == ["alice", "bob"]
 
     # once regraded, the next run reuses everything and says nothing about the master
-    lines.clear()
-    grade_assignment(NAME, subs, root / "out", executor=exec_executor,
-                     progress=False, say=lines.append)
-    assert lines == [] and _manual_state(workspace) == expected
+    run = grade_assignment(NAME, subs, root / "out", executor=exec_executor, progress=False)
+    assert run.master_change == () and _manual_state(workspace) == expected
 
 
 def test_an_interrupted_regrade_loses_nothing(graded, exec_executor):
@@ -186,10 +183,9 @@ def test_an_interrupted_regrade_loses_nothing(graded, exec_executor):
     assert [s.student_id for s in pending_regrades(workspace, NAME)] == ["alice", "bob", "carol"]
     assert {o.student_id for o in export_grades(workspace, NAME)} == {"alice", "bob", "carol"}
 
-    lines = []
-    grade_assignment(NAME, subs, subs.parent / "out", executor=exec_executor,
-                     progress=False, say=lines.append)
-    assert lines[0].startswith("regraded against the new master: 3 of 3 submissions set aside")
+    run = grade_assignment(NAME, subs, subs.parent / "out", executor=exec_executor,
+                           progress=False)
+    assert run.master_change[0].startswith("regraded against the new master: 3 of 3 submissions set aside")
     assert _manual_state(workspace) == {key: value for key, value in manual_before.items()
                                         if key[:2] != ("alice", "test_pooled_size")}
 
@@ -210,7 +206,7 @@ def test_a_renamed_notebook_is_recorded_again(graded, exec_executor):
         (renamed_subs / student).mkdir(parents=True)
         shutil.copyfile(subs / student / NOTEBOOK, renamed_subs / student / renamed.name)
     rows = grade_assignment(NAME, renamed_subs, subs.parent / "out3", executor=exec_executor,
-                            progress=False)
+                            progress=False).outcomes
     assert [(row.student_id, row.score) for row in rows] == [("alice", 3), ("bob", 0)]
     assert {o.student_id for o in export_grades(workspace, NAME)} == {"alice", "bob", "carol"}
 
