@@ -1,5 +1,6 @@
 """``course``: the instructor's command line.
 
+    course new NAME [--title T] [--topic T]  a new master in solutions/NAME/ (an example to edit)
     course release [ASSIGNMENT ...]          regenerate student versions in assignments/
     course grade ASSIGNMENT SUBMISSIONS --out DIR [--batch NAME] [--workers N]
     course feedback ASSIGNMENT --out DIR [--batch NAME] [--zip]   HTML feedback (for the LMS)
@@ -59,11 +60,14 @@ def commands() -> tuple[Command, ...]:
         ModuleNotFoundError: when the ``[instructor]`` extra is not installed.
     """
     from course import release
+    from course.authoring import scaffold
     from course.grading import check, grade, similarity
     from course.lab import launch
     from course.site import build
 
     return (
+        Command("new", "write a new master assignment to edit", scaffold.add_arguments,
+                scaffold.new_command),
         Command("release", "regenerate the student versions", release.add_arguments,
                 release.release_command),
         Command("grade", "autograde a folder or zip of submissions", grade.add_grade_arguments,
