@@ -255,6 +255,34 @@ def _arrays(x: Any, y: Any, sample_weight: Any, name: str) -> tuple[tuple, int]:
     return parts, counts.pop()
 
 
+def _check_example_shape(model: Any, x: Any, name: str) -> None:
+    """Name a missing batch or channel axis before Keras reports an opaque shape mismatch."""
+    try:
+        inputs = model.inputs
+    except (AttributeError, ValueError):  # a Sequential model built without keras.Input
+        return
+    if not isinstance(x, np.ndarray) or not inputs or len(inputs) != 1:
+        return
+    expected = tuple(inputs[0].shape[1:])
+
+    def fits(shape: tuple) -> bool:
+        return len(shape) == len(expected) and all(
+            want is None or want == got for want, got in zip(expected, shape))
+
+    if fits(x.shape[1:]):
+        return
+    if fits(x.shape):
+        hint = (f"it looks like one example without its batch axis: pass "
+                f"np.expand_dims({name}, 0)")
+    elif expected[-1:] == (1,) and fits(x.shape[1:] + (1,)):
+        hint = f"the channel axis is missing: pass {name}[..., np.newaxis]"
+    else:
+        hint = "resize or reshape the examples to the model's input shape"
+    raise ValueError(f"The {name!r} parameter of fit holds examples of shape {x.shape[1:]}, "
+                     f"but the model {model.name!r} takes examples of shape {expected} "
+                     f"(None: any size); {hint}.")
+
+
 def _array_pipeline(parts: tuple, count: int, batch_size: int, *, shuffle: bool,
                     seed: int) -> Any:
     """Batches of ``parts`` gathered by (reshuffled) indices: one copy of the data in memory."""
@@ -393,6 +421,7 @@ def fit(model: Any, x: Any, y: Any = None, *, validation_data: Any = None,
                                   cache=cache)
     else:
         parts, count = _arrays(x, y, sample_weight, "x")
+        _check_example_shape(model, parts[0], "x")
         if not 0.0 <= validation_split < 1.0:
             raise ValueError("The 'validation_split' parameter of fit must be in [0, 1); "
                              f"got {validation_split!r}.")
@@ -449,4 +478,5 @@ def _validation_pipeline(validation_data: Any, model: Any, batch_size: int,
                         f"{type(validation_data).__name__}.")
     parts, count = _arrays(*validation_data[:2], validation_data[2] if len(
         validation_data) == 3 else None, "validation_data")
+    _check_example_shape(model, parts[0], "validation_data")
     return _array_pipeline(parts, count, batch_size, shuffle=False, seed=0)

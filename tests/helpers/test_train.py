@@ -297,6 +297,34 @@ def test_fit_rejects_length_mismatch():
         fit(small_model(), X, Y[:-1])
 
 
+def image_model() -> keras.Model:
+    model = keras.Sequential([keras.Input((6, 6, 1)), keras.layers.Conv2D(2, 3),
+                              keras.layers.GlobalAveragePooling2D(),
+                              keras.layers.Dense(2, activation="softmax")])
+    model.compile("adam", "sparse_categorical_crossentropy")
+    return model
+
+
+@pytest.mark.parametrize("shape, hint", [
+    ((4, 6, 6), r"the channel axis is missing: pass x\[\.\.\., np.newaxis\]"),
+    ((6, 6, 1), r"one example without its batch axis: pass np.expand_dims\(x, 0\)"),
+    ((4, 5, 5, 1), "resize or reshape the examples"),
+])
+def test_fit_names_a_missing_axis(shape, hint):
+    x = np.zeros(shape, "float32")
+    with pytest.raises(ValueError, match=r"The 'x' parameter of fit holds examples of shape "
+                                         rf"\({shape[1]}, .*takes examples of shape "
+                                         rf"\(6, 6, 1\).*{hint}"):
+        fit(image_model(), x, np.zeros(len(x), "int32"))
+
+
+def test_fit_names_a_missing_axis_in_validation_data():
+    x = np.zeros((4, 6, 6, 1), "float32")
+    with pytest.raises(ValueError, match=r"'validation_data' parameter of fit .* the channel"):
+        fit(image_model(), x, np.zeros(4, "int32"),
+            validation_data=(x[..., 0], np.zeros(4, "int32")))
+
+
 def test_fit_rejects_empty_arrays():
     with pytest.raises(ValueError, match="The arrays passed to fit as 'x' hold no examples"):
         fit(small_model(), X[:0], Y[:0])
