@@ -1,7 +1,8 @@
 """Computer-vision helpers of the applications lectures: boxes, detections and where a CNN looks.
 
-``boxes``: intersection over union and non-max suppression (NumPy only). ``evaluation``:
-precision-recall curves and (mean) average precision of detections (NumPy only). ``cam``:
+``boxes``: intersection over union and non-max suppression. ``grid``: YOLO's grid of
+targets, and back to boxes. ``evaluation``: precision-recall curves and (mean) average
+precision of detections. Those three use NumPy only; ``cam``:
 class activation maps and Grad-CAM (Keras and TensorFlow, imported on first use). Boxes are
 rows of four numbers, ``"corners"`` ``(x_min, y_min, x_max, y_max)`` (``helpers.data``'s
 boxes) or ``"center"`` ``(cx, cy, w, h)``.
@@ -20,7 +21,8 @@ from helpers.vision.evaluation import (
     mean_average_precision,
     precision_recall_curve,
 )
+from helpers.vision.grid import decode_grid, encode_grid
 
 __all__ = ["BOX_FORMATS", "INTERPOLATIONS", "average_precision", "class_activation_map",
-           "grad_cam", "iou", "mean_average_precision", "non_max_suppression",
-           "precision_recall_curve"]
+           "decode_grid", "encode_grid", "grad_cam", "iou", "mean_average_precision",
+           "non_max_suppression", "precision_recall_curve"]
