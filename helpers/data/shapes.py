@@ -243,21 +243,22 @@ def make_shapes(n: int, *, image_size: int = 64, seed: int = 0, max_objects: int
         colours = np.where(under < 0.5, under + step, under - step).astype(np.float32)
     noise_plane = rng.random(size=(n, size, size), dtype=np.float32)  # grey noise, uniform
 
-    # colour by colour: NumPy broadcasts much faster over the leading axes than the last one
-    images = np.empty((n, size, size, 3), dtype=np.float32)
+    # channel by channel into contiguous planes, then one transpose to channels-last
+    planes = np.empty((3, n, size, size), dtype=np.float32)
     coverage = (owner >= 0).astype(np.float32)
     slot_of_pixel = np.maximum(owner, 0).reshape(n, size * size)  # the slot shown there
     noise_plane -= 0.5
     noise_plane *= 2 * amplitude
-    for channel in range(3):
-        plane = images[..., channel]
+    for channel, plane in enumerate(planes):
         ground = backdrop[:, channel]
         colour = colours[:, :1, channel, None] if slots == 1 else np.take_along_axis(
             colours[..., channel], slot_of_pixel, axis=1).reshape(n, size, size)
-        np.multiply(coverage, colour - ground, out=plane)
+        np.subtract(colour, ground, out=plane)
+        plane *= coverage
         plane += ground
         plane += noise_plane
-    np.clip(images, 0.0, 1.0, out=images)
+    np.clip(planes, 0.0, 1.0, out=planes)
+    images = np.ascontiguousarray(planes.transpose(1, 2, 3, 0))
 
     masks = np.zeros((n, size, size), dtype=np.uint8)
     boxes = np.full((n, slots, 4), -1, dtype=np.float32)
