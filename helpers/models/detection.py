@@ -77,13 +77,9 @@ def build_yolo(
     check_num_classes(num_classes, owner=owner)
     filters = check_sizes(filters, param="filters", owner=owner)
     check_int(head_filters, param="head_filters", owner=owner)
-    shape = check_input_shape(input_shape, owner=owner)
     stride = 2 ** len(filters)
-    if shape[0] % stride or shape[1] % stride:
-        raise ValueError(
-            f"The 'input_shape' parameter of {owner} must have height and width divisible by "
-            f"2 ** len(filters) = {stride} (each stage halves them); got {tuple(input_shape)!r}."
-        )
+    shape = check_input_shape(input_shape, owner=owner, divisible_by=stride,
+                              why=f"2 ** len(filters) = {stride} (each stage halves them)")
 
     inputs = keras.Input(shape, name="image")
     x = inputs

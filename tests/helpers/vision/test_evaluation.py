@@ -126,6 +126,14 @@ def _random_detections(seed: int, images: int = 25, classes: int = 4):
     return truth, truth_labels, found, found_labels, scores
 
 
+def _of_class(data, k):
+    """True boxes, detected boxes and scores of class k, per image."""
+    truth, truth_labels, found, found_labels, scores = data
+    return ([b[c == k] for b, c in zip(truth, truth_labels)],
+            [b[c == k] for b, c in zip(found, found_labels)],
+            [s[c == k] for s, c in zip(scores, found_labels)])
+
+
 def _cocoeval(truth, truth_labels, found, found_labels, scores, classes):
     """COCOeval's bbox evaluation at IoU 0.5: the evaluator (for evalImgs) and per-class AP."""
     from pycocotools.coco import COCO
@@ -165,11 +173,7 @@ def test_coco_101_agrees_with_pycocotools(seed):
     pytest.importorskip("pycocotools")
     data = _random_detections(seed)
     _, coco_per_class = _cocoeval(*data, classes=4)
-    truth, truth_labels, found, found_labels, scores = data
-    ours = [average_precision([b[c == k] for b, c in zip(truth, truth_labels)],
-                              [b[c == k] for b, c in zip(found, found_labels)],
-                              [s[c == k] for s, c in zip(scores, found_labels)],
-                              interpolation="coco-101") for k in range(4)]
+    ours = [average_precision(*_of_class(data, k), interpolation="coco-101") for k in range(4)]
     np.testing.assert_allclose(ours, coco_per_class, rtol=0, atol=1e-6)
     assert 0.2 < np.nanmean(coco_per_class) < 0.95                 # neither trivial case
     ours_map = mean_average_precision(*data, num_classes=4, interpolation="coco-101")
@@ -182,14 +186,13 @@ def test_all_points_is_the_area_under_cocoevals_own_curve(seed):
     pytest.importorskip("pycocotools")
     data = _random_detections(seed)
     evaluator, _ = _cocoeval(*data, classes=4)
-    truth, truth_labels, found, found_labels, scores = data
     for k in range(4):
         records = [e for e in evaluator.evalImgs if e is not None and e["category_id"] == k + 1
                    and e["aRng"] == [0, 1e10] and e["maxDet"] == 100]
         matched = np.concatenate([e["dtMatches"][0] > 0 for e in records])
         dt_scores = np.concatenate([e["dtScores"] for e in records])
         hits = matched[np.argsort(-dt_scores, kind="mergesort")]
-        total = sum(int((c == k).sum()) for c in truth_labels)
+        total = sum(int((c == k).sum()) for c in data[1])
         precision = np.cumsum(hits) / np.arange(1, len(hits) + 1)
         recall = np.cumsum(hits) / total
         grid = (np.arange(200_000) + 0.5) / 200_000                 # midpoints on [0, 1]
@@ -197,7 +200,5 @@ def test_all_points_is_the_area_under_cocoevals_own_curve(seed):
         envelope = np.array([precision[i:].max() if i < len(precision) else 0.0
                              for i in range(len(precision) + 1)])
         area = envelope[later].mean()
-        ours = average_precision([b[c == k] for b, c in zip(truth, truth_labels)],
-                                 [b[c == k] for b, c in zip(found, found_labels)],
-                                 [s[c == k] for s, c in zip(scores, found_labels)])
+        ours = average_precision(*_of_class(data, k))
         assert ours == pytest.approx(area, abs=1e-4)
