@@ -8,7 +8,17 @@ STAMP := $(VENV)/.installed
 export TF_CPP_MIN_LOG_LEVEL ?= 3
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: setup build test lab clean
+# The real-data mirror beside the checkout (../shared/data: real subsets of MNIST and
+# Fashion-MNIST, MobileNet's ImageNet weights; see its README), used by build, test and lab
+# when it exists and COURSE_DATA_DIR is not set. Without it: the documented stand-ins.
+MIRROR := $(abspath $(CURDIR)/../shared/data)
+ifeq ($(origin COURSE_DATA_DIR),undefined)
+ifneq ($(wildcard $(MIRROR)/.),)
+export COURSE_DATA_DIR := $(MIRROR)
+endif
+endif
+
+.PHONY: setup build test lab lab-instructor clean
 
 setup: $(STAMP)
 
@@ -29,8 +39,15 @@ test: setup
 	COURSE_PROFILE=$${COURSE_PROFILE:-fast} $(BIN)/python -m pytest -n 2 --dist loadscope \
 		--nbval-lax --nbval-current-env -q tests lectures solutions
 
+# The student's JupyterLab on work/ (copies of lectures/ and assignments/, refreshed without
+# overwriting a change, so `git pull` never clashes) and the instructor's (formgrader on
+# .grading/). Their Jupyter configuration is written to .jupyter/<view>/ (never ~/.jupyter).
+# More jupyter lab options: make lab LAB_OPTIONS=--port=8890
 lab: setup
-	$(BIN)/jupyter lab --notebook-dir=.
+	$(BIN)/course lab --student -- $(LAB_OPTIONS)
+
+lab-instructor: setup
+	$(BIN)/course lab -- $(LAB_OPTIONS)
 
 clean:
 	rm -rf build .grading

@@ -1,8 +1,8 @@
 """``helpers.setup()``: the first call of every notebook.
 
 It is the only place that touches the environment: it quiets TensorFlow's C++ log, resolves
-the profile, sets the seeds and the plot style, and prints versions, device, profile and
-data source in a few lines.
+the profile, sets the seeds and the plot style, hands an offline mirror's Keras files to
+Keras' cache, and prints versions, device, profile and data source in a few lines.
 """
 
 from __future__ import annotations
@@ -86,7 +86,8 @@ def setup(profile: str | None = None, seed: int = 42, *, verbose: bool = True) -
         The :class:`~helpers.profiles.Settings` notebooks read sizes from.
 
     Raises:
-        ValueError: for an unknown profile or a seed that is not a non-negative int.
+        ValueError: for an unknown profile or a seed that is not a non-negative int, or when
+            a file of the mirror (``COURSE_DATA_DIR``) fails its checksum (named).
 
     Example:
         >>> import helpers
@@ -102,14 +103,20 @@ def setup(profile: str | None = None, seed: int = 42, *, verbose: bool = True) -
     import keras
     import tensorflow as tf
 
-    from helpers.data import describe_data_source
+    from helpers.data import describe_data_source, serve_keras_files
     from helpers.devices import accelerator_kind, describe_devices
     from helpers.plots import use_course_style
     from helpers.train import set_seed, use_mixed_precision
 
     kind = accelerator_kind()
     settings = get_settings(profile, seed=seed, device=describe_devices(),
-                            has_accelerator=kind != "CPU").with_(data_source=describe_data_source())
+                            has_accelerator=kind != "CPU")
+    data_source = describe_data_source(settings.profile)
+    try:
+        serve_keras_files()
+    except OSError as error:  # e.g. a read-only home: Keras will try to download them
+        data_source += f" (not copied into Keras' cache: {error})"
+    settings = settings.with_(data_source=data_source)
     set_seed(seed)
     precision = use_mixed_precision()
     use_course_style()

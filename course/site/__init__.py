@@ -1,1 +1,1 @@
-"""What gets published: ``course build`` executes the lectures and writes ``build/index.html``."""
+"""What gets published: ``course build`` executes the lectures and builds the website, ``build/site/``."""

@@ -2,20 +2,22 @@
 
 1. Executes every lecture notebook (``lectures/*.ipynb``), ``--jobs`` at a time, each in its
    own worker process with a ``--timeout`` (:mod:`course.site.worker`), into
-   ``build/lectures/`` as an executed ``.ipynb`` and HTML with figures inline, recording
-   runtime, the kernel's peak memory, key results and status.
+   ``build/lectures/`` as an executed ``.ipynb``, recording runtime, the kernel's peak
+   memory, the data used, key results and status.
 2. Releases every assignment into ``build/assignments/`` (the committed ``assignments/`` is
    never touched) and compares it with ``assignments/``: a difference means someone edited
    ``solutions/`` without running ``course release``, and fails the step.
 3. Runs ``course check`` (solution = full marks, blank = zero, half-done between).
-4. Writes ``build/index.html`` (:mod:`course.site.page`): the outline (lecture -> decks,
-   topics), the lectures' results with links, and each assignment's release and check status.
+4. Builds the course website into ``build/site/`` (:mod:`course.site.website`: Sphinx,
+   MyST-NB, sphinx-book-theme) from the executed lectures and the student versions: a page
+   per lecture and assignment, and the instructor dashboard (:mod:`course.site.dashboard`).
 
 It is incremental: ``build/manifest.json`` (written atomically after every step) stores a
 hash of each notebook, of ``helpers/`` and of the profile (``COURSE_PROFILE``); a notebook
 whose hash did not change is not executed again (nor an assignment whose master, ``helpers/``
 and ``course/`` did not change checked again), unless ``--force``. A notebook that timed out
-or crashed is always retried. The exit code is 1 when any step failed, 0 otherwise.
+or crashed is always retried. Sphinx rebuilds only the pages whose source changed. The exit
+code is 1 when any step failed, 0 otherwise.
 
 Example:
     $ course build --jobs 2
@@ -43,14 +45,15 @@ from course.errors import CourseError
 from course.grading.check import check_assignments
 from course.grading.execution import SandboxExecutor
 from course.release import ReleaseError, release_assignment
-from course.site.page import write_index
+from course.site.dashboard import format_memory
+from course.site.website import SITE, build_site
 from course.workspace import atomic_write, digest, known_assignments
 
 __all__ = ["add_arguments", "build", "build_command", "load_manifest", "notebook_key",
            "run_worker", "source_digest", "succeeded", "write_manifest"]
 
 MANIFEST = "manifest.json"
-MANIFEST_FORMAT = 1
+MANIFEST_FORMAT = 2  # 2: each lecture records the data it used
 REUSABLE = ("ok", "failed")  # a timeout or a crash may be the machine's fault: retried
 GRACE_SECONDS = 60  # beyond the notebook's own timeout, before its worker is killed
 
@@ -72,8 +75,10 @@ def notebook_key(notebook: Path, helpers_digest: str, profile: str) -> str:
         notebook: the lecture notebook.
         helpers_digest: :func:`source_digest` of ``helpers/``.
         profile: the ``COURSE_PROFILE`` of the build.
+
+    The data mirror (``COURSE_DATA_DIR``) counts too: it decides which data a lecture uses.
     """
-    return digest(notebook, helpers_digest, profile)
+    return digest(notebook, helpers_digest, profile, os.environ.get("COURSE_DATA_DIR", ""))
 
 
 def load_manifest(out: Path) -> dict[str, Any]:
@@ -161,10 +166,6 @@ def run_worker(source: Path, folder: Path, timeout: float) -> dict[str, Any]:
                            f"(log: {log.name})"}
 
 
-def _format_memory(size: int | None) -> str:
-    return "—" if size is None else f"{size / 2**30:.2f} GB"
-
-
 def _run_lectures(notebooks: list[Path], out: Path, manifest: dict[str, Any], *,
                   helpers_digest: str, profile: str, jobs: int, timeout: float, force: bool,
                   say: Callable[[str], None]) -> None:
@@ -179,8 +180,7 @@ def _run_lectures(notebooks: list[Path], out: Path, manifest: dict[str, Any], *,
     todo = [notebook for notebook in notebooks
             if force or entries.get(notebook.name, {}).get("hash") != keys[notebook.name]
             or entries[notebook.name].get("status") not in REUSABLE
-            or not (folder / notebook.name).is_file()
-            or not (folder / f"{notebook.stem}.html").is_file()]
+            or not (folder / notebook.name).is_file()]
     width = max((len(notebook.stem) for notebook in notebooks), default=0)
     say(f"course build: {len(notebooks)} lecture notebooks ({len(notebooks) - len(todo)} up to "
         f"date), {jobs} jobs, profile {profile}, timeout {timeout:g} s")
@@ -207,7 +207,7 @@ def _run_lectures(notebooks: list[Path], out: Path, manifest: dict[str, Any], *,
                 write_manifest(out, manifest)
             message = f"  {result['message']}" if result["status"] != "ok" else ""
             say(f"[{done}/{len(notebooks)}] {result['status']:<11}{notebook.stem:<{width}}  "
-                f"{result['seconds']:6.1f} s  {_format_memory(result.get('peak_memory'))}"
+                f"{result['seconds']:6.1f} s  {format_memory(result.get('peak_memory'))}"
                 f"{message}")
 
 
@@ -282,7 +282,7 @@ def succeeded(manifest: dict[str, Any]) -> bool:
 
 
 def build(*, out: Path, lectures: Path, helpers: Path, jobs: int, timeout: float,
-          force: bool = False, assignments: bool = True,
+          force: bool = False, assignments: bool = True, site: bool = True,
           say: Callable[[str], None] = lambda line: print(line, flush=True)) -> bool:
     """Build the course into ``out``; return True when every step succeeded.
 
@@ -299,6 +299,7 @@ def build(*, out: Path, lectures: Path, helpers: Path, jobs: int, timeout: float
         timeout: seconds allowed for each notebook.
         force: execute and check everything, even what is up to date.
         assignments: release and check the assignments too.
+        site: build the website into ``out/site/`` too.
         say: where progress lines go.
     """
     profile = os.environ.get("COURSE_PROFILE", "auto").strip().lower() or "auto"
@@ -315,9 +316,11 @@ def build(*, out: Path, lectures: Path, helpers: Path, jobs: int, timeout: float
         manifest["assignments"] = {}
     manifest["built"] = time.strftime("%Y-%m-%d %H:%M:%S")
     write_manifest(out, manifest)
-    write_index(out, manifest)
     ok = succeeded(manifest)
-    say(f"wrote {out / 'index.html'}: {'all steps ok' if ok else 'some steps FAILED'}")
+    if site:
+        ok = build_site(out, manifest, say=say).ok and ok
+    where = f"; the site is {out / SITE / 'index.html'}" if site else ""
+    say(f"course build: {'all steps ok' if ok else 'some steps FAILED'}{where}")
     return ok
 
 
@@ -332,6 +335,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="execute every notebook and check every assignment again")
     parser.add_argument("--skip-assignments", action="store_true",
                         help="only the lectures: no release, no check")
+    parser.add_argument("--skip-site", action="store_true",
+                        help="no website (build/site/)")
 
 
 def build_command(args: argparse.Namespace) -> int:
@@ -346,5 +351,6 @@ def build_command(args: argparse.Namespace) -> int:
         raise CourseError(f"The lectures folder {paths.LECTURES} does not exist.")
     ok = build(out=Path(args.out or paths.BUILD), lectures=paths.LECTURES,
                helpers=paths.ROOT / "helpers", jobs=args.jobs, timeout=args.timeout,
-               force=args.force, assignments=not args.skip_assignments)
+               force=args.force, assignments=not args.skip_assignments,
+               site=not args.skip_site)
     return 0 if ok else 1

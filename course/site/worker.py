@@ -1,9 +1,9 @@
 """One lecture notebook executed in its own process (``python -m course.site.worker``).
 
 ``course build`` starts one worker per notebook. The worker executes the notebook with
-nbclient, writes the executed ``.ipynb`` and its HTML (figures inline) into the output
-folder, and writes a JSON result: status, runtime, the kernel's peak memory and the key
-results.
+nbclient, writes the executed ``.ipynb`` into the output folder (the course site renders it
+from there, :mod:`course.site.website`), and writes a JSON result: status, runtime, the
+kernel's peak memory, the key results, the profile and the data and weights it used.
 
 * **Timeout**: the whole notebook gets ``timeout`` seconds; each cell may use what is left of
   them, so the cell that runs out is interrupted and named in the message.
@@ -14,6 +14,12 @@ results.
   editable in JupyterLab's property inspector), labelled with the cell's last line when it
   is a plain name — tag a cell ending in ``test_accuracy`` and the course site shows
   ``test_accuracy: 0.912`` — else with the heading the cell stands under.
+* **Data used**: the ``Profile:`` and ``Data:`` lines ``helpers.setup()`` prints become
+  ``data``; the kernel runs with ``COURSE_PROVENANCE_FILE`` naming a scratch file, to
+  which ``helpers`` appends one JSON object per line for every dataset it loads (name,
+  full / real subset / stand-in / generated, sizes, source) and every pretrained model it
+  builds (name, ImageNet / random weights); the distinct records, in order, become
+  ``provenance``.
 
 Statuses: ``ok``; ``failed`` (a cell raised); ``timeout``; ``crashed`` (the kernel died or
 the notebook could not be read or executed).
@@ -27,6 +33,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import resource
 import sys
@@ -35,10 +42,13 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-__all__ = ["KEY_RESULT_TAG", "NotebookResult", "execute_notebook", "key_results", "main"]
+__all__ = ["KEY_RESULT_TAG", "PROVENANCE_ENV", "NotebookResult", "data_used",
+           "execute_notebook", "key_results", "main", "read_provenance"]
 
 KEY_RESULT_TAG = "key-result"
 MAX_VALUE_CHARS = 200
+#: The variable ``helpers.data.provenance`` reads: the file it appends its records to.
+PROVENANCE_ENV = "COURSE_PROVENANCE_FILE"
 
 
 @dataclass
@@ -50,6 +60,8 @@ class NotebookResult:
     peak_memory: int | None = None  # bytes, of the kernel process
     message: str = ""
     key_results: list[list[str]] = field(default_factory=list)  # [label, value] pairs
+    data: list[str] = field(default_factory=list)  # the profile and data lines of setup()
+    provenance: list[dict[str, Any]] = field(default_factory=list)  # data and weights used
 
 
 def _output_text(output: Any) -> str:
@@ -100,6 +112,56 @@ def key_results(notebook: Any) -> list[list[str]]:
     return found
 
 
+def read_provenance(path: Path) -> list[dict[str, Any]]:
+    """The distinct records of a provenance file (JSON objects, one a line), in order.
+
+    Example:
+        >>> import tempfile
+        >>> path = Path(tempfile.mkdtemp()) / "record.jsonl"
+        >>> _ = path.write_text('{"name": "mnist"}\\n{"name": "mnist"}\\n')
+        >>> read_provenance(path)
+        [{'name': 'mnist'}]
+    """
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError:
+        return []
+    distinct = dict.fromkeys(line.strip() for line in lines if line.strip())
+    records = []
+    for line in distinct:
+        try:
+            records.append(json.loads(line))
+        except ValueError:
+            continue  # a line cut short by a crash tells nothing reliable
+    return records
+
+
+_SETUP_LINE = re.compile(r"(Profile|Data): .+")
+
+
+def data_used(notebook: Any) -> list[str]:
+    """The ``Profile:`` and ``Data:`` lines ``helpers.setup()`` printed in an executed notebook.
+
+    Example:
+        >>> import nbformat
+        >>> cell = nbformat.v4.new_code_cell("settings = helpers.setup()")
+        >>> cell.outputs = [nbformat.v4.new_output("stream", name="stdout",
+        ...                 text="Python 3.11\\nProfile: fast (n_train=2000)\\n")]
+        >>> data_used(nbformat.v4.new_notebook(cells=[cell]))
+        ['Profile: fast (n_train=2000)']
+    """
+    found: list[str] = []
+    for cell in notebook.cells:
+        for output in cell.get("outputs", []):
+            if output.get("output_type") != "stream" or output.get("name") != "stdout":
+                continue
+            for line in output.get("text", "").splitlines():
+                line = line.strip()
+                if _SETUP_LINE.fullmatch(line) and line not in found:
+                    found.append(line)
+    return found
+
+
 def _kernel_peak_memory() -> int:
     """Peak RSS in bytes of this process's largest finished child (the kernel)."""
     peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
@@ -120,21 +182,20 @@ def _last_line(error: BaseException) -> str:
 
 
 def execute_notebook(source: Path, out_dir: Path, *, timeout: float) -> NotebookResult:
-    """Execute ``source`` with ``out_dir`` as working folder; write the executed notebook and
-    its HTML there.
+    """Execute ``source`` with ``out_dir`` as working folder; write the executed notebook
+    there.
 
     Args:
         source: the notebook to execute (never modified).
-        out_dir: where ``<name>.ipynb`` and ``<name>.html`` are written.
+        out_dir: where ``<name>.ipynb`` is written.
         timeout: seconds for the whole notebook.
 
     Returns:
-        The :class:`NotebookResult` (the notebook and HTML are written whatever the status).
+        The :class:`NotebookResult` (the notebook is written whatever the status).
     """
     import nbformat
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
-    from nbconvert import HTMLExporter
 
     out_dir.mkdir(parents=True, exist_ok=True)
     start = time.monotonic()
@@ -151,8 +212,10 @@ def execute_notebook(source: Path, out_dir: Path, *, timeout: float) -> Notebook
         on_cell_start=lambda cell, cell_index: current.update(index=cell_index),
     )
     status, message = "ok", ""
+    record = out_dir / f".{source.stem}.provenance.jsonl"
+    record.unlink(missing_ok=True)
     try:
-        client.execute()
+        client.execute(env={**os.environ, PROVENANCE_ENV: str(record)})
     except CellExecutionError as error:
         status, message = "failed", _error_message(notebook) or _last_line(error)
     except CellTimeoutError:
@@ -166,11 +229,10 @@ def execute_notebook(source: Path, out_dir: Path, *, timeout: float) -> Notebook
         status, message = "crashed", _last_line(error)
     seconds = time.monotonic() - start
     nbformat.write(notebook, out_dir / source.name)
-    exporter = HTMLExporter(embed_images=True)
-    body, _ = exporter.from_notebook_node(notebook, resources={"metadata": {"name": source.stem}})
-    (out_dir / f"{source.stem}.html").write_text(body, encoding="utf-8")
+    provenance = read_provenance(record)
+    record.unlink(missing_ok=True)
     return NotebookResult(status, round(seconds, 2), _kernel_peak_memory(), message,
-                          key_results(notebook))
+                          key_results(notebook), data_used(notebook), provenance)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -179,7 +241,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m course.site.worker",
                                      description=__doc__.split("\n")[0])
     parser.add_argument("source", type=Path, help="the notebook to execute")
-    parser.add_argument("out_dir", type=Path, help="folder of the executed notebook and HTML")
+    parser.add_argument("out_dir", type=Path, help="folder of the executed notebook")
     parser.add_argument("--timeout", type=float, required=True, help="seconds for the notebook")
     parser.add_argument("--result", type=Path, required=True, help="where to write the JSON")
     args = parser.parse_args(argv)

@@ -2,14 +2,14 @@
 
 ``DATA_FILES`` records each published file with its URL and its published checksums (Keras'
 SHA-256, the authors' MD5 of the ``.gz`` and of its content). A dataset may be stored in more
-than one way (``FORMATS``: MNIST as ``mnist.npz`` or as four IDX files). :func:`load_files`
+than one way (``FORMATS``: MNIST as ``mnist.npz`` or as four IDX files). :func:`read_local`
 looks for a complete set in ``data_dir``, else in ``COURSE_DATA_DIR`` and the Keras cache, at
-the top of each folder or in the dataset's sub-folder (``FOLDERS``), verifies every file and
-downloads what is missing.
+the top of each folder or in the dataset's sub-folder (``FOLDERS``), and verifies every file;
+:func:`download_and_read` downloads what is missing.
 
 Example:
-    >>> load_files("mnist", ("test",), None, download=False)     # doctest: +SKIP
-    ({'test': (array(...), array(...))}, None)
+    >>> read_local("mnist", ("test",), None)                   # doctest: +SKIP
+    ({'test': (array(...), array(...))}, PosixPath('/root/.keras/datasets'))
 """
 
 from __future__ import annotations
@@ -27,12 +27,13 @@ __all__ = [
     "ENV_VAR",
     "FOLDERS",
     "FORMATS",
-    "describe_data_source",
+    "download_and_read",
     "file_list",
     "keras_cache_dir",
-    "load_files",
     "mirror_dir",
+    "read_local",
     "search",
+    "search_roots",
 ]
 
 ENV_VAR = "COURSE_DATA_DIR"
@@ -196,50 +197,45 @@ def download_files(dataset: str, root: Path, splits: tuple[str, ...]) -> None:
             fetch(spec, root / spec.cache_subdir / spec.name)
 
 
-def load_files(dataset: str, splits: tuple[str, ...], data_dir: Path | None, download: bool
-               ) -> tuple[SplitArrays | None, str | None]:
-    """Read a dataset's files from the first place that has them, else download them.
+def search_roots(data_dir: Path | None) -> list[Path]:
+    """The folders searched for a dataset's files: ``data_dir`` alone when given; else
+    ``COURSE_DATA_DIR`` (when set) and the Keras cache."""
+    if data_dir is not None:
+        return [data_dir]
+    return [root for root in (mirror_dir(), keras_cache_dir()) if root is not None]
 
-    The places: ``data_dir`` alone when given; else ``COURSE_DATA_DIR`` and the Keras cache.
+
+def read_local(dataset: str, splits: tuple[str, ...], data_dir: Path | None
+               ) -> tuple[SplitArrays, Path] | None:
+    """Read a dataset's files from the first folder of :func:`search_roots` that has them all.
 
     Returns:
-        ``(arrays, None)``, or ``(None, reason)`` when the files are missing and the download
-        was off or failed.
+        ``(arrays, folder)``, or ``None`` when no folder has them.
 
     Raises:
         ValueError: when a file found does not match its published checksum.
     """
-    roots = [data_dir] if data_dir is not None else [
-        root for root in (mirror_dir(), keras_cache_dir()) if root is not None]
-    for root in roots:
+    for root in search_roots(data_dir):
         found, _ = search(dataset, root, splits)
         if found:
-            return read_files(dataset, found, splits), None
-    if not download:
-        return None, "download=False"
+            return read_files(dataset, found, splits), root
+    return None
+
+
+def download_and_read(dataset: str, splits: tuple[str, ...], data_dir: Path | None
+                      ) -> tuple[SplitArrays | None, Path | str]:
+    """Download a dataset's missing files (into ``data_dir``, else the Keras cache), read them.
+
+    Returns:
+        ``(arrays, folder)``, or ``(None, reason)`` when the download failed.
+
+    Raises:
+        ValueError: when a downloaded file does not match its published checksum.
+    """
     target = data_dir if data_dir is not None else keras_cache_dir()
     try:
         download_files(dataset, target, splits)
     except (OSError, http.client.HTTPException) as exc:  # URLError is an OSError
         return None, f"the download failed: {exc}"
     found, _ = search(dataset, target, splits)
-    return read_files(dataset, found, splits), None
-
-
-def describe_data_source() -> str:
-    """Return one line saying where real datasets come from, for ``helpers.setup()``.
-
-    Example:
-        >>> describe_data_source()                 # doctest: +SKIP
-        'Keras cache /root/.keras/datasets'
-    """
-    mirror = mirror_dir()
-    if mirror is not None:
-        state = "" if mirror.is_dir() else "; folder not found"
-        return f"{ENV_VAR}={mirror} (offline mirror{state})"
-    cache = keras_cache_dir()
-    known = {name for spec in DATA_FILES.values() for name in spec.names}
-    folders = [cache, *(cache / sub for subs in FOLDERS.values() for sub in subs)]
-    if any((folder / name).is_file() for folder in folders for name in known):
-        return f"Keras cache {cache}"
-    return f"download (to the Keras cache {cache})"
+    return read_files(dataset, found, splits), target

@@ -21,7 +21,7 @@ from course import paths
 from course.cli import main
 from course.grading.check import half_done
 from course.grading.feedback import HIDDEN_NOTE
-from course.grading.outcome import CSV_COLUMNS
+from course.grading.grade import GRADES_COLUMNS
 from course.release import release_assignment
 from course.workspace import Workspace, master_notebook
 
@@ -40,7 +40,7 @@ EXPECTED = [  # student_id, score, status, failed test cells
     ("erin", "0", "missing", "no notebook (.ipynb) in the student's folder"),
 ]
 WRONG = {  # classic mistakes, applied to the master's solution
-    "return (input_size - kernel_size) // stride + 1": "return (input_size - kernel_size) // stride",
+    "return (input_size - kernel_size) // strides + 1": "return (input_size - kernel_size) // strides",
     "out[i, j] = np.tensordot(window, kernels, axes=3)":
         "out[i, j] = np.tensordot(window[::-1, ::-1], kernels, axes=3)",
 }
@@ -87,7 +87,7 @@ def run(tmp_path_factory):
 def _rows(path: Path) -> list[dict]:
     with open(path, newline="") as handle:
         reader = csv.DictReader(handle)
-        assert tuple(reader.fieldnames) == CSV_COLUMNS
+        assert tuple(reader.fieldnames) == GRADES_COLUMNS
         return list(reader)
 
 

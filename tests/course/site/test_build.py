@@ -1,4 +1,4 @@
-"""``course build``: execution into build/, the manifest, incrementality, the index, errors.
+"""``course build``: execution into build/, the manifest, incrementality, the site, errors.
 
 The lecture notebooks here are tiny (no TensorFlow) and live in a temporary folder that
 replaces ``lectures/``; the build goes to a temporary folder too.
@@ -7,7 +7,9 @@ replaces ``lectures/``; the build goes to a temporary folder too.
 from __future__ import annotations
 
 import argparse
+import html
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -56,10 +58,12 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setattr(paths, "LECTURES", lectures)
     monkeypatch.setattr(paths, "BUILD", tmp_path / "build")
     monkeypatch.setenv("COURSE_PROFILE", "fast")
+    monkeypatch.delenv("MPLBACKEND", raising=False)  # the kernels draw figures inline
     return tmp_path
 
 
 def run_build(capsys: pytest.CaptureFixture, *argv: str) -> tuple[int, str]:
+    """``course build`` on the temporary lectures (no assignments); its exit code and output."""
     code = build_module.build_command(parse("--jobs", "2", "--timeout", "120",
                                             "--skip-assignments", *argv))
     return code, capsys.readouterr().out
@@ -67,6 +71,11 @@ def run_build(capsys: pytest.CaptureFixture, *argv: str) -> tuple[int, str]:
 
 def stamps(folder: Path) -> dict[str, int]:
     return {path.name: path.stat().st_mtime_ns for path in folder.iterdir()}
+
+
+def text_of(page: Path) -> str:
+    """A page's text without its tags, on one line."""
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", page.read_text())).split())
 
 
 @pytest.mark.slow
@@ -88,26 +97,30 @@ def test_build_executes_records_and_is_incremental(project: Path, capsys) -> Non
 
     executed = nbformat.read(build / "lectures" / "01_good.ipynb", as_version=4)
     assert executed.cells[3].outputs[0]["data"]["text/plain"] == "42"
-    page = (build / "lectures" / "01_good.html").read_text()
-    assert "data:image/png;base64," in page  # the figure is inline
+    assert "image/png" in executed.cells[2].outputs[0]["data"]  # the figure
     failed = nbformat.read(build / "lectures" / "02_bad.ipynb", as_version=4)
     assert failed.cells[1].outputs[0].output_type == "error"
 
-    index = (build / "index.html").read_text()
-    assert "lectures/01_good.html" in index and "lectures/02_bad.html" in index
-    assert "answer: <b>42</b>" in index
-    assert "the slide says 28, we got 27" in index
-    assert index.count("<span class='ok'>ok</span>") == 1
-    assert index.count("<span class='bad'>failed</span>") == 1
-    assert "Convolution arithmetic" in index  # the outline, with its missing lectures
-    assert "not written yet" in index
+    # the site: a page per lecture (its figure a file of the site), the dashboard
+    site = build / "site"
+    assert "site: ok" in out
+    good_page = html.unescape((site / "lectures" / "01_good.html").read_text())
+    figures = re.findall(r'<img[^>]+src="\.\./(_images/[^"]+\.png)"', good_page)
+    assert figures and all((site / figure).stat().st_size > 0 for figure in figures)
+    assert "Runtime</strong> " in good_page and "answer: <strong>42</strong>" in good_page
+    assert "the slide says 28, we got 27" in (site / "lectures" / "02_bad.html").read_text()
+    board = text_of(site / "dashboard.html")
+    assert "answer: 42" in board and "the slide says 28, we got 27" in board
+    assert "Convolution arithmetic missing not written yet" in board  # the outline's others
 
-    # second run: nothing executed, the same outputs, still failing
+    # second run: nothing executed, the same outputs, still failing; the site is unchanged
     before = stamps(build / "lectures")
+    pages = stamps(site / "lectures")
     code, out = run_build(capsys)
     assert code == 1
     assert "running " not in out and out.count("] up to date ") == 2, out
     assert stamps(build / "lectures") == before
+    assert stamps(site / "lectures") == pages  # Sphinx wrote no lecture page again
     assert json.loads((build / "manifest.json").read_text())["notebooks"] == manifest["notebooks"]
 
     # fix the failing notebook: only it runs again, and the build succeeds
@@ -121,10 +134,10 @@ def test_build_executes_records_and_is_incremental(project: Path, capsys) -> Non
     assert json.loads((build / "manifest.json").read_text())["notebooks"]["02_bad.ipynb"][
         "status"] == "ok"
 
-    # a deleted lecture leaves the manifest and the index
+    # a deleted lecture leaves the manifest and the site's dashboard
     (paths.LECTURES / "02_bad.ipynb").unlink()
     code, out = run_build(capsys)
-    assert code == 0 and "02_bad" not in (build / "index.html").read_text()
+    assert code == 0 and "02_bad" not in (site / "dashboard.html").read_text()
 
 
 @pytest.mark.slow
@@ -203,16 +216,17 @@ def test_assignment_step_release_in_sync_check_cached(project: Path, capsys,
                 for name in names]
 
     monkeypatch.setattr(build_module, "check_assignments", fake_check)
-    code = build_module.build_command(parse("--jobs", "2", "--timeout", "120"))
+    code = build_module.build_command(parse("--jobs", "2", "--timeout", "120", "--skip-site"))
     out = capsys.readouterr().out
     assert code == 0, out
     assert "release ps1: in sync" in out and calls == [["ps1"]]
     released = project / "build" / "assignments" / "ps1" / "ps1_convolution.ipynb"
     assert released.read_bytes() == (paths.ASSIGNMENTS / "ps1" / released.name).read_bytes()
-    index = (project / "build" / "index.html").read_text()
-    assert "assignments/ps1/ps1_convolution.ipynb" in index
-    assert "<span class='ok'>in sync</span>" in index
-    assert "<td class='number'>13</td><td class='number'>0</td><td class='number'>6</td>" in index
+    assert not (project / "build" / "site").exists()
+    entry = build_module.load_manifest(project / "build")["assignments"]["ps1"]
+    assert entry["release"] == "in sync" and entry["notebook"] == released.name
+    assert entry["check"] == {"solution": 13, "blank": 0, "half_done": 6, "max": 13, "ok": True,
+                              "problems": []}
 
     # a stale committed student version fails the build; the check is not run again
     stale = project / "assignments"
@@ -220,12 +234,13 @@ def test_assignment_step_release_in_sync_check_cached(project: Path, capsys,
     student = stale / "ps1" / released.name
     student.write_text(student.read_text().replace("Problem set 1", "Problem set one"))
     monkeypatch.setattr(paths, "ASSIGNMENTS", stale)
-    code = build_module.build_command(parse("--jobs", "2", "--timeout", "120"))
+    code = build_module.build_command(parse("--jobs", "2", "--timeout", "120", "--skip-site"))
     out = capsys.readouterr().out
     assert code == 1
     assert "release ps1: out of date assignments/ps1 differs" in out
     assert "course check: 1 of 1 assignments up to date" in out and calls == [["ps1"]]
-    assert "run `course release ps1`" in (project / "build" / "index.html").read_text()
+    assert "run `course release ps1`" in build_module.load_manifest(project / "build")[
+        "assignments"]["ps1"]["release_message"]
 
 
 @pytest.mark.parametrize("argv, match", [

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import nbformat
 
-from course.site.worker import key_results
+from course.site.worker import data_used, key_results
 
 
 def test_key_results_label_value_and_missing_output() -> None:
@@ -29,3 +29,20 @@ def test_key_results_label_by_heading_unless_a_plain_name() -> None:
         cell.outputs = [nbformat.v4.new_output("execute_result", {"text/plain": text})]
     assert key_results(nbformat.v4.new_notebook(cells=cells)) == [
         ["Typical CNN", "{'accuracy': 0.9}"], ["test_loss, test_accuracy", "(0.3, 0.9)"]]
+
+
+def test_data_used_is_the_lines_setup_printed() -> None:
+    """What ``helpers.setup()`` prints is the reference; the same text elsewhere is not."""
+    setup = nbformat.v4.new_code_cell("settings = helpers.setup()")
+    setup.outputs = [nbformat.v4.new_output("stream", name="stdout", text=(
+        "Python 3.11.7 | TensorFlow 2.21.0\nDevice: CPU (2 cores)\n"
+        "Profile: fast (n_train=2000, epochs=2) | seed=42\nData: download (to the Keras cache)\n"))]
+    again = nbformat.v4.new_code_cell("settings = helpers.setup()")  # listed once
+    again.outputs = setup.outputs
+    printed = nbformat.v4.new_code_cell("print('Data: not a setup line')")
+    printed.outputs = [nbformat.v4.new_output("stream", name="stderr",
+                                              text="Profile: on stderr, not setup's\n")]
+    notebook = nbformat.v4.new_notebook(cells=[setup, again, printed])
+    assert data_used(notebook) == [
+        "Profile: fast (n_train=2000, epochs=2) | seed=42",
+        "Data: download (to the Keras cache)"]

@@ -28,7 +28,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import helpers.profiles
 from helpers.data import (
     DATASETS,
     StandInWarning,
@@ -38,15 +37,6 @@ from helpers.data import (
     load_dataset,
 )
 from helpers.data.downloads import PublishedFile, fetch
-
-
-@pytest.fixture
-def profile(monkeypatch):
-    """Set the profile through COURSE_PROFILE (and forget any earlier helpers.setup())."""
-    def use(name: str) -> None:
-        monkeypatch.setenv("COURSE_PROFILE", name)
-        monkeypatch.setattr(helpers.profiles, "_current", None)
-    return use
 
 
 def _cache(tmp_path: Path) -> Path:
@@ -96,11 +86,15 @@ def test_full_mnist_from_the_shared_mirror_names_the_missing_train_file(mnist_mi
         load_dataset("mnist", data_dir=mnist_mirror, download=False)
 
 
-def test_a_mirror_is_found_through_course_data_dir_and_its_subfolder(mnist_mirror, monkeypatch):
-    monkeypatch.setenv("COURSE_DATA_DIR", str(mnist_mirror.parent))  # holds mnist/
+def test_a_mirror_is_found_through_course_data_dir_and_its_subfolder(mnist_mirror, tmp_path,
+                                                                    monkeypatch):
+    mirror = tmp_path / "mirror"
+    mirror.mkdir()
+    (mirror / "mnist").symlink_to(mnist_mirror)  # a mirror holding mnist/ only
+    monkeypatch.setenv("COURSE_DATA_DIR", str(mirror))
     (_, _), (x_test, _y_test) = load_dataset("mnist", n_train=0, n_test=500)
     assert x_test.shape == (500, 28, 28, 1)
-    assert describe_data_source() == f"COURSE_DATA_DIR={mnist_mirror.parent} (offline mirror)"
+    assert describe_data_source() == f"COURSE_DATA_DIR={mirror} (offline mirror)"
 
 
 def test_subsets_are_stratified_and_take_each_class_first_examples(mnist_mirror, mnist_test,
