@@ -61,11 +61,14 @@ POOLINGS = (None, "avg", "max")
 
 
 def check_input_shape(input_shape: Any, *, owner: str, min_size: int = 1, hint: str = "",
-                      unknown_sides: bool = False) -> tuple[Any, Any, int]:
+                      unknown_sides: bool = False, divisible_by: int = 1,
+                      why: str = "") -> tuple[Any, Any, int]:
     """Check ``(height, width, channels)``: positive ints, height and width >= ``min_size``.
 
     ``unknown_sides`` lets height and width be ``None`` (a fully convolutional model);
-    ``hint`` is appended to the message when the image is too small.
+    ``hint`` is appended to the message when the image is too small. Known sides must be
+    divisible by ``divisible_by``, which the message writes as ``why`` when given (e.g.
+    ``"2 ** len(filters) = 8 (each stage halves them)"``).
     """
     allowed = "(height, width, channels) of positive ints"
     if unknown_sides:
@@ -86,6 +89,11 @@ def check_input_shape(input_shape: Any, *, owner: str, min_size: int = 1, hint: 
         raise ValueError(
             f"The 'input_shape' parameter of {owner} must be {allowed} (smaller inputs "
             f"shrink to nothing in its downsamplings); got {input_shape!r}.{hint}"
+        )
+    if any(side % divisible_by for side in shape[:2] if side is not None):
+        raise ValueError(
+            f"The 'input_shape' parameter of {owner} must have height and width divisible by "
+            f"{why or divisible_by}; got {input_shape!r}."
         )
     return tuple(None if side is None else int(side) for side in shape)
 

@@ -16,7 +16,7 @@ import sys
 import warnings
 from collections.abc import Iterator
 
-from helpers.profiles import Settings, get_settings, use_settings
+from helpers.profiles import Settings, default_seed, get_settings, use_settings
 
 __all__ = ["setup", "quiet_tensorflow", "in_colab"]
 
@@ -74,12 +74,13 @@ def in_colab() -> bool:
     return "google.colab" in sys.modules or "COLAB_RELEASE_TAG" in os.environ
 
 
-def setup(profile: str | None = None, seed: int = 42, *, verbose: bool = True) -> Settings:
+def setup(profile: str | None = None, seed: int | None = None, *, verbose: bool = True) -> Settings:
     """Prepare a notebook: profile, seeds, plot style, and a short report.
 
     Args:
         profile: ``"fast"``, ``"full"`` or ``"auto"``; ``None`` reads ``COURSE_PROFILE``.
-        seed: seed for Python, NumPy, TensorFlow and Keras.
+        seed: seed for Python, NumPy, TensorFlow and Keras; ``None`` reads ``COURSE_SEED``
+            (unset: 42).
         verbose: print the report (a few lines).
 
     Returns:
@@ -98,6 +99,7 @@ def setup(profile: str | None = None, seed: int = 42, *, verbose: bool = True) -
     # imported here, not at the top, so that `import helpers` stays cheap
     from helpers._checks import check_int
 
+    seed = default_seed() if seed is None else seed
     seed = check_int(seed, param="seed", owner="setup", minimum=0, allowed="a non-negative int")
     quiet_tensorflow()
     import keras

@@ -18,11 +18,32 @@ from typing import Any
 
 from helpers.devices import accelerator_kind
 
-__all__ = ["PROFILES", "Settings", "current_settings", "get_settings", "resolve_profile",
-           "use_settings"]
+__all__ = ["DEFAULT_SEED", "PROFILES", "SEED_VAR", "Settings", "current_settings",
+           "default_seed", "get_settings", "resolve_profile", "use_settings"]
 
 PROFILES = ("fast", "full", "auto")
 ENV_VAR = "COURSE_PROFILE"
+SEED_VAR = "COURSE_SEED"   # `course check --seeds` sets it to regrade under other seeds
+DEFAULT_SEED = 42
+
+
+def default_seed() -> int:
+    """Return the seed ``setup`` uses when none is given: ``COURSE_SEED``, else 42.
+
+    Raises:
+        ValueError: when ``COURSE_SEED`` is set to anything but a non-negative integer.
+
+    Example:
+        >>> default_seed()     # doctest: +SKIP
+        42
+    """
+    value = os.environ.get(SEED_VAR, "").strip()
+    if not value:
+        return DEFAULT_SEED
+    if not value.isdigit():
+        raise ValueError(f"The {SEED_VAR} environment variable must be a non-negative "
+                         f"integer (or unset); got {value!r}.")
+    return int(value)
 
 
 @dataclass(frozen=True)

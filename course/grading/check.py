@@ -22,6 +22,10 @@ that changed since the last check, renamed notebook included, is recorded again 
 exits 1 when any assignment fails; a failure is one line naming the assignment and what to
 do, never a traceback.
 
+``--mutants`` and ``--seeds K`` then measure the tests themselves
+(:mod:`course.grading.strength`): which realistic mistakes they catch, and whether any passes
+by luck of the seed (a flaky test fails the check).
+
 Example:
     $ course check ps1
     assignment  solution  blank  half-done  auto  manual  result
@@ -47,6 +51,7 @@ from course.grading.jobs import Job, run_jobs
 from course.grading.manual import manual_points
 from course.grading.outcome import Executor, Outcome, Status
 from course.grading.revision import record_master
+from course.grading.strength import check_strength, format_strength
 from course.grading.submissions import Submission
 from course.release import ReleaseError
 from course.workspace import Workspace, master_notebook
@@ -296,6 +301,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-sandbox", action="store_true",
                         help="run the notebooks without the sandbox of `course grade`")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    parser.add_argument("--mutants", action="store_true",
+                        help="grade realistic mistakes in each solution and report which tests "
+                             "catch them (visible, only hidden, none)")
+    parser.add_argument("--seeds", type=int, default=0, metavar="K",
+                        help="run each solution under K seeds (COURSE_SEED=0..K-1) and fail on a "
+                             "test whose outcome changes (a flaky test)")
 
 
 def check_command(args: argparse.Namespace) -> int:
@@ -305,12 +316,18 @@ def check_command(args: argparse.Namespace) -> int:
                              action="nothing was checked")
     if args.workers < 1:
         raise CourseError(f"The '--workers' parameter must be at least 1; got {args.workers}.")
+    if args.seeds < 0:
+        raise CourseError(f"The '--seeds' parameter must be 0 or more; got {args.seeds}.")
     workspace = Workspace(args.workspace) if args.workspace else None
+    settings = SandboxSettings(sandbox=not args.no_sandbox)
     try:
-        executor = SandboxExecutor(SandboxSettings(sandbox=not args.no_sandbox))
+        executor = SandboxExecutor(settings)
         print(executor.sandbox.status_line, flush=True)
         results = check_assignments(names, workspace=workspace, workers=args.workers,
                                     executor=executor, progress=not args.no_progress)
+        reports = [check_strength(name, settings, mutants=args.mutants, seeds=args.seeds,
+                                  workers=args.workers)
+                   for name in names if args.mutants or args.seeds]
     except Exception as error:  # noqa: BLE001 - one line, never a traceback
         print(f"FAILED {', '.join(names)}: the check could not run: {type(error).__name__}: "
               f"{first_line(error)}")
@@ -319,4 +336,7 @@ def check_command(args: argparse.Namespace) -> int:
     print(f"half-done rule: {HALF_DONE_RULE}")
     if any(result.manual_max for result in results):
         print("manual: points graded by hand (in formgrader), not checked here")
-    return 0 if all(result.ok for result in results) else 1
+    for report in reports:
+        print(format_strength(report))
+    flaky = any(report.flaky for report in reports)
+    return 0 if all(result.ok for result in results) and not flaky else 1

@@ -227,8 +227,20 @@ def _kernel_guard(key, imports, prefixes):  # pragma: no cover - runs inside the
             if restore:
                 signal.signal(signal.SIGINT, state["sigint"])
         callbacks = shell.events.callbacks
-        if {k: list(v) for k, v in callbacks.items()} != state["events"]:
-            changed.append("IPython event callbacks")
+        now_events = {k: list(v) for k, v in callbacks.items()}
+        if now_events != state["events"]:
+            # Always restored; named in the feedback unless the only additions are pyplot's
+            # and the inline backend's figure drawing after each cell (a plot, not tampering).
+            flushers = {id(value) for name in ("matplotlib.pyplot",
+                                               "matplotlib_inline.backend_inline")
+                        if name in sys.modules for value in vars(sys.modules[name]).values()}
+            then_events = state["events"]
+            added = {id(f) for event, functions in now_events.items() for f in functions
+                     if not any(f is g for g in then_events.get(event, ()))}
+            removed = any(not any(f is g for g in now_events.get(event, ()))
+                          for event, functions in then_events.items() for f in functions)
+            if removed or added - flushers:
+                changed.append("IPython event callbacks")
             if restore:
                 for event, functions in state["events"].items():
                     callbacks[event] = list(functions)

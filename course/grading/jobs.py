@@ -30,7 +30,7 @@ from course.grading.outcome import Executor, Outcome, Status
 from course.grading.submissions import Submission
 from course.workspace import Workspace, atomic_write, digest
 
-__all__ = ["Job", "JobOutcomes", "run_job", "run_jobs"]
+__all__ = ["Job", "JobOutcomes", "run_job", "run_jobs", "worker_context"]
 
 
 @dataclass(frozen=True)
@@ -230,7 +230,7 @@ def run_jobs(jobs: Sequence[Job], *, workers: int, progress: bool = True,
                        [outcome.student_id for outcome, reused in results if reused])
 
 
-def _worker_context() -> Any:
+def worker_context() -> Any:
     """Worker processes are forks of this process while it runs no other thread (it has
     imported nbgrader already); otherwise (forking a process with threads is unsafe) they
     come from a fork server that imports nbgrader once for all of them."""
@@ -254,7 +254,7 @@ def _pool(jobs: Sequence[Job], workers: int) -> Iterator[dict]:
     """Every job submitted to a process pool (its workers are started by the first)."""
     from concurrent.futures import ProcessPoolExecutor
 
-    context = _worker_context()
+    context = worker_context()
     with ProcessPoolExecutor(max_workers=min(workers, len(jobs)), mp_context=context) as pool:
         yield {pool.submit(_run, job): job for job in jobs}
 

@@ -44,6 +44,8 @@ _EXPORTS = {
     "build_unet": "segmentation",
     "build_fcn": "segmentation",
     "build_localizer": "localization",
+    "build_yolo": "detection",
+    "YoloLoss": "detection",
     "build_gap_classifier": "gap_classifier",
     "transfer_weights": "weights",
     "pretrained": "weights",

@@ -22,6 +22,7 @@ import numpy as np
 from helpers.models.alexnet import build_alexnet
 from helpers.models.autoencoders import build_autoencoder
 from helpers.models.densenet import build_densenet
+from helpers.models.detection import YoloLoss, build_yolo
 from helpers.models.fashion import build_fashion_cnn
 from helpers.models.gap_classifier import build_gap_classifier
 from helpers.models.googlenet import build_googlenet
@@ -46,7 +47,8 @@ class CatalogEntry:
         builder: the builder function.
         kwargs: its keyword arguments.
         output: the kind of output: ``"classifier"`` (class probabilities), ``"image"`` (a
-            map of the input's size), ``"multi"`` (class and box) or ``"vae"``.
+            map of the input's size), ``"multi"`` (class and box), ``"grid"`` (a detector's
+            S x S x (5 + C) grid) or ``"vae"``.
     """
 
     key: str
@@ -75,6 +77,7 @@ CATALOG: tuple[CatalogEntry, ...] = (
     CatalogEntry("unet", build_unet, dict(input_shape=(32, 32, 3), num_classes=3, base_filters=16), "image"),
     CatalogEntry("fcn", build_fcn, dict(input_shape=(32, 32, 3), num_classes=3), "image"),
     CatalogEntry("localizer", build_localizer, dict(input_shape=(32, 32, 3), num_classes=3), "multi"),
+    CatalogEntry("yolo", build_yolo, dict(input_shape=(64, 64, 3), num_classes=6), "grid"),
     CatalogEntry("gap_classifier", build_gap_classifier, dict(input_shape=(32, 32, 3), num_classes=6)),
 )
 
@@ -118,4 +121,8 @@ def training_batch(entry: CatalogEntry, model: keras.Model, batch_size: int,
         boxes = np.sort(rng.uniform(0, 1, size=(batch_size, 4)), axis=-1).astype("float32")
         y = {"class": rng.integers(0, classes, size=(batch_size,)), "box": boxes}
         return {"loss": {"class": sparse, "box": "mse"}}, x, y
+    if entry.output == "grid":
+        target = rng.uniform(0, 1, size=(batch_size, *model.output.shape[1:])).astype("float32")
+        target[..., 0] = target[..., 0] > 0.8                      # objectness: 0 or 1
+        return {"loss": YoloLoss()}, x, target
     return {}, x, None  # vae: the model's own loss (reconstruction + KL)

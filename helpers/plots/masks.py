@@ -1,8 +1,8 @@
-"""Segmentation masks: each image beside its true mask and, optionally, a predicted mask."""
+"""Segmentation masks: each image beside its true mask and, optionally, predicted masks."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import matplotlib
@@ -54,7 +54,7 @@ def _labels(value: Any, name: str, count: int, height: int, width: int) -> np.nd
 def show_masks(images: Any, masks: Any, *, predicted: Any = None,
                class_names: Sequence[str] | None = None,
                titles: Sequence[str] | None = None, size: float = 1.6) -> Any:
-    """Draw one row per image: the image, its true mask and (optionally) the predicted one.
+    """Draw one row per image: the image, its true mask and (optionally) predicted masks.
 
     Each mask value has a fixed colour (``mask_colors``: black for 0, the background), the
     same in every row and column, and a legend names them.
@@ -63,7 +63,9 @@ def show_masks(images: Any, masks: Any, *, predicted: Any = None,
         images: ``(N, H, W)``, ``(N, H, W, 1)`` or ``(N, H, W, 3)``.
         masks: ``(N, H, W)`` (or ``(N, H, W, 1)``) class indices.
         predicted: ``(N, H, W)`` class indices, or ``(N, H, W, K)`` class probabilities
-            (a segmentation model's output; the most likely class is shown).
+            (a segmentation model's output; the most likely class is shown); or a mapping
+            from column titles to such arrays, one column each (e.g. ``{"U-Net": ...,
+            "threshold": ...}``).
         class_names: the name of each mask value, the background's first (e.g.
             ``["background", "disc", ...]``); it fixes the number of classes. Without it,
             the values are named by their index and counted from the masks.
@@ -87,14 +89,19 @@ def show_masks(images: Any, masks: Any, *, predicted: Any = None,
     images = _array(images, "images", "show_masks", (3, 4))
     count, height, width = images.shape[:3]
     truth = _labels(masks, "masks", count, height, width)
-    guess = None if predicted is None else _labels(predicted, "predicted", count, height, width)
+    if predicted is None:
+        predicted = {}
+    elif not isinstance(predicted, Mapping):
+        predicted = {"predicted mask": predicted}
+    guesses = {str(title): _labels(value, "predicted", count, height, width)
+               for title, value in predicted.items()}
     if isinstance(size, bool) or not isinstance(size, (int, float)) or not size > 0:
         raise ValueError(f"The 'size' parameter of show_masks must be a positive number; "
                          f"got {size!r}.")
     if titles is not None and len(titles) != count:
         raise ValueError(f"The 'titles' parameter of show_masks must have one entry per image "
                          f"({count}); got {len(titles)}.")
-    largest = int(max(truth.max(), -1 if guess is None else guess.max()))
+    largest = int(max([truth.max(), *(guess.max() for guess in guesses.values())]))
     if class_names is not None:
         if largest >= len(class_names):
             raise ValueError(f"The 'class_names' parameter of show_masks must name every mask "
@@ -105,9 +112,7 @@ def show_masks(images: Any, masks: Any, *, predicted: Any = None,
     colors = mask_colors(len(names))
     pixels, scale = _displayable(images, "images", "show_masks", batch=True)
 
-    columns = [("image", None), ("true mask", truth)]
-    if guess is not None:
-        columns.append(("predicted mask", guess))
+    columns = [("image", None), ("true mask", truth), *guesses.items()]
     legend_width = 0.7 + 0.08 * max(len(name) for name in names)  # inches, right of the grid
     panels_width = size * len(columns)
     fig, axes = _subplots(count, len(columns),

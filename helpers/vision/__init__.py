@@ -1,9 +1,11 @@
-"""Computer-vision helpers of the applications lectures: boxes and where a CNN looks.
+"""Computer-vision helpers of the applications lectures: boxes, detections and where a CNN looks.
 
-``boxes``: intersection over union and non-max suppression (NumPy only). ``cam``: class
-activation maps and Grad-CAM (Keras and TensorFlow, imported on first use). Boxes are rows of
-four numbers, ``"corners"`` ``(x_min, y_min, x_max, y_max)`` (``helpers.data``'s boxes) or
-``"center"`` ``(cx, cy, w, h)``.
+``boxes``: intersection over union and non-max suppression. ``grid``: YOLO's grid of
+targets, and back to boxes. ``evaluation``: precision-recall curves and (mean) average
+precision of detections. Those three use NumPy only; ``cam``:
+class activation maps and Grad-CAM (Keras and TensorFlow, imported on first use). Boxes are
+rows of four numbers, ``"corners"`` ``(x_min, y_min, x_max, y_max)`` (``helpers.data``'s
+boxes) or ``"center"`` ``(cx, cy, w, h)``.
 
 Example:
     >>> from helpers.vision import iou
@@ -13,5 +15,14 @@ Example:
 
 from helpers.vision.boxes import BOX_FORMATS, iou, non_max_suppression
 from helpers.vision.cam import class_activation_map, grad_cam
+from helpers.vision.evaluation import (
+    INTERPOLATIONS,
+    average_precision,
+    mean_average_precision,
+    precision_recall_curve,
+)
+from helpers.vision.grid import decode_grid, encode_grid
 
-__all__ = ["BOX_FORMATS", "class_activation_map", "grad_cam", "iou", "non_max_suppression"]
+__all__ = ["BOX_FORMATS", "INTERPOLATIONS", "average_precision", "class_activation_map",
+           "decode_grid", "encode_grid", "grad_cam", "iou", "mean_average_precision",
+           "non_max_suppression", "precision_recall_curve"]

@@ -137,3 +137,25 @@ def test_only_a_real_timeout_counts_as_one(tmp_path):
     assert execution.report["interrupted"] == [explanation]
     assert "KeyboardInterrupt" not in str(notebook.cells[1].outputs)   # no bare interrupt line
     assert notebook.cells[2].outputs[0]["text"] == "after\n"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("added, reported", [
+    ("import matplotlib.pyplot as plt\nplt.plot([0, 1])\n", False),  # inline backend's flush
+    ("get_ipython().events.register('post_execute', lambda: None)\n", True),
+])
+def test_only_a_callback_the_notebook_adds_is_reported(tmp_path, ps1, added, reported):
+    """A plot registers matplotlib's figure flush: restored silently, not named as tampering."""
+    workspace = Workspace(tmp_path / "workspace")
+    generate_assignment("ps1", workspace)
+    notebook = nbformat.read(ps1.master, as_version=4)
+    answer = next(cell for cell in notebook.cells if cell.metadata.get("nbgrader", {}).get(
+        "grade_id") == "conv_multiplications")
+    answer.source = added + answer.source
+    (tmp_path / "student").mkdir()
+    nbformat.write(notebook, tmp_path / "student" / ps1.notebook_name)
+    executor = SandboxExecutor(SandboxSettings(sandbox=False, cell_timeout=60))
+    outcome = grade_submission("ps1", "student", tmp_path / "student" / ps1.notebook_name,
+                               workspace, executor=executor)
+    assert outcome.score == outcome.max_score, outcome
+    assert ("IPython event callbacks" in outcome.message) is reported, outcome.message

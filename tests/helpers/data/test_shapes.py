@@ -105,3 +105,115 @@ def test_bad_arguments_name_the_parameter(kwargs, parameter):
     with pytest.raises(ValueError, match=rf"The '{parameter}' parameter of make_shapes must be "
                                          rf"an int >= \d+; got"):
         make_shapes(n, **kwargs)
+
+
+# --- the hard variant: several shapes, overlaps, textured backgrounds -------------------------
+
+HARD = dict(max_objects=4, max_overlap=0.25, background="texture", noise=0.1)
+
+
+@pytest.fixture(scope="module")
+def scenes():
+    return make_shapes(600, image_size=48, seed=11, **HARD)
+
+
+def test_several_shapes_are_padded_with_minus_one(scenes):
+    images, labels, boxes, masks = scenes
+    assert images.shape == (600, 48, 48, 3) and images.dtype == np.float32
+    assert labels.shape == (600, 4) and labels.dtype == np.int64
+    assert boxes.shape == (600, 4, 4) and boxes.dtype == np.float32
+    present = labels >= 0
+    assert present[:, 0].all()                                   # at least one shape each
+    assert np.all(present[:, :-1] >= present[:, 1:])             # shapes first, then padding
+    assert np.all(boxes[~present] == -1) and np.all(labels[~present] == -1)
+    counts = np.bincount(present.sum(axis=1), minlength=5)[1:]
+    assert counts.min() > 600 / 4 / 2                            # 1 to 4 shapes, uniformly
+
+
+def test_each_box_is_tight_around_the_pixels_its_shape_shows(scenes):
+    _, labels, boxes, masks = scenes
+    for image in range(100):
+        for slot in np.flatnonzero(labels[image] >= 0):
+            # a shape of another slot may have the same class: look inside the box only
+            x0, y0, x1, y1 = np.rint(boxes[image, slot] * 48).astype(int)
+            assert x1 > x0 and y1 > y0
+            inside = masks[image, y0:y1, x0:x1] == labels[image, slot] + 1
+            assert inside[0].any() and inside[-1].any()          # top and bottom rows used
+            assert inside[:, 0].any() and inside[:, -1].any()    # left and right columns used
+        # every shape pixel of the mask lies in a box of its class
+        for value in np.unique(masks[image])[1:]:
+            rows, cols = np.nonzero(masks[image] == value)
+            covered = np.zeros(rows.size, bool)
+            for slot in np.flatnonzero(labels[image] == value - 1):
+                x0, y0, x1, y1 = boxes[image, slot] * 48
+                covered |= (cols >= x0) & (cols < x1) & (rows >= y0) & (rows < y1)
+            assert covered.all()
+
+
+def test_shapes_overlap_but_stay_visible(scenes):
+    _, labels, boxes, masks = scenes
+    from helpers.vision import iou
+
+    overlapping = 0
+    for image in range(len(labels)):
+        present = boxes[image][labels[image] >= 0]
+        if len(present) > 1:
+            pairs = iou(present, present)[np.triu_indices(len(present), 1)]
+            overlapping += bool((pairs > 0).any())
+    assert overlapping > 50
+    visible = np.array([(masks[i] > 0).sum() for i in range(len(masks))])
+    assert visible.min() > 0
+
+
+def test_a_brightness_threshold_fails_on_textures_but_not_on_plain_backgrounds(scenes):
+    """The best global threshold (either polarity) finds plain shapes, not textured ones."""
+    plain = make_shapes(300, image_size=48, seed=11, max_objects=4)
+
+    def best_threshold_iou(images, masks):
+        objects, brightness = masks > 0, images.mean(axis=-1)
+        best = 0.0
+        for threshold in np.linspace(0, 1, 41):
+            for guess in (brightness > threshold, brightness < threshold):
+                union = (objects | guess).sum(axis=(1, 2))
+                best = max(best, np.mean((objects & guess).sum(axis=(1, 2)) / union))
+        return best
+
+    assert best_threshold_iou(plain[0], plain[3]) > 0.8
+    assert best_threshold_iou(scenes[0], scenes[3]) < 0.3
+
+
+def test_textured_shapes_contrast_with_their_background(scenes):
+    images, labels, _, masks = scenes
+    # the mean colour of a shape's pixels and of the ring of background pixels around it differ
+    from scipy import ndimage
+
+    gaps = []
+    for image in range(100):
+        shape = masks[image] > 0
+        ring = ndimage.binary_dilation(shape, iterations=2) & ~shape
+        gaps.append(np.abs(images[image][shape].mean(axis=0)
+                           - images[image][ring].mean(axis=0)).max())
+    assert np.median(gaps) > 0.2
+
+
+def test_options_are_deterministic_and_one_shape_keeps_the_flat_layout():
+    first, again = (make_shapes(40, image_size=32, seed=5, **HARD) for _ in range(2))
+    for a, b in zip(first, again):
+        np.testing.assert_array_equal(a, b)
+    one = make_shapes(40, image_size=32, seed=5, background="texture")
+    assert one[1].shape == (40,) and one[2].shape == (40, 4)
+    assert np.all((one[3] == 0) | (one[3] == (one[1] + 1)[:, None, None]))
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    ({"max_objects": 0}, r"'max_objects' parameter of make_shapes must be None or an int >= 1"),
+    ({"max_objects": 2.0}, r"'max_objects' .* None or an int >= 1; got 2.0"),
+    ({"max_overlap": 1.0}, r"'max_overlap' parameter of make_shapes must be a number in "
+                           r"\[0, 1\); got 1.0"),
+    ({"background": "noise"}, r"'background' parameter of make_shapes must be one of "
+                              r"\('plain', 'texture'\); got 'noise'"),
+    ({"noise": -0.1}, r"'noise' parameter of make_shapes must be a number in \[0, 1\]"),
+])
+def test_bad_options_name_the_parameter(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        make_shapes(3, image_size=16, **kwargs)

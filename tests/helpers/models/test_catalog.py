@@ -13,6 +13,7 @@ Output kinds (the catalog's ``output`` field):
         except the FCN whose 32x32 window gives one cell (``FCN_CELLS``).
     multi: the deck's classification + localisation, outputs ``{"class": (num_classes,),
         "box": (4,)}``.
+    grid: a single-shot detector's ``(H / 8, W / 8, 5 + num_classes)`` grid (three poolings).
     vae: a reconstruction of the input's shape; the model brings its own loss.
 """
 
@@ -64,6 +65,8 @@ def expected_shapes(entry) -> dict[str, tuple]:
         return {"class": (None, classes), "box": (None, 4)}
     if entry.output == "vae":
         return {"0": (None, height, width, channels)}
+    if entry.output == "grid":
+        return {"0": (None, height // 8, width // 8, 5 + classes)}
     raise AssertionError(f"unknown output kind {entry.output!r} of catalog entry {entry.key!r}")
 
 

@@ -510,7 +510,9 @@ CASES: tuple[Case, ...] = (
          ("timeout", "crashed"), ZERO),
     Case("print_100mb", "prints 100 MB: that cell is stopped and cut, the rest is graded",
          _solved_with(lambda c: "for _ in range(100):\n    print('x' * 2**20)"),
-         "graded", FULL),
+         # cut by the output cap, or on a loaded machine stopped first by the 6 s cell limit
+         # (test_output_caps checks the cap itself): either way the answers keep their points
+         ("graded", "timeout"), FULL),
     Case("endless_print_ignoring_interrupt", "SIGINT ignored, then prints 64 MB/s forever",
          _solved_with(lambda c: "import signal, time\n"
                                 "signal.signal(signal.SIGINT, signal.SIG_IGN)\n"
