@@ -41,12 +41,13 @@ import csv
 import io
 import os
 import sys
+import tempfile
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from course import lms, paths
+from course import lms
 from course.errors import CourseError, first_line
 from course.grading.batch import (
     Batch,
@@ -59,15 +60,15 @@ from course.grading.batch import (
 from course.grading.execution import SandboxExecutor, SandboxSettings
 from course.grading.feedback import write_feedback
 from course.grading.jobs import Job, run_jobs
+from course.grading.manual import waiting_cells
 from course.grading.outcome import CSV_COLUMNS, Executor, Outcome, Status
+from course.grading.revision import pending_regrades, record_master, regrade_summary
 from course.grading.submissions import open_submissions
 from course.lms import IDENTITY_COLUMNS, GradeRow, Identity
-from course.release import generate_assignment
 from course.sandbox import MIB, GiB, Limits
 from course.workspace import (
     Workspace,
     atomic_write,
-    digest,
     master_notebook,
     resolve_assignments,
 )
@@ -116,6 +117,7 @@ def export_grades(workspace: Workspace, assignment: str, *,
     stored = {student_id: record["outcome"] for student_id, record
               in workspace.load_results(assignment).items() if "outcome" in record}
     scores: dict[str, float] = {}
+    waiting: dict[str, list[str]] = {}
     total = 0.0
     if workspace.db_path.is_file():
         with workspace.gradebook_lock(), Gradebook(workspace.db_url) as gradebook:
@@ -126,6 +128,7 @@ def export_grades(workspace: Workspace, assignment: str, *,
             if record is not None:
                 total = float(record.max_score)
                 scores = {sub.student.id: float(sub.score) for sub in record.submissions}
+                waiting = waiting_cells(gradebook, assignment)
     if not stored and not scores:
         raise CourseError(f"The workspace '{workspace.root}' has no graded submissions of "
                           f"{assignment!r}; run `course grade {assignment} SUBMISSIONS` first.")
@@ -135,8 +138,13 @@ def export_grades(workspace: Workspace, assignment: str, *,
         score = scores.get(student_id, known["score"])
         if not Status(known["status"]).executed:
             score = 0.0
+        status, message = known["status"], known["message"]
+        if Status(status) is Status.GRADED and student_id in waiting:
+            status = Status.NEEDS_MANUAL
+            message = "; ".join(part for part in (
+                f"to grade by hand: {', '.join(waiting[student_id])}", message) if part)
         outcomes.append(Outcome(student_id, assignment, score, total or known.get("max_score", 0),
-                                known["status"], known["message"], known.get("report", {})))
+                                status, message, known.get("report", {})))
     return outcomes
 
 
@@ -179,19 +187,6 @@ def summary_table(outcomes: Sequence[Outcome]) -> str:
     return "\n".join(lines)
 
 
-def _release_once(assignment: str, workspace: Workspace, solutions: Path | None) -> None:
-    """Record the assignment in the workspace, unless it already holds this very version
-    (same master files, same project configuration)."""
-    version = digest((solutions or paths.SOLUTIONS) / assignment, paths.ROOT / "pyproject.toml")
-    stamp = workspace.root / "release" / f".{assignment}.sha256"
-    released = list(workspace.release(assignment).glob("*.ipynb"))
-    if (released and workspace.db_path.is_file() and stamp.is_file()
-            and stamp.read_text() == version):
-        return
-    generate_assignment(assignment, workspace, solutions=solutions)
-    atomic_write(stamp, version)
-
-
 @dataclass(frozen=True)
 class GradingRun:
     """What :func:`grade_assignment` did.
@@ -200,11 +195,15 @@ class GradingRun:
         batch: the batch graded (its students and their LMS identities).
         outcomes: one per student, sorted by student id (scores as the gradebook holds them).
         reused: how many stored results were reused rather than graded again.
+        master_change: after a change of the master since the last grading, what changed,
+            what was regraded and which manual grades were reused or dropped
+            (:func:`course.grading.revision.regrade_summary`; empty otherwise).
     """
 
     batch: Batch
     outcomes: list[Outcome]
     reused: int
+    master_change: tuple[str, ...] = ()
 
     def reuse_line(self) -> str:
         """One line: how many results were reused and how many graded now."""
@@ -235,7 +234,10 @@ def grade_assignment(assignment: str, submissions: Path, out: Path, *, executor:
             :func:`course.grading.batch.default_name`).
 
     Returns:
-        The batch, the outcomes and how many results were reused.
+        The batch, the outcomes of its students, how many results were reused and what a
+        change of the master did. Submissions set aside after a change of the master
+        (:mod:`course.grading.revision`) are regraded too, from SUBMISSIONS when the student
+        is in it, else from the workspace's copy (their rows belong to their own batches).
 
     Raises:
         CourseError: bad input (see :func:`course.grading.submissions.open_submissions`, an
@@ -249,18 +251,26 @@ def grade_assignment(assignment: str, submissions: Path, out: Path, *, executor:
     workspace = workspace or Workspace.default()
     name = check_name(batch) if batch is not None else default_name(submissions)
     notebook_name = master_notebook(assignment, solutions=solutions).name
-    with open_submissions(submissions, notebook_name=notebook_name) as found:
-        _release_once(assignment, workspace, solutions)
+    with (open_submissions(submissions, notebook_name=notebook_name) as found,
+          tempfile.TemporaryDirectory(prefix="course-regrade-") as elsewhere):
+        change = record_master(assignment, workspace, solutions=solutions)
+        pending = pending_regrades(workspace, assignment)
+        ours = {submission.student_id for submission in found}
         jobs = [Job(assignment, submission, workspace.root, out / "feedback", executor, regrade)
                 for submission in found]
+        jobs += [Job(assignment, submission, workspace.root, Path(elsewhere), executor, regrade)
+                 for submission in pending
+                 if submission.student_id not in ours and submission.notebook is not None]
         outcomes = run_jobs(jobs, workers=workers, progress=progress,
                             description=f"grading {assignment}")
         graded = Batch(assignment, name, str(submissions),
                        tuple((submission.student_id, submission.identity) for submission in found))
     save_batch(workspace, graded)
+    lines = regrade_summary(change, pending, outcomes, workspace=workspace,
+                            assignment=assignment, from_submissions=ours)
     rows = export_grades(workspace, assignment, students=graded.student_ids)
     write_grades_csv(out / "grades.csv", rows, graded.identities)
-    return GradingRun(graded, rows, len(outcomes.reused))
+    return GradingRun(graded, rows, len(outcomes.reused & ours), tuple(lines))
 
 
 # ------------------------------------------------------------------------------------ CLI
@@ -367,6 +377,8 @@ def grade_command(args: argparse.Namespace) -> int:
     run = grade_assignment(assignment, args.submissions, args.out, workers=args.workers,
                            workspace=workspace, executor=executor,
                            progress=not args.no_progress, regrade=args.regrade, batch=args.batch)
+    for line in run.master_change:
+        print(line)
     print(summary_table(run.outcomes))
     print(run.reuse_line())
     for other, common in shared_students(workspace, run.batch).items():

@@ -270,7 +270,11 @@ def test_student_runs_lecture_01_from_work(student_lab: Lab, browser) -> None:
     open_notebook(page, student_lab, LECTURE)
     source = nbformat.read(ROOT / LECTURE, as_version=4)
     code_cells = sum(cell.cell_type == "code" for cell in source.cells)
-    assert page.locator(f"{PANEL} .jp-CodeCell").count() == code_cells
+    cells = page.locator(f"{PANEL} .jp-CodeCell")
+    with contextlib.suppress(sync_api.TimeoutError):  # the notebook renders its cells in steps
+        page.wait_for_function(f"document.querySelectorAll({f'{PANEL} .jp-CodeCell'!r})"
+                               f".length >= {code_cells}", timeout=60_000, polling=250)
+    assert cells.count() == code_cells
     assert not page.locator(f"{PANEL} .validate-button").is_visible(), "Validate on a lecture"
 
     open_menu(page, "Run", "runmenu:run-all")
