@@ -48,16 +48,22 @@ def _text_inches(texts: Sequence[str], fontsize: float) -> float:
 def _tiles(tiles: np.ndarray, ncols: int, *, titles: Sequence[str] | None = None,
            colors: Sequence[str] | None = None, row_titles: Sequence[str] | None = None,
            colorbar: str | None = None, tile_inches: float | None = None,
-           title: str | None = None, frame: bool = False, **imshow: Any) -> Any:
+           title: str | None = None, frame: bool = False, write_values: bool = False,
+           enlarge: bool = False, **imshow: Any) -> Any:
     """One axes showing ``tiles`` as a mosaic, each titled; fast for hundreds of tiles.
 
     ``row_titles`` label the rows on the left; ``colorbar`` (its label) adds a colour bar
     on the right for the mosaic's colour scale; ``title`` goes above the whole mosaic;
-    ``frame`` outlines each tile (for tiles whose colours can match the blank background).
+    ``frame`` outlines each tile (for tiles whose colours can match the blank background);
+    ``write_values`` writes each pixel's value in it; ``enlarge`` repeats the pixels of
+    tiles under 12 pixels, so that the gaps between them can be thin.
     """
     from matplotlib.collections import PatchCollection
     from matplotlib.patches import Rectangle
 
+    cells = tiles
+    zoom = -(-12 // max(tiles.shape[1:3])) if enlarge else 1
+    tiles = tiles.repeat(zoom, axis=1).repeat(zoom, axis=2) if zoom > 1 else tiles
     count, height, width = tiles.shape[:3]
     ncols = min(ncols, count)
     nrows = -(-count // ncols)
@@ -91,6 +97,10 @@ def _tiles(tiles: np.ndarray, ncols: int, *, titles: Sequence[str] | None = None
     for row, label in enumerate(list(row_titles or ())[:nrows]):
         ax.text(-col_gap, top + row * (height + row_gap) + (height - 1) / 2, label,
                 ha="right", va="center", fontsize=9)
+    if write_values:
+        fontsize = min(9.0, 0.3 * 72 * tile_inches / max(cells.shape[1:3]))
+        for (x, y), cell in zip(corners, cells):
+            _write_values(ax, cell, x, y, zoom, image, fontsize)
     if frame:
         ax.add_collection(PatchCollection(
             [Rectangle(corner, width, height) for corner in corners], facecolor="none",
@@ -130,6 +140,9 @@ def show_images(images: Any, labels: Any = None, *, class_names: Sequence[str] |
                 ncols: int = 8, predictions: Any = None,
                 row_titles: Sequence[str] | None = None) -> Any:
     """Draw a grid of images titled with their labels (predictions: green right, red wrong).
+
+    Tiles are about an inch wide for 28-pixel images and grow with the image size (up to
+    2.5 inches), so that a photo stays readable.
 
     Args:
         images: ``(N, H, W)``, ``(N, H, W, 1)`` or ``(N, H, W, 3)``; floats in [0, 1] or
@@ -178,8 +191,10 @@ def show_images(images: Any, labels: Any = None, *, class_names: Sequence[str] |
                                              for g, t in zip(guess, truth)]
     elif truth is not None:
         titles = [name_of(t) for t in truth]
+    base = 1.2 if titles is not None else 0.9      # inches for a 28-pixel tile, more for
+    tile_inches = float(np.clip(base * np.sqrt(pixels.shape[2] / 28), base, 2.5))  # photos
     return _tiles(pixels, ncols, titles=titles, colors=colors, row_titles=row_titles,
-                  cmap="gray", **scale)
+                  tile_inches=tile_inches, cmap="gray", **scale)
 
 
 def _kernel(weights_or_layer: Any) -> np.ndarray:
@@ -198,7 +213,7 @@ def _kernel(weights_or_layer: Any) -> np.ndarray:
 
 
 def show_filters(weights_or_layer: Any, *, titles: Sequence[str] | None = None, ncols: int = 8,
-                 max_filters: int = 64) -> Any:
+                 max_filters: int = 64, values: bool | None = None) -> Any:
     """Draw convolution kernels ``(kh, kw, in, out)`` as small images, each titled.
 
     With 1 input channel each filter is one gray tile, all on one symmetric scale (black
@@ -212,6 +227,8 @@ def show_filters(weights_or_layer: Any, *, titles: Sequence[str] | None = None, 
             None.
         ncols: tiles per row when each filter is one tile.
         max_filters: filters shown at most (the first ones).
+        values: write each weight in its cell (gray tiles only); by default for at most
+            16 filters of at most 5 x 5.
 
     Returns:
         The figure.
@@ -228,6 +245,8 @@ def show_filters(weights_or_layer: Any, *, titles: Sequence[str] | None = None, 
     ncols = check_int(ncols, param="ncols", owner=owner, allowed="a positive int")
     max_filters = check_int(max_filters, param="max_filters", owner=owner,
                             allowed="a positive int")
+    if values is not None:
+        check_bool(values, param="values", owner=owner)
     total = kernel.shape[-1]
     names = _names(titles, total, "titles", owner, "filter {}")[:max_filters]
     kernel = kernel[..., :max_filters]
@@ -237,16 +256,19 @@ def show_filters(weights_or_layer: Any, *, titles: Sequence[str] | None = None, 
     limit = float(np.abs(kernel).max()) or 1.0
     gray = {"cmap": "gray", "vmin": -limit, "vmax": limit, "colorbar": "weight"}
     tile_inches = float(np.clip(6.0 / min(ncols, filters), 0.8, 1.5))
+    if values is None:
+        values = filters <= 16 and max(height, width) <= 5
     if channels == 1:
         return _tiles(np.moveaxis(kernel[:, :, 0], -1, 0), ncols, titles=names,
-                      tile_inches=tile_inches, title=title, frame=True, **gray)
+                      tile_inches=tile_inches, title=title, frame=True, write_values=values,
+                      enlarge=True, **gray)
     if channels == 3:  # colours: each filter stretched to [0, 1]
         tiles = np.moveaxis(kernel, -1, 0)
         low = tiles.min(axis=(1, 2, 3), keepdims=True)
         tiles = (tiles - low) / np.maximum(tiles.max(axis=(1, 2, 3), keepdims=True) - low,
                                            1e-12)
         return _tiles(tiles, ncols, titles=names, tile_inches=tile_inches, frame=True,
-                      title=f"{title} (colours: each filter stretched to [0, 1])")
+                      enlarge=True, title=f"{title} (colours: each filter stretched to [0, 1])")
     # row c, column f: the kernel that filter f applies to input channel c
     if channels > 16:
         title, channels = f"{title}, input channels 0-15 of {channels}", 16
@@ -255,7 +277,7 @@ def show_filters(weights_or_layer: Any, *, titles: Sequence[str] | None = None, 
     titles_first_row = names + [""] * (len(tiles) - filters)
     return _tiles(tiles, filters, titles=titles_first_row, tile_inches=0.8, title=title,
                   row_titles=[f"input channel {c}" for c in range(channels)], frame=True,
-                  **gray)
+                  write_values=values and channels * filters <= 16, enlarge=True, **gray)
 
 
 def _colour_scale(values: np.ndarray) -> dict:
@@ -267,19 +289,17 @@ def _colour_scale(values: np.ndarray) -> dict:
     return {"cmap": "viridis", "vmin": low, "vmax": high if high > low else low + 1.0}
 
 
-def _write_values(ax: Any, tile: np.ndarray, x0: float, y0: float, scale: dict,
-                  fontsize: float) -> None:
-    """Write each value of ``tile`` in its cell (top-left cell at ``x0, y0``), readable on
-    its colour."""
-    import matplotlib
-
-    cmap = matplotlib.colormaps[scale["cmap"]]
-    integers = np.allclose(tile, np.round(tile))
-    for (row, col), value in np.ndenumerate(tile):
-        red, green, blue, _ = cmap((value - scale["vmin"]) / (scale["vmax"] - scale["vmin"]))
+def _write_values(ax: Any, cells: np.ndarray, left: float, top: float, step: float,
+                  image: Any, fontsize: float) -> None:
+    """Write each value of ``cells`` at the centre of its cell (``step`` data units wide,
+    the first one's corner at ``left, top``), in black or white to read on its colour."""
+    integers = np.allclose(cells, np.round(cells))
+    for (row, col), value in np.ndenumerate(cells):
+        red, green, blue, _ = image.cmap(image.norm(value))
         ink = "black" if 0.299 * red + 0.587 * green + 0.114 * blue > 0.5 else "white"
-        ax.text(x0 + col, y0 + row, f"{value:.0f}" if integers else f"{value:.2f}",
-                ha="center", va="center", fontsize=fontsize, color=ink)
+        ax.text(left + (col + 0.5) * step, top + (row + 0.5) * step,
+                f"{value:.0f}" if integers else f"{value:.2f}", ha="center", va="center",
+                fontsize=fontsize, color=ink)
 
 
 def show_feature_maps(feature_maps: Any, *, titles: Sequence[str] | None = None,
@@ -333,24 +353,14 @@ def show_feature_maps(feature_maps: Any, *, titles: Sequence[str] | None = None,
         values = height * width <= 64 and count <= 16
     ncols = min(ncols, count)
     tile_inches = min(float(np.clip(9.0 / ncols, 1.0, 2.2)), 16.0 / ncols)
-    fontsize = min(9.0, 0.3 * 72 * tile_inches / max(height, width))
     if scale == "each":
-        return _each_scaled(tiles, names, ncols, tile_inches, values, fontsize)
-    colours = _colour_scale(tiles)
-    fig = _tiles(tiles, ncols, titles=names, tile_inches=tile_inches, colorbar="value",
-                 frame=True, **colours)
-    if values:
-        ax = fig.axes[0]
-        row_gap, col_gap = _gaps(width, tile_inches, True)
-        for i, tile in enumerate(tiles):
-            row, col = divmod(i, ncols)
-            _write_values(ax, tile, col * (width + col_gap), row_gap + row * (height + row_gap),
-                          colours, fontsize)
-    return fig
+        return _each_scaled(tiles, names, ncols, tile_inches, values)
+    return _tiles(tiles, ncols, titles=names, tile_inches=tile_inches, colorbar="value",
+                  frame=True, write_values=values, enlarge=True, **_colour_scale(tiles))
 
 
 def _each_scaled(tiles: np.ndarray, names: list[str], ncols: int, tile_inches: float,
-                 values: bool, fontsize: float) -> Any:
+                 values: bool) -> Any:
     """One panel per map with its own colour scale and colour bar."""
     count = len(tiles)
     nrows = -(-count // ncols)
@@ -367,7 +377,8 @@ def _each_scaled(tiles: np.ndarray, names: list[str], ncols: int, tile_inches: f
         bar = fig.colorbar(image, ax=ax, fraction=0.046, pad=0.04)
         bar.ax.tick_params(labelsize=8)
         if values:
-            _write_values(ax, tile, 0, 0, colours, fontsize)
+            fontsize = min(9.0, 0.3 * 72 * tile_inches / max(tile.shape))
+            _write_values(ax, tile, -0.5, -0.5, 1, image, fontsize)
     for ax in axes[count:]:
         ax.axis("off")
     fig.tight_layout()

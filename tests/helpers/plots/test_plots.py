@@ -137,24 +137,31 @@ def test_show_filters_lays_out_the_kernels_of_a_keras_layer():
     layer.build((None, 8, 8, 1))
     kernel = layer.get_weights()[0]
     mosaic = np.ma.filled(show_filters(layer).axes[0].images[0].get_array(), np.nan)
-    blank = np.full((2, 1), np.nan, dtype=np.float32)
-    tiles = np.hstack([kernel[:, :, 0, 0], blank, kernel[:, :, 0, 1], blank,
-                       kernel[:, :, 0, 2]])
-    expected = np.vstack([np.full((1, 8), np.nan, dtype=np.float32), tiles])  # title room
-    np.testing.assert_array_equal(mosaic, expected)
+    # each 2 x 2 kernel is drawn 12 x 12 (every weight a 6 x 6 block), the three side by
+    # side with blank columns between them and blank rows above them (title room)
+    first_row = np.flatnonzero(np.isfinite(mosaic).any(axis=1))[0]
+    columns = np.flatnonzero(np.isfinite(mosaic).any(axis=0))
+    blocks = mosaic[first_row:first_row + 12, columns]
+    assert blocks.shape == (12, 36) and np.isfinite(blocks).all()
+    for k in range(3):
+        expected = kernel[:, :, 0, k].repeat(6, axis=0).repeat(6, axis=1)
+        np.testing.assert_array_equal(blocks[:, 12 * k:12 * (k + 1)], expected)
     np.testing.assert_array_equal(
-        np.ma.filled(show_filters(kernel).axes[0].images[0].get_array(), np.nan), expected)
+        np.ma.filled(show_filters(kernel).axes[0].images[0].get_array(), np.nan),
+        np.ma.filled(mosaic, np.nan))
 
 
 def test_show_filters_titles_each_filter_and_shows_the_weight_scale():
     kernel = np.stack([np.eye(3), -2 * np.eye(3)], axis=-1)[:, :, None, :]
     fig = show_filters(kernel, titles=["diagonal", "minus two"])
-    assert [t.get_text() for t in fig.axes[0].texts] == ["diagonal", "minus two"]
+    texts = [t.get_text() for t in fig.axes[0].texts]
+    assert texts[:2] == ["diagonal", "minus two"]
+    assert texts[2:] == [f"{w:.0f}" for w in np.moveaxis(kernel[:, :, 0], -1, 0).ravel()]
     image, colorbar_axes = fig.axes[0].images[0], fig.axes[1]
     assert image.get_clim() == (-2.0, 2.0)                   # symmetric: 0 is mid-gray
     assert colorbar_axes.get_ylabel() == "weight"
-    assert [t.get_text() for t in show_filters(kernel).axes[0].texts] == ["filter 0",
-                                                                         "filter 1"]
+    assert [t.get_text() for t in show_filters(kernel, values=False).axes[0].texts] == [
+        "filter 0", "filter 1"]
     with pytest.raises(ValueError, match="The 'titles' parameter of show_filters must be a "
                                          "sequence of 2 strings"):
         show_filters(kernel, titles=["only one"])
@@ -162,8 +169,8 @@ def test_show_filters_titles_each_filter_and_shows_the_weight_scale():
 
 def test_show_filters_many_channels_one_row_per_channel_and_truncation():
     fig = show_filters(np.ones((3, 3, 20, 100)), max_filters=4)
-    mosaic = fig.axes[0].images[0].get_array()
-    assert mosaic.shape == (1 + 16 * 4 - 1, 4 * 4 - 1)  # title room, 16 channels x 4 filters
+    mosaic = np.ma.filled(fig.axes[0].images[0].get_array(), np.nan)
+    assert np.isfinite(mosaic).sum() == 16 * 4 * 12 * 12   # 16 channels x 4 filters, 12 x 12
     assert [t.get_text() for t in fig.texts] == ["first 4 of 100 filters 3x3x20, input "
                                                  "channels 0-15 of 20"]
     labels = [t.get_text() for t in fig.axes[0].texts]
@@ -210,6 +217,11 @@ def test_show_feature_maps_each_scale_gives_every_map_its_own_colour_bar():
 def test_show_feature_maps_bad_options(kwargs, match):
     with pytest.raises(ValueError, match=match):
         show_feature_maps(np.ones((4, 4, 2)), **kwargs)
+
+
+def test_show_images_draws_photos_larger_than_digits():
+    digit, photo = show_images(np.zeros((1, 28, 28))), show_images(np.zeros((1, 200, 200)))
+    assert photo.get_size_inches()[0] > 2.5 * digit.get_size_inches()[0]
 
 
 def test_show_images_row_titles_label_each_row():
