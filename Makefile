@@ -18,7 +18,7 @@ export COURSE_DATA_DIR := $(MIRROR)
 endif
 endif
 
-.PHONY: setup build test lab clean
+.PHONY: setup build test lab lab-instructor clean
 
 setup: $(STAMP)
 
@@ -39,8 +39,15 @@ test: setup
 	COURSE_PROFILE=$${COURSE_PROFILE:-fast} $(BIN)/python -m pytest -n 2 --dist loadscope \
 		--nbval-lax --nbval-current-env -q tests lectures solutions
 
+# The student's JupyterLab on work/ (copies of lectures/ and assignments/, refreshed without
+# overwriting a change, so `git pull` never clashes) and the instructor's (formgrader on
+# .grading/). Their Jupyter configuration is written to .jupyter/<view>/ (never ~/.jupyter).
+# More jupyter lab options: make lab LAB_OPTIONS=--port=8890
 lab: setup
-	$(BIN)/jupyter lab --notebook-dir=.
+	$(BIN)/course lab --student -- $(LAB_OPTIONS)
+
+lab-instructor: setup
+	$(BIN)/course lab -- $(LAB_OPTIONS)
 
 clean:
 	rm -rf build .grading

@@ -1,11 +1,14 @@
 """``course``: the instructor's command line.
 
+    course new NAME [--title T] [--topic T]  a new master in solutions/NAME/ (an example to edit)
     course release [ASSIGNMENT ...]          regenerate student versions in assignments/
-    course grade ASSIGNMENT SUBMISSIONS --out DIR [--workers N]
-    course feedback ASSIGNMENT --out DIR     HTML feedback after manual grading
-    course export ASSIGNMENT --out DIR       grades.csv from the gradebook
+    course grade ASSIGNMENT SUBMISSIONS --out DIR [--batch NAME] [--workers N]
+    course feedback ASSIGNMENT --out DIR [--batch NAME] [--zip]   HTML feedback (for the LMS)
+    course export ASSIGNMENT --out DIR [--batch NAME] [--format canvas|moodle --roster FILE]
     course check [ASSIGNMENT ...]            solution = full marks, blank = zero, half-done between
+    course similarity ASSIGNMENT SUBMISSIONS --out DIR   pairs of submissions that share code
     course build                             execute lectures, release, check, build the site build/site/
+    course lab [--student]                   JupyterLab: formgrader on the workspace, or a student's
 
 Exit codes: 0 success, 1 a step failed, 2 bad input (nothing written).
 
@@ -57,22 +60,30 @@ def commands() -> tuple[Command, ...]:
         ModuleNotFoundError: when the ``[instructor]`` extra is not installed.
     """
     from course import release
-    from course.grading import check, grade
+    from course.authoring import scaffold
+    from course.grading import check, grade, similarity
+    from course.lab import launch
     from course.site import build
 
     return (
+        Command("new", "write a new master assignment to edit", scaffold.add_arguments,
+                scaffold.new_command),
         Command("release", "regenerate the student versions", release.add_arguments,
                 release.release_command),
         Command("grade", "autograde a folder or zip of submissions", grade.add_grade_arguments,
                 grade.grade_command),
-        Command("feedback", "write HTML feedback from the gradebook",
-                grade.add_gradebook_arguments, grade.feedback_command),
-        Command("export", "write grades.csv from the gradebook", grade.add_gradebook_arguments,
-                grade.export_command),
+        Command("feedback", "write HTML feedback from the gradebook (--zip: for the LMS)",
+                grade.add_feedback_arguments, grade.feedback_command),
+        Command("export", "write grades.csv (--format canvas|moodle: the LMS's import file)",
+                grade.add_export_arguments, grade.export_command),
         Command("check", "prove every assignment is sound", check.add_arguments,
                 check.check_command),
+        Command("similarity", "rank pairs of submissions by shared code (nothing executed)",
+                similarity.add_arguments, similarity.similarity_command),
         Command("build", "build the course site into build/", build.add_arguments,
                 build.build_command),
+        Command("lab", "open JupyterLab: the instructor's (formgrader) or --student's",
+                launch.add_arguments, launch.lab_command),
     )
 
 

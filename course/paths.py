@@ -19,4 +19,6 @@ SOLUTIONS = ROOT / "solutions"
 ASSIGNMENTS = ROOT / "assignments"
 BUILD = ROOT / "build"
 GRADING = ROOT / ".grading"  # git-ignored nbgrader workspaces
+WORK = ROOT / "work"  # git-ignored: a student's copies of lectures/ and assignments/ (make lab)
+LAB_CONFIG = ROOT / ".jupyter"  # git-ignored: Jupyter's configuration of each view of the lab
 SHARED = ROOT.parent / "shared"

@@ -17,6 +17,10 @@ what                where
 gradebook           ``WORKSPACE/gradebook.db`` (SQLite): scores, manual grades
 result store        ``WORKSPACE/results/<assignment>/<student_id>.json``: each
                     student's outcome (status, message, report) and fingerprint
+pending regrades    ``WORKSPACE/regrade/<assignment>/<student_id>/``: a graded
+                    submission waiting to be graded against a changed master
+                    (its notebook and its manual grades, see
+                    ``course.grading.revision``)
 ==================  ===========================================================
 
 ``WORKSPACE`` is ``.grading/`` (git-ignored) unless a command gets ``--workspace``. Nothing
@@ -57,6 +61,7 @@ __all__ = [
     "COURSE_ID",
     "IGNORED_STDERR",
     "Workspace",
+    "assignment_folder_problem",
     "atomic_write",
     "digest",
     "known_assignments",
@@ -232,6 +237,11 @@ class Workspace:
                 found[path.stem] = record
         return found
 
+    def pending_regrade(self, assignment: str, student_id: str) -> Path:
+        """``regrade/<assignment>/<student_id>/``: a submission waiting to be graded against a
+        changed master (``course.grading.revision`` writes and consumes it)."""
+        return self.root / "regrade" / assignment / student_id
+
     # -- the gradebook ------------------------------------------------------------------------
     @contextlib.contextmanager
     def gradebook_lock(self) -> Iterator[None]:
@@ -291,6 +301,30 @@ class Workspace:
                                student_id=student_id)
 
 
+def assignment_folder_problem(folder: Path) -> tuple[str, str] | None:
+    """Why a folder of ``solutions/`` is not an assignment, and the fix; ``None`` when it is
+    one (it holds exactly one notebook).
+
+    Args:
+        folder: ``solutions/<name>/``.
+
+    Example:
+        >>> assignment_folder_problem(paths.SOLUTIONS / "ps1") is None        # doctest: +SKIP
+        True
+    """
+    notebooks = sorted(path.name for path in folder.glob("*.ipynb")) if folder.is_dir() else []
+    if len(notebooks) == 1:
+        return None
+    if not notebooks:
+        return ("holds no notebook", "put the assignment's master notebook in it "
+                "(`course new NAME` writes one), or remove the folder")
+    return (f"holds {len(notebooks)} notebooks ({', '.join(notebooks)}); an assignment is one "
+            "notebook: each student sends one file per assignment, and the grader matches "
+            "whatever file arrives (Colab's 'Copy of ...', renamed files) to the folder's one "
+            "notebook", "move every other notebook into a folder of its own, "
+            "solutions/<assignment>/, one assignment each")
+
+
 def known_assignments(solutions: Path | None = None) -> list[str]:
     """Ids of the assignments in ``solutions/``: folders holding exactly one notebook.
 
@@ -307,7 +341,7 @@ def known_assignments(solutions: Path | None = None) -> list[str]:
     return sorted(
         child.name for child in folder.iterdir()
         if child.is_dir() and not child.name.startswith((".", "_"))
-        and len(list(child.glob("*.ipynb"))) == 1
+        and assignment_folder_problem(child) is None
     )
 
 
@@ -324,15 +358,21 @@ def resolve_assignments(names: list[str] | None, *, solutions: Path | None = Non
         The ids, without repeats, in the order given (all of them, sorted, for none).
 
     Raises:
-        CourseError: naming the unknown id and listing the known ones.
+        CourseError: naming the unknown id and listing the known ones, or saying why its
+            folder is not an assignment.
 
     Example:
         >>> resolve_assignments(["ps2", "ps2"])                     # doctest: +SKIP
         ['ps2']
     """
+    folder = solutions or paths.SOLUTIONS
     known = known_assignments(solutions)
+    for name in names or []:
+        problem = assignment_folder_problem(folder / name) if name not in known else None
+        if problem is not None and (folder / name).is_dir():
+            raise CourseError(f"The folder {folder.name}/{name}/ {problem[0]}. Fix: {problem[1]}.")
     if not known:
-        raise CourseError(f"No assignments found in {solutions or paths.SOLUTIONS}: expected "
+        raise CourseError(f"No assignments found in {folder}: expected "
                           "folders <assignment>/ holding one notebook each.")
     if not names:
         return known

@@ -84,13 +84,15 @@ def resolve_profile(profile: str | None = None, *, has_accelerator: bool | None 
     Raises:
         ValueError: when the profile is not one of ``PROFILES``.
     """
-    source = "profile"
     if profile is None:
-        profile, source = os.environ.get(ENV_VAR, "auto"), ENV_VAR
+        # An empty value (``COURSE_PROFILE= make lab``) means unset, as for any shell variable.
+        profile = os.environ.get(ENV_VAR, "").strip() or "auto"
+        if profile.lower() not in PROFILES:
+            raise ValueError(f"The {ENV_VAR} environment variable must be one of {PROFILES} "
+                             f"(or unset); got {profile!r}.")
     if not isinstance(profile, str) or profile.lower() not in PROFILES:
-        raise ValueError(
-            f"The {source!r} parameter must be one of {PROFILES}; got {profile!r}."
-        )
+        raise ValueError(f"The 'profile' parameter of resolve_profile must be one of "
+                         f"{PROFILES}; got {profile!r}.")
     profile = profile.lower()
     if profile != "auto":
         return profile

@@ -12,6 +12,7 @@ Example:
 from __future__ import annotations
 
 import functools
+import json
 import os
 import random
 import warnings
@@ -76,27 +77,103 @@ def set_seed(seed: int, *, deterministic_ops: bool | None = None) -> None:
         tf.config.experimental.enable_op_determinism()
 
 
+def _cluster_position() -> tuple[int, int] | None:
+    """``(this worker's index, number of workers)`` from ``TF_CONFIG``, or ``None`` when it
+    describes no cluster of several workers (a ``chief`` counts as worker 0)."""
+    text = os.environ.get("TF_CONFIG", "").strip()
+    if not text:
+        return None
+    example = ('{"cluster": {"worker": ["host1:2222", "host2:2222"]}, '
+               '"task": {"type": "worker", "index": 0}}')
+    try:
+        config = json.loads(text)
+    except json.JSONDecodeError:
+        config = None
+    cluster = config.get("cluster") if isinstance(config, dict) else None
+    task = config.get("task") if isinstance(config, dict) else None
+    if not isinstance(cluster, dict) or not isinstance(task, dict):
+        raise ValueError("The TF_CONFIG environment variable of get_strategy must be JSON "
+                         f"with a 'cluster' and a 'task', like {example}; got {text[:200]!r}.")
+    chiefs, workers = list(cluster.get("chief", [])), list(cluster.get("worker", []))
+    if len(chiefs) + len(workers) < 2:
+        return None
+    kind, index = task.get("type"), task.get("index", 0)
+    roles = {"chief": chiefs, "worker": workers}
+    if kind not in roles or not isinstance(index, int) or not 0 <= index < len(roles[kind]):
+        raise ValueError("The 'task' of the TF_CONFIG environment variable of get_strategy "
+                         "must name one of the cluster's workers ('type' 'chief' or 'worker', "
+                         f"'index' from 0); got {task!r} for the cluster {cluster!r}.")
+    return index + (len(chiefs) if kind == "worker" else 0), len(chiefs) + len(workers)
+
+
+def _multi_worker_strategy() -> Any:
+    """A ``MultiWorkerMirroredStrategy`` whose ``reduce`` takes what Keras 3's ``fit`` passes.
+
+    Keras 3.15's ``fit`` reduces a nest (the first batch, a tuple ``(x, y)``) and scalars
+    along ``axis=0`` (the logs); TensorFlow's collective strategy takes neither
+    (keras-team/keras#20585). Here each leaf of the nest is reduced alone, a scalar across
+    replicas only, which is what Keras means.
+    """
+    import tensorflow as tf
+
+    class MultiWorkerMirroredStrategy(tf.distribute.MultiWorkerMirroredStrategy):
+        def reduce(self, reduce_op: Any, value: Any, axis: int | None = None) -> Any:
+            reduce_one = super().reduce
+
+            def reduce_leaf(leaf: Any) -> Any:
+                rank = self.experimental_local_results(leaf)[0].shape.rank
+                return reduce_one(reduce_op, leaf, None if rank == 0 else axis)
+
+            return tf.nest.map_structure(reduce_leaf, value)
+
+    try:
+        return MultiWorkerMirroredStrategy()
+    except RuntimeError as error:  # "Collective ops must be configured at program startup"
+        raise RuntimeError("get_strategy() must run before anything else uses TensorFlow when "
+                           "TF_CONFIG describes a cluster (collective operations are set up "
+                           "when TensorFlow starts): call it first, before helpers.setup() "
+                           f"and before building any model. TensorFlow said: {error}") from None
+
+
 @functools.cache
 def get_strategy() -> Any:
     """Return the ``tf.distribute`` strategy for this machine, chosen once, said in one line.
 
-    A TPU gives ``TPUStrategy``, more than one GPU ``MirroredStrategy``, else TensorFlow's
-    default strategy (one device). Build and compile the model inside
-    ``get_strategy().scope()``; Keras' ``fit`` then splits every batch across the replicas.
+    A ``TF_CONFIG`` environment variable that describes a cluster of several workers gives
+    ``MultiWorkerMirroredStrategy``: every worker runs the same script with its own
+    ``TF_CONFIG`` (the same ``cluster``, its own ``task``), holds a copy of the model, trains
+    on its share of every batch (``fit`` shards a dataset by data) and adds its gradients to
+    the others' at each step, so all workers end with the same weights. Call it before
+    anything else runs TensorFlow (``helpers.setup()`` included): collective operations are
+    configured at start-up. Otherwise a TPU gives ``TPUStrategy``, more than one GPU
+    ``MirroredStrategy``, else TensorFlow's default strategy (one device). Build and compile
+    the model inside ``get_strategy().scope()``; Keras' ``fit`` then splits every batch
+    across the replicas.
 
     Returns:
         The ``tf.distribute.Strategy`` (the same object on every call).
+
+    Raises:
+        ValueError: when ``TF_CONFIG`` is not JSON with a ``cluster`` and a ``task``, or its
+            ``task`` is not one of the cluster's workers.
+        RuntimeError: when ``TF_CONFIG`` describes a cluster but TensorFlow already started.
 
     Example:
         >>> from helpers.train import get_strategy
         >>> strategy = get_strategy()                 # doctest: +SKIP
         Strategy: default (one device: CPU)
-        >>> strategy.num_replicas_in_sync             # doctest: +SKIP
-        1
+        >>> # with TF_CONFIG='{"cluster": {"worker": ["10.0.0.1:2222", "10.0.0.2:2222"]},
+        >>> #                  "task": {"type": "worker", "index": 0}}' on the first machine:
+        >>> strategy = get_strategy()                 # doctest: +SKIP
+        Strategy: MultiWorkerMirroredStrategy, worker 0 of 2
     """
+    position = _cluster_position()
     import tensorflow as tf
 
-    if devices.accelerator_kind() == "TPU":
+    if position is not None:
+        strategy = _multi_worker_strategy()
+        what = f"MultiWorkerMirroredStrategy, worker {position[0]} of {position[1]}"
+    elif devices.accelerator_kind() == "TPU":
         # A TPU node is reached over gRPC (TPU_NAME, or COLAB_TPU_ADDR on old Colab
         # runtimes); a TPU VM has its cores attached locally.
         colab = os.environ.get("COLAB_TPU_ADDR")

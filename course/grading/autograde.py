@@ -11,7 +11,9 @@ versions). It runs nbgrader's own preprocessors in the order of ``nbgrader autog
 2. execute, through the **executor** it is given (:class:`course.grading.outcome.Executor`),
    in ``WORKSPACE/autograded/<student>/<assignment>/``;
 3. ``IgnorePattern`` (library log lines on stderr), ``LimitOutput``;
-4. save: ``SaveAutoGrades`` writes the scores into the gradebook.
+4. save: ``SaveAutoGrades`` writes the scores into the gradebook; after a change of the
+   master, the manual grades of unchanged cells are put back
+   (:func:`course.grading.revision.restore_manual_grades`).
 
 Every gradebook access holds :meth:`Workspace.gradebook_lock`, so parallel workers never use
 SQLite at the same time; execution itself runs outside the lock.
@@ -35,6 +37,7 @@ from typing import Any
 from course.errors import first_line
 from course.grading.integrity import rebuild_from_master
 from course.grading.outcome import Executor, Outcome, Status
+from course.grading.revision import REPORT_KEY, restore_manual_grades
 from course.workspace import Workspace, nbgrader_config, quiet_nbgrader
 
 __all__ = ["MAX_NOTEBOOK_BYTES", "grade_submission"]
@@ -144,15 +147,20 @@ def grade_submission(assignment: str, student_id: str, notebook: Path | None,
             gradebook.update_or_create_submission(assignment, student_id)
         pp.SaveAutoGrades(config=config).preprocess(nb, resources)
         with Gradebook(workspace.db_url) as gradebook:
+            # after a change of the master: the manual grades of unchanged cells come back
+            restored = restore_manual_grades(gradebook, workspace, assignment, student_id)
             score = float(gradebook.find_submission(assignment, student_id).score)
 
     failed = _failed_cells(nb)
     repaired = ("repaired: " + "; ".join(repairs[:3]) + (" ..." if len(repairs) > 3 else "")
                 if repairs else "")
     message = "; ".join(part for part in (
-        execution.message, repaired, f"failed: {', '.join(failed)}" if failed else "") if part)
-    return Outcome(student_id, assignment, score, total, execution.status, message,
-                   execution.report)
+        execution.message, repaired, f"failed: {', '.join(failed)}" if failed else "",
+        restored.message() if restored else "") if part)
+    report = dict(execution.report)
+    if restored is not None:
+        report[REPORT_KEY] = {"kept": list(restored.kept), "dropped": list(restored.dropped)}
+    return Outcome(student_id, assignment, score, total, execution.status, message, report)
 
 
 def _rebuild_from_release(workspace: Workspace, assignment: str, notebook_id: str,

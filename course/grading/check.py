@@ -1,22 +1,31 @@
 """``course check [ASSIGNMENT ...]``: prove every assignment is sound.
 
-For each assignment three submissions are autograded, exactly as ``course grade`` would:
+First the masters are linted (:mod:`course.authoring.lint`: a mistake stops the check with
+exit code 2 and one line per mistake). Then, for each assignment, three submissions are
+autograded, exactly as ``course grade`` would:
 
-* ``solution``: the master notebook itself; it must score full marks;
+* ``solution``: the master notebook itself; it must score every automatic point;
 * ``blank``: the student version nbgrader generates; it must score zero;
-* ``half-done``: the master with its solution cells alternately kept and cleared — the 1st,
-  3rd, 5th ... solution cells (in notebook order) keep the solution, the 2nd, 4th ... get the
-  student stub (``raise NotImplementedError()``); it must score strictly between.
+* ``half-done``: the master with its code answer cells alternately kept and cleared — the
+  1st, 3rd, 5th ... (in notebook order) keep the solution, the 2nd, 4th ... get the student
+  stub (``raise NotImplementedError()``); it must score strictly between (with a single code
+  answer cell there is no half-done version, and the column shows ``-``).
+
+Points graded by hand (written answers, see :mod:`course.grading.manual`) are reported apart,
+in the ``manual`` column: the check does not grade them.
 
 The notebooks run exactly as ``course grade`` runs them (in its sandbox unless
-``--no-sandbox``). The check runs in its own workspace (``.grading/check/`` unless
-``--workspace``), so its three pretend students never appear in a real gradebook. It prints
-one table row per assignment and exits 1 when any assignment fails.
+``--no-sandbox``). The check runs in its own, disposable workspace (``.grading/check/`` unless
+``--workspace``), so its three pretend students never appear in a real gradebook; a master
+that changed since the last check, renamed notebook included, is recorded again there
+(:func:`course.grading.revision.record_master`). It prints one table row per assignment and
+exits 1 when any assignment fails; a failure is one line naming the assignment and what to
+do, never a traceback.
 
 Example:
     $ course check ps1
-    assignment  solution  blank  half-done  max  result
-    ps1               13      0          6   13  ok
+    assignment  solution  blank  half-done  auto  manual  result
+    ps1               13      0          6    13       0  ok
 """
 
 from __future__ import annotations
@@ -31,13 +40,16 @@ from pathlib import Path
 from typing import Any
 
 from course import paths
-from course.errors import CourseError
+from course.authoring.lint import SOLUTION, AuthoringError, lint_assignments
+from course.errors import CourseError, first_line
 from course.grading.execution import SandboxExecutor, SandboxSettings
 from course.grading.jobs import Job, run_jobs
+from course.grading.manual import manual_points
 from course.grading.outcome import Executor, Outcome, Status
+from course.grading.revision import record_master
 from course.grading.submissions import Submission
-from course.release import generate_assignment
-from course.workspace import Workspace, master_notebook, resolve_assignments
+from course.release import ReleaseError
+from course.workspace import Workspace, master_notebook
 
 __all__ = [
     "HALF_DONE_RULE",
@@ -49,16 +61,25 @@ __all__ = [
     "half_done",
 ]
 
-HALF_DONE_RULE = ("the 1st, 3rd, 5th ... solution cells keep the solution; the 2nd, 4th ... "
-                  "get the student stub")
+HALF_DONE_RULE = ("the 1st, 3rd, 5th ... code answer cells keep the solution; the 2nd, 4th "
+                  "... get the student stub")
 STUB = ("# YOUR CODE HERE", "raise NotImplementedError()")
-BEGIN, END = "BEGIN SOLUTION", "END SOLUTION"
 VERSIONS = ("solution", "blank", "half-done")
 
 
 @dataclass(frozen=True)
 class CheckResult:
     """The three outcomes of one assignment and whether they are as they must be.
+
+    Args:
+        assignment: the assignment id.
+        solution: the master's outcome.
+        blank: the student version's outcome.
+        half_done: the half-done version's outcome.
+        manual_max: the points graded by hand (not checked; part of each ``max_score``).
+        half_done_applies: whether the master has two or more code answer cells (with one,
+            the half-done version is the solution).
+        error: why the assignment could not be checked at all, and what to do ('' if it was).
 
     Example:
         >>> CheckResult("ps1", solution, blank, half).ok            # doctest: +SKIP
@@ -69,23 +90,36 @@ class CheckResult:
     solution: Outcome
     blank: Outcome
     half_done: Outcome
+    manual_max: float = 0.0
+    half_done_applies: bool = True
+    error: str = ""
+
+    @property
+    def auto_max(self) -> float:
+        """The automatic points: what the solution must score."""
+        return self.solution.max_score - self.manual_max
 
     @property
     def problems(self) -> list[str]:
         """What is wrong, one sentence each (empty when the assignment is sound)."""
+        if self.error:
+            return [self.error]
         found = []
         for outcome in (self.solution, self.blank, self.half_done):
-            if outcome.status is not Status.GRADED:
+            if outcome.status not in (Status.GRADED, Status.NEEDS_MANUAL):
                 found.append(f"{outcome.student_id}: {outcome.status} ({outcome.message})")
-        if self.solution.score != self.solution.max_score:
-            found.append(f"solution scored {self.solution.score:g} of "
-                         f"{self.solution.max_score:g} ({self.solution.message})")
+        if self.auto_max <= 0:
+            found.append("no autograded test cell: add a test cell with points "
+                         "(`course new` shows one)")
+        if self.solution.score != self.auto_max:
+            found.append(f"solution scored {self.solution.score:g} of the {self.auto_max:g} "
+                         f"automatic points ({self.solution.message})")
         if self.blank.score != 0:
             found.append(f"blank scored {self.blank.score:g}, not 0 "
                          "(a test cell passes without any student code)")
-        if not 0 < self.half_done.score < self.half_done.max_score:
+        if self.half_done_applies and not 0 < self.half_done.score < self.auto_max:
             found.append(f"half-done scored {self.half_done.score:g}, not strictly between 0 "
-                         f"and {self.half_done.max_score:g}")
+                         f"and {self.auto_max:g}")
         return found
 
     @property
@@ -96,21 +130,29 @@ class CheckResult:
 
 def _stub_region(source: str) -> str:
     """Replace each solution region of a cell's source with the indented student stub."""
+    begin, end = SOLUTION
     kept, inside = [], False
     for line in source.split("\n"):
-        if BEGIN in line:
+        if begin in line:
             inside = True
             indent = line[:len(line) - len(line.lstrip())]
             kept.extend(indent + stub for stub in STUB)
-        elif END in line:
+        elif end in line:
             inside = False
         elif not inside:
             kept.append(line)
     return "\n".join(kept)
 
 
+def _code_answers(notebook: Any) -> list[Any]:
+    """The code answer cells of a notebook: what students write code in."""
+    from nbgrader.utils import is_solution
+
+    return [cell for cell in notebook.cells if is_solution(cell) and cell.cell_type == "code"]
+
+
 def half_done(notebook: Any) -> Any:
-    """A copy of the master ``notebook`` with every second solution cell cleared
+    """A copy of the master ``notebook`` with every second code answer cell cleared
     (see :data:`HALF_DONE_RULE`).
 
     Args:
@@ -119,21 +161,29 @@ def half_done(notebook: Any) -> Any:
     Example:
         >>> half_done(nbformat.read(master_notebook("ps1"), as_version=4))   # doctest: +SKIP
     """
-    from nbgrader.utils import is_solution
-
     result = copy.deepcopy(notebook)
-    solution_cells = [cell for cell in result.cells if is_solution(cell)]
-    for position, cell in enumerate(solution_cells):
+    for position, cell in enumerate(_code_answers(result)):
         if position % 2 == 1:
             cell.source = _stub_region(cell.source)
     return result
 
 
-def _write_versions(assignment: str, workspace: Workspace, folder: Path,
-                    solutions: Path | None) -> list[Submission]:
+@dataclass(frozen=True)
+class _Prepared:
+    """One assignment ready to grade: its three submissions and what the table needs."""
+
+    submissions: list[Submission]
+    manual_max: float
+    half_done_applies: bool
+
+
+def _prepare(assignment: str, workspace: Workspace, folder: Path,
+             solutions: Path | None) -> _Prepared:
+    """Record the master in the check's workspace; write the three versions."""
     import nbformat
 
-    blank = generate_assignment(assignment, workspace, solutions=solutions)
+    record_master(assignment, workspace, solutions=solutions)
+    (blank,) = workspace.release(assignment).glob("*.ipynb")
     master = nbformat.read(master_notebook(assignment, solutions=solutions), as_version=4)
     versions = {"solution": master, "blank": nbformat.read(blank, as_version=4),
                 "half-done": half_done(master)}
@@ -143,7 +193,19 @@ def _write_versions(assignment: str, workspace: Workspace, folder: Path,
         path.parent.mkdir(parents=True)
         nbformat.write(notebook, path)
         found.append(Submission(version, path))
-    return found
+    return _Prepared(found, manual_points(workspace, assignment),
+                     len(_code_answers(master)) > 1)
+
+
+def _not_checked(assignment: str, error: Exception) -> str:
+    """One line: why an assignment could not be checked, and what to do."""
+    if isinstance(error, AuthoringError):
+        return (f"not checked: the master breaks {len(error.mistakes)} authoring rule(s): run "
+                f"`course check {assignment}` to see them, fix the master")
+    if isinstance(error, ReleaseError):
+        return f"not checked: {first_line(error)}; fix the master, then check again"
+    return (f"not checked: {type(error).__name__}: {first_line(error)}; the check's workspace "
+            "is disposable: run again with a fresh --workspace")
 
 
 def check_assignments(assignments: Sequence[str], *, executor: Executor,
@@ -161,39 +223,62 @@ def check_assignments(assignments: Sequence[str], *, executor: Executor,
         progress: show a progress bar.
 
     Returns:
-        One :class:`CheckResult` per assignment, in the order given.
+        One :class:`CheckResult` per assignment, in the order given; an assignment that could
+        not be prepared has its ``error`` set (and no outcome ran).
 
     Example:
         >>> check_assignments(["ps1"], executor=SandboxExecutor())[0].ok   # doctest: +SKIP
         True
     """
     workspace = workspace or Workspace(paths.GRADING / "check")
+    prepared: dict[str, _Prepared] = {}
+    errors: dict[str, str] = {}
     with tempfile.TemporaryDirectory(prefix="course-check-") as temporary:
         folder = Path(temporary)
         jobs = []
         for assignment in assignments:
-            for submission in _write_versions(assignment, workspace, folder, solutions):
-                jobs.append(Job(assignment, submission, workspace.root,
-                                folder / "feedback" / assignment, executor))
+            try:
+                prepared[assignment] = _prepare(assignment, workspace, folder, solutions)
+            except Exception as error:  # noqa: BLE001 - one line per assignment, no traceback
+                errors[assignment] = _not_checked(assignment, error)
+                continue
+            jobs += [Job(assignment, submission, workspace.root,
+                         folder / "feedback" / assignment, executor)
+                     for submission in prepared[assignment].submissions]
         outcomes = run_jobs(jobs, workers=workers, progress=progress, description="checking")
     by_key = {(outcome.assignment, outcome.student_id): outcome for outcome in outcomes}
-    return [CheckResult(assignment, *(by_key[assignment, version] for version in VERSIONS))
-            for assignment in assignments]
+    results = []
+    for assignment in assignments:
+        if assignment in errors:
+            absent = [Outcome(version, assignment, 0.0, 0.0, Status.CRASHED, errors[assignment])
+                      for version in VERSIONS]
+            results.append(CheckResult(assignment, *absent, error=errors[assignment]))
+            continue
+        results.append(CheckResult(assignment, *(by_key[assignment, version] for version in VERSIONS),
+                                   manual_max=prepared[assignment].manual_max,
+                                   half_done_applies=prepared[assignment].half_done_applies))
+    return results
 
 
 def format_table(results: Sequence[CheckResult]) -> str:
-    """One row per assignment: the three scores, the maximum and ok/FAILED; then the
-    problems, one line each.
+    """One row per assignment: the three scores, the automatic and the manual points and
+    ok/FAILED; then the problems, one line each.
 
     Args:
         results: what :func:`check_assignments` returned.
     """
-    header = f"{'assignment':<12}{'solution':>9}{'blank':>7}{'half-done':>11}{'max':>6}  result"
+    header = (f"{'assignment':<12}{'solution':>9}{'blank':>7}{'half-done':>11}{'auto':>6}"
+              f"{'manual':>8}  result")
     lines = [header]
     for result in results:
+        verdict = "ok" if result.ok else "FAILED"
+        if result.error:
+            lines.append(f"{result.assignment:<12}{'-':>9}{'-':>7}{'-':>11}{'-':>6}{'-':>8}  "
+                         f"{verdict}")
+            continue
+        half = f"{result.half_done.score:g}" if result.half_done_applies else "-"
         lines.append(f"{result.assignment:<12}{result.solution.score:>9g}{result.blank.score:>7g}"
-                     f"{result.half_done.score:>11g}{result.solution.max_score:>6g}  "
-                     f"{'ok' if result.ok else 'FAILED'}")
+                     f"{half:>11}{result.auto_max:>6g}{result.manual_max:>8g}  {verdict}")
     for result in results:
         for problem in result.problems:
             lines.append(f"  {result.assignment}: {problem}")
@@ -214,16 +299,24 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def check_command(args: argparse.Namespace) -> int:
-    """``course check``: print the sandbox's status line and the table; 1 when any
-    assignment is not sound."""
-    names = resolve_assignments(args.assignments, command="course check")
+    """``course check``: lint the masters (exit 2 on a mistake), print the sandbox's status
+    line and the table; 1 when any assignment is not sound."""
+    names = lint_assignments(args.assignments, command="course check",
+                             action="nothing was checked")
     if args.workers < 1:
         raise CourseError(f"The '--workers' parameter must be at least 1; got {args.workers}.")
     workspace = Workspace(args.workspace) if args.workspace else None
-    executor = SandboxExecutor(SandboxSettings(sandbox=not args.no_sandbox))
-    print(executor.sandbox.status_line, flush=True)
-    results = check_assignments(names, workspace=workspace, workers=args.workers,
-                                executor=executor, progress=not args.no_progress)
+    try:
+        executor = SandboxExecutor(SandboxSettings(sandbox=not args.no_sandbox))
+        print(executor.sandbox.status_line, flush=True)
+        results = check_assignments(names, workspace=workspace, workers=args.workers,
+                                    executor=executor, progress=not args.no_progress)
+    except Exception as error:  # noqa: BLE001 - one line, never a traceback
+        print(f"FAILED {', '.join(names)}: the check could not run: {type(error).__name__}: "
+              f"{first_line(error)}")
+        return 1
     print(format_table(results))
     print(f"half-done rule: {HALF_DONE_RULE}")
+    if any(result.manual_max for result in results):
+        print("manual: points graded by hand (in formgrader), not checked here")
     return 0 if all(result.ok for result in results) else 1

@@ -10,9 +10,14 @@
   cell that runs past its time is interrupted and scores zero, a kernel that does not stop
   within ``interrupt_grace`` seconds, or a notebook past its time, ends the submission with
   status ``timeout``;
-- caps outputs: one output above ``max_output_bytes`` is replaced by a note, a cell stops
-  recording past that size, and a submission that sends more than ``max_total_output_bytes``
-  in all is ended (status ``crashed``, "output flood");
+- caps outputs: a cell's output is cut past ``max_output_bytes`` (a note says so), the whole
+  notebook's past ``max_total_output_bytes`` (errors, which decide a test's score, are always
+  kept); a cell that alone sends more than ``max_total_output_bytes`` is an output flood: it is
+  interrupted, and the rest of the notebook runs (a cell that goes on flooding runs into its
+  timeout; what it sends is dropped);
+- explains every interruption where the student reads it: the interrupted cell's error says
+  ``CellTimeout: your code in cell 18 (test_max_pool2d) ran past 120 s and was stopped`` or
+  ``OutputFlood: ...`` (the execution's report lists them, ``interrupted``);
 - ends the submission with status ``crashed`` when the kernel dies (``sys.exit`` does not kill
   an IPython kernel; ``os._exit``, signals, segfaults, limits do) and names the cause;
 - runs the guard of :mod:`course.grading.guard` around instructor cells and tests, makes a
@@ -70,7 +75,7 @@ from course.workspace import traitlets_log_level
 __all__ = ["GUARD_TIMEOUT", "GuardedClient", "SandboxExecutor", "SandboxSettings"]
 
 GUARD_TIMEOUT = 120.0   # seconds for one guard step (the first one imports the tests' modules)
-# What a timed-out cell shows (nbgrader's wording).
+# The reply nbclient makes for a timed-out cell (its evalue is replaced by a secret token).
 _TIMEOUT_ERROR = {"ename": "CellTimeoutError", "evalue": "",
                   "traceback": ["\x1b[0;31mCellTimeoutError\x1b[0m: No reply from kernel "
                                 "before timeout"]}
@@ -94,8 +99,9 @@ class SandboxSettings:
         submission_timeout: seconds per notebook.
         interrupt_grace: seconds an interrupted cell has to stop before the submission ends
             (``None``: a third of ``cell_timeout``, between 2 and 5 s).
-        max_output_bytes: largest recorded output of one cell.
-        max_total_output_bytes: output a whole submission may send before it is stopped.
+        max_output_bytes: the output kept of one cell (``course grade --max-output``).
+        max_total_output_bytes: the output kept of the whole notebook; a cell that alone
+            sends more is interrupted as an output flood (``--max-total-output``).
         guard: run the integrity guard around tests.
         template: fork kernels from a pre-imported template (:mod:`course.sandbox.template`)
             where the sandbox keeps them isolated.
@@ -271,13 +277,16 @@ class GuardedClient(NotebookClient):
         self._log = log
         self._end: tuple[Status, str] | None = None
         self._timed_out: list[str] = []
+        self._flooded: list[str] = []
+        self._interrupted: list[str] = []
         self._restored: list[str] = []
         self._tampered: list[str] = []
-        self._flood: str | bool = False
         self._current_label = ""
-        self._total_bytes = 0
-        self._cell_bytes = 0
+        self._kept_bytes = 0
+        self._cell_sent = 0
+        self._cell_kept = 0
         self._cell_truncated = False
+        self._cell_flooded = False
         self._cell_timeout_hit = False
         self._last_reply: dict | None = None
         self._guard_key = "_course_guard_" + secrets.token_hex(6)
@@ -339,8 +348,8 @@ class GuardedClient(NotebookClient):
         self.timeout = max(1, math.ceil(min(self.cell_timeout, remaining)))
         role = cell_role(cell)
         self._current_label = label
-        self._cell_bytes, self._cell_truncated = 0, False
-        self._last_reply, self._cell_timeout_hit = None, False
+        self._cell_sent, self._cell_kept, self._cell_truncated = 0, 0, False
+        self._last_reply, self._cell_timeout_hit, self._cell_flooded = None, False, False
         if self.guard_enabled and role in ("locked", "master"):
             await self._guard("before_master")
         if self.guard_enabled and role == "test":
@@ -350,29 +359,34 @@ class GuardedClient(NotebookClient):
                 self._tampered.append(f"{label}: guard did not answer")
                 return
             self._restored += [name for name in restored if name not in self._restored]
+        started = time.monotonic()
         try:
             await self.async_execute_cell(cell, index, store_history=True)
         except DeadKernelError:
-            if self._flood:
-                self._end = (Status.CRASHED, self._flood_message())
-            else:
-                self._end = (Status.CRASHED, (f"the kernel died ({self._death_reason()}) while "
-                                              f"running {label}"))
+            self._end = (Status.CRASHED, (f"the kernel died ({self._death_reason()}) while "
+                                          f"running {label}"))
             self._mark_not_run(cell)
             return
         except CellTimeoutError:
-            self._end = (Status.TIMEOUT, (f"{label} ran past {self.timeout} s and did not stop "
-                                          "when interrupted"))
-            self._mark_not_run(cell)
-            return
-        if self._flood:                 # killed while its last outputs were on their way
-            self._end = (Status.CRASHED, self._flood_message())
-            return
+            # The kernel answered in time but the rest of its flood was still arriving (it is
+            # dropped): go on. Otherwise it did not answer even when interrupted: stop here.
+            if not self._cell_flooded or time.monotonic() - started >= self.timeout:
+                self._end = (Status.TIMEOUT, (f"{label} ran past {self.timeout} s and did not "
+                                              "stop when interrupted"))
+                self._mark_not_run(cell)
+                return
         if self._cell_timeout_hit:
             if time.monotonic() >= deadline - 1:
                 self._end = (Status.TIMEOUT, (f"the notebook ran past its "
                                               f"{self.submission_timeout} s (in {label})"))
             self._timed_out.append(label)
+            self._explain(cell, "CellTimeout", f"your code in {label} ran past {self.timeout} s "
+                                               "and was stopped")
+        elif self._cell_flooded:
+            self._flooded.append(label)
+            self._explain(cell, "OutputFlood", (
+                f"{label} printed more than {_size(self.max_total_output_bytes)} and was "
+                f"stopped; its output is cut at {_size(self.max_output_bytes)}"))
         if self.guard_enabled and role == "test":
             changed = await self._guard("after_test")
             if changed is None or changed:
@@ -389,10 +403,19 @@ class GuardedClient(NotebookClient):
             sanitize_test_outputs(cell, status)
         redact_hidden_tests(cell, self._hidden)
 
-    def _flood_message(self) -> str:
-        where = self._flood if isinstance(self._flood, str) else "a cell"
-        return (f"output flood: more than {self.max_total_output_bytes // MIB} MiB of output "
-                f"(in {where}); the kernel was stopped")
+    def _explain(self, cell, name: str, explanation: str) -> None:
+        """Give an interrupted cell one error that says why (its traceback, where the code
+        was, kept), in place of the kernel's bare ``KeyboardInterrupt``."""
+        self._interrupted.append(explanation)
+        if cell.cell_type != "code":
+            return
+        interrupts = [o for o in cell.outputs
+                      if o.output_type == "error" and o.get("ename") == "KeyboardInterrupt"]
+        where = [line.replace("KeyboardInterrupt", name)
+                 for line in (interrupts[-1].get("traceback", [])[:-1] if interrupts else [])]
+        cell.outputs = [o for o in cell.outputs if not any(o is i for i in interrupts)] + [
+            nbformat.v4.new_output("error", ename=name, evalue=explanation,
+                                   traceback=[*where, f"{name}: {explanation}"])]
 
     def _mark_not_run(self, cell) -> None:
         if cell.cell_type != "code":
@@ -412,8 +435,8 @@ class GuardedClient(NotebookClient):
             return
         if (content.get("ename") == _TIMEOUT_ERROR["ename"]
                 and content.get("evalue") == self._timeout_token):
-            self._cell_timeout_hit = True
-            content = {**content, "evalue": _TIMEOUT_ERROR["evalue"]}
+            self._cell_timeout_hit = True       # _run_cell explains it
+            return
         if not any(output.output_type == "error" and output.ename == content.get("ename")
                    for output in cell.outputs):
             cell.outputs.append(nbformat.v4.new_output(
@@ -424,26 +447,37 @@ class GuardedClient(NotebookClient):
     def output(self, outs, msg, display_id, cell_index):
         """Record one output message, within the caps (nbclient calls it for every one)."""
         size = _output_size(msg)
-        self._total_bytes += size
-        self._cell_bytes += size
-        if self._flood:
+        self._cell_sent += size
+        if self._cell_sent > self.max_total_output_bytes and not self._cell_flooded:
+            self._cell_flooded = True
+            asyncio.ensure_future(self._interrupt_kernel())
+        if msg.get("msg_type") == "error":      # an error decides a test's score: always kept
+            return super().output(outs, msg, display_id, cell_index)
+        room = min(self.max_output_bytes - self._cell_kept,
+                   self.max_total_output_bytes - self._kept_bytes)
+        if size <= room:
+            self._cell_kept += size
+            self._kept_bytes += size
+            return super().output(outs, msg, display_id, cell_index)
+        if self._cell_truncated:
             return None
-        if self._total_bytes > self.max_total_output_bytes:
-            self._flood = self._current_label or True
-            asyncio.ensure_future(self._kill_kernel())
-            return None
-        if self._cell_bytes > self.max_output_bytes:
-            if not self._cell_truncated:
-                self._cell_truncated = True
-                outs.append(nbformat.v4.new_output(
-                    "stream", name="stdout",
-                    text=f"\n[output truncated: more than {self.max_output_bytes // 1024} KiB]\n"))
-            return None
-        return super().output(outs, msg, display_id, cell_index)
+        self._cell_truncated = True
+        why = (f"{self._current_label or 'this cell'} printed more than "
+               f"{_size(self.max_output_bytes)}"
+               if room == self.max_output_bytes - self._cell_kept else
+               f"the notebook's output passed {_size(self.max_total_output_bytes)}")
+        if msg.get("msg_type") == "stream" and room > 0:      # keep the beginning of the text
+            content = {**msg["content"], "text": msg["content"].get("text", "")[:room]}
+            super().output(outs, {**msg, "content": content}, display_id, cell_index)
+            self._cell_kept += room
+            self._kept_bytes += room
+        outs.append(nbformat.v4.new_output("stream", name="stdout",
+                                           text=f"\n[output cut: {why}]\n"))
+        return None
 
-    async def _kill_kernel(self) -> None:
+    async def _interrupt_kernel(self) -> None:
         if self.km is not None:
-            await ensure_async(self.km.shutdown_kernel(now=True))
+            await ensure_async(self.km.interrupt_kernel())
 
     # -- the guard's channel ------------------------------------------------------------------
     # The guard is installed and called with *silent* execute requests: no execution count,
@@ -522,17 +556,29 @@ class GuardedClient(NotebookClient):
         parts = [reason] if reason else []
         if self._timed_out and not reason:
             parts.append(f"interrupted after {self.cell_timeout} s: " + ", ".join(self._timed_out))
+        if self._flooded:
+            parts.append(f"output flood (more than {_size(self.max_total_output_bytes)}), "
+                         f"stopped and cut: " + ", ".join(self._flooded))
         if self._tampered:
             parts.append("tests failed for tampering: " + "; ".join(self._tampered[:3]))
         if self._restored:
             parts.append("restored before tests: " + ", ".join(self._restored[:6])
                          + (" ..." if len(self._restored) > 6 else ""))
         report = {"restored": self._restored, "tampered": self._tampered,
-                  "timed_out": self._timed_out, "kernel_started": self.kernel_started,
+                  "timed_out": self._timed_out, "flooded": self._flooded,
+                  "interrupted": self._interrupted, "stopped": reason,
+                  "kernel_started": self.kernel_started,
                   "sandbox": sandbox.status_line, "enforced": list(sandbox.enforced),
                   "seconds": round(seconds, 3)}
         self.execution = Execution(status, "; ".join(parts), report)
         return self.execution
+
+
+def _size(count: int) -> str:
+    """A byte count for a person: ``32 MiB``, ``512 KiB``."""
+    if count >= MIB and count % (MIB // 4) == 0:
+        return f"{count / MIB:g} MiB"
+    return f"{count // 1024} KiB" if count % 1024 == 0 else f"{count} bytes"
 
 
 def _output_size(msg: dict) -> int:

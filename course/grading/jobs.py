@@ -5,7 +5,8 @@ feedback page and stores its result in the workspace's result store
 (:meth:`course.workspace.Workspace.save_result`) with a fingerprint of the submission, the
 assignment and the executor's settings, so an interrupted run picks up where it stopped.
 :func:`run_jobs` runs jobs in a pool of worker processes with a progress bar; a job never
-raises, and a worker that dies gives that student the status ``crashed``.
+raises, and a worker that dies gives that student the status ``crashed``; it says which
+results it reused (:class:`JobOutcomes`).
 
 Example:
     >>> run_jobs([Job("ps1", submission, Path(".grading"), Path("out/feedback"),
@@ -29,7 +30,7 @@ from course.grading.outcome import Executor, Outcome, Status
 from course.grading.submissions import Submission
 from course.workspace import Workspace, atomic_write, digest
 
-__all__ = ["Job", "run_job", "run_jobs"]
+__all__ = ["Job", "JobOutcomes", "run_job", "run_jobs"]
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,15 @@ class Job:
     feedback: Path
     executor: Executor
     regrade: bool = False
+
+
+class JobOutcomes(list):
+    """The outcomes of :func:`run_jobs` (a list, sorted by student id) and the ids of the
+    students whose stored result was reused rather than graded again (:attr:`reused`)."""
+
+    def __init__(self, outcomes: Sequence[Outcome] = (), reused: Sequence[str] = ()) -> None:
+        super().__init__(outcomes)
+        self.reused = frozenset(reused)
 
 
 def _forget(workspace: Workspace, assignment: str, student_id: str) -> None:
@@ -134,6 +144,11 @@ def run_job(job: Job) -> Outcome:
         ...             Path("out/feedback"), executor)).status      # doctest: +SKIP
         <Status.MISSING: 'missing'>
     """
+    return _run(job)[0]
+
+
+def _run(job: Job) -> tuple[Outcome, bool]:
+    """:func:`run_job`, and whether the stored result was reused."""
     workspace = Workspace(job.workspace)
     try:
         fingerprint = _fingerprint(job, workspace)
@@ -141,10 +156,10 @@ def run_job(job: Job) -> Outcome:
     except Exception:  # noqa: BLE001 - anything odd means: grade again
         fingerprint, reused = None, None
     if reused is not None:
-        return reused
+        return reused, True
     outcome = _grade_job(job, workspace)
     _store(workspace, outcome, fingerprint)
-    return outcome
+    return outcome, False
 
 
 def _grade_job(job: Job, workspace: Workspace) -> Outcome:
@@ -175,7 +190,7 @@ def _grade_job(job: Job, workspace: Workspace) -> Outcome:
 
 
 def run_jobs(jobs: Sequence[Job], *, workers: int, progress: bool = True,
-             description: str = "grading") -> list[Outcome]:
+             description: str = "grading") -> JobOutcomes:
     """Run jobs in ``workers`` processes (in this process when ``workers`` is 1), with a
     progress bar on stderr.
 
@@ -186,17 +201,18 @@ def run_jobs(jobs: Sequence[Job], *, workers: int, progress: bool = True,
         description: the progress bar's label.
 
     Returns:
-        One outcome per job, sorted by student id (a worker that died gives ``crashed``).
+        One outcome per job, sorted by student id (a worker that died gives ``crashed``),
+        and which were reused.
     """
     from tqdm import tqdm
 
-    outcomes: list[Outcome] = []
+    results: list[tuple[Outcome, bool]] = []
     if workers <= 1 or len(jobs) <= 1:
         bar = tqdm(total=len(jobs), desc=description, unit="student", disable=not progress,
                    file=sys.stderr, dynamic_ncols=True)
         try:
             for job in jobs:
-                outcomes.append(run_job(job))
+                results.append(_run(job))
                 bar.update()
         finally:
             bar.close()
@@ -206,10 +222,12 @@ def run_jobs(jobs: Sequence[Job], *, workers: int, progress: bool = True,
             bar = tqdm(total=len(jobs), desc=description, unit="student",
                        disable=not progress, file=sys.stderr, dynamic_ncols=True)
             try:
-                outcomes.extend(_collect(futures, bar))
+                results.extend(_collect(futures, bar))
             finally:
                 bar.close()
-    return sorted(outcomes, key=lambda outcome: outcome.student_id)
+    results.sort(key=lambda result: result[0].student_id)
+    return JobOutcomes([outcome for outcome, _ in results],
+                       [outcome.student_id for outcome, reused in results if reused])
 
 
 def _worker_context() -> Any:
@@ -238,10 +256,10 @@ def _pool(jobs: Sequence[Job], workers: int) -> Iterator[dict]:
 
     context = _worker_context()
     with ProcessPoolExecutor(max_workers=min(workers, len(jobs)), mp_context=context) as pool:
-        yield {pool.submit(run_job, job): job for job in jobs}
+        yield {pool.submit(_run, job): job for job in jobs}
 
 
-def _collect(futures: dict, bar: Any) -> list[Outcome]:
+def _collect(futures: dict, bar: Any) -> list[tuple[Outcome, bool]]:
     from concurrent.futures import as_completed
 
     outcomes = []
@@ -253,6 +271,6 @@ def _collect(futures: dict, bar: Any) -> list[Outcome]:
             outcome = Outcome(job.submission.student_id, job.assignment, 0.0, 0.0,
                               Status.CRASHED, f"the worker process failed: {first_line(error)}")
             _store(Workspace(job.workspace), outcome, None)
-            outcomes.append(outcome)
+            outcomes.append((outcome, False))
         bar.update()
     return outcomes

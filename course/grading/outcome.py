@@ -20,16 +20,18 @@ from typing import Any, Protocol
 
 __all__ = ["CSV_COLUMNS", "Execution", "Executor", "Outcome", "Status"]
 
-#: The columns of ``grades.csv``, in order.
+#: The outcome's columns of ``grades.csv``, in order (the LMS ids follow: GRADES_COLUMNS).
 CSV_COLUMNS = ("student_id", "assignment", "score", "max_score", "status", "message")
 
 
 class Status(str, enum.Enum):
     """Every status a submission can end with; the value is the word in ``grades.csv``.
 
-    ``graded``: the notebook ran (its score may be 0); ``missing``: no notebook in the
-    student's folder; ``invalid``: not a readable notebook; ``timeout``: the submission hit
-    the cell or submission time limit; ``crashed``: the kernel died or could not start.
+    ``graded``: the notebook ran (its score may be 0); ``needs_manual``: it ran, and a cell
+    graded by hand has no score yet (``course export`` reports it from the gradebook);
+    ``missing``: no notebook in the student's folder; ``invalid``: not a readable notebook;
+    ``timeout``: the submission hit the cell or submission time limit; ``crashed``: the
+    kernel died or could not start.
 
     Example:
         >>> Status("timeout") is Status.TIMEOUT, str(Status.TIMEOUT)
@@ -37,6 +39,7 @@ class Status(str, enum.Enum):
     """
 
     GRADED = "graded"
+    NEEDS_MANUAL = "needs_manual"
     MISSING = "missing"
     INVALID = "invalid"
     TIMEOUT = "timeout"

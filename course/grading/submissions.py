@@ -1,4 +1,5 @@
-"""Collect submissions: a folder with one folder per student, or a zip of that.
+"""Collect submissions: a folder with one folder per student, or a zip of that, or the
+download of an LMS.
 
 Accepted layouts (``<id>`` is the student id, the folder's name)::
 
@@ -6,20 +7,26 @@ Accepted layouts (``<id>`` is the student id, the folder's name)::
     SUBMISSIONS.zip: <id>/<notebook>.ipynb       a zip of that folder's content
     SUBMISSIONS.zip: <top>/<id>/<notebook>.ipynb a zip with a single wrapping folder
 
-and the exports of two learning-management systems:
+and the downloads of two learning-management systems, named as they name them
+(:mod:`course.lms.moodle`, :mod:`course.lms.canvas`)::
 
-    Moodle  <Full Name>_<participant>_assignsubmission_file_/<notebook>.ipynb
-            (id ``<Full Name>_<participant>``; the file and online-text folders of one
-            student are one student)
-    Canvas  a flat folder or zip of <login>_[late_]<user>_<submission>_<notebook>.ipynb
-            (id ``<login>``); other notebooks at the top level are not students
+    Moodle  <Full Name>_<participant>_assignsubmission_<plugin>[_]/<file>   (folders)
+            <Full Name>_<participant>_assignsubmission_<plugin>_<file>      (flat)
+            id ``<Full Name>_<participant>``; the folders of one participant are one student
+    Canvas  <name>_[LATE_]<user>_<file id>_<file>, <name>_[LATE_]<user>_text.html (flat)
+            id ``<name>_<user>``; the files of one user are one student
+
+Each student keeps the LMS's ids (:class:`course.lms.Identity`: user or participant id, the
+submitted file's id, the late mark) for the exports. Two students never merge: two sources
+that would give the same student id are an error naming both. Loose files named otherwise at
+the top are not students (a bare notebook at the top is more likely the wrong folder).
 
 A zip whose members would unpack to more than 4 GiB, or that holds more than 100,000 of
 them, is refused (a zip bomb).
 
 Every student folder is a student, with or without a notebook (a folder without one is
 graded as ``missing``). Hidden entries (``.x``), ``__MACOSX`` and ``.ipynb_checkpoints`` are
-ignored. In a student's folder the notebook named like the assignment's is graded; failing
+ignored. Among a student's files the notebook named like the assignment's is graded; failing
 that, the only notebook there, or the only one whose name contains the assignment's (e.g.
 Colab's ``Copy of ps1_convolution.ipynb``); with several candidates none is chosen and the
 student is reported ``invalid``.
@@ -33,32 +40,61 @@ Example:
 from __future__ import annotations
 
 import contextlib
-import re
 import tempfile
 import zipfile
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from course.errors import CourseError
+from course.lms import Identity, canvas, moodle
 
 __all__ = ["Submission", "find_notebook", "open_submissions"]
 
 IGNORED = ("__MACOSX", ".ipynb_checkpoints", "__pycache__")
 MAX_UNPACKED_BYTES, MAX_MEMBERS = 4 * 1024**3, 100_000
-_MOODLE = re.compile(r"^(?P<id>.+?)_assignsubmission_[a-z]+_?$")
-_CANVAS = re.compile(r"^(?P<id>[^_]+)_(?:late_)?\d+_\d+_(?P<name>.+)$")
 LAYOUT = "expected SUBMISSIONS/<student_id>/<notebook>.ipynb, or a .zip of that"
 
 
 @dataclass(frozen=True)
 class Submission:
-    """One student folder: the notebook to grade (``None`` if there is none to grade) and,
-    when the folder cannot be graded although it holds notebooks, why (``problem``)."""
+    """One student: the notebook to grade (``None`` if there is none to grade), why the
+    student cannot be graded although they sent notebooks (``problem``), and their ids in the
+    LMS the submission was downloaded from (``identity``)."""
 
     student_id: str
     notebook: Path | None
     problem: str = ""
+    identity: Identity = field(default_factory=Identity)
+
+
+@dataclass
+class _Student:
+    """What one student sent: their files (notebooks first found in folders), each file's
+    name as uploaded and LMS identity, and where they came from."""
+
+    student_id: str
+    identity: Identity
+    sources: list[Path] = field(default_factory=list)
+    files: dict[Path, tuple[str, Identity]] = field(default_factory=dict)
+
+    def add_folder(self, folder: Path, identity: Identity) -> None:
+        self.sources.append(folder)
+        for notebook in _notebooks(folder):
+            self.files[notebook] = (notebook.name, identity)
+
+    def add_file(self, path: Path, uploaded_name: str, identity: Identity) -> None:
+        self.sources.append(path)
+        if path.suffix == ".ipynb":
+            self.files[path] = (uploaded_name, identity)
+
+    def submission(self, notebook_name: str, root: Path) -> Submission:
+        names = {path: name for path, (name, _) in self.files.items()}
+        single_folder = len(self.sources) == 1 and self.sources[0].is_dir()
+        notebook, problem = _choose(sorted(self.files), notebook_name,
+                                    self.sources[0] if single_folder else root, names)
+        identity = self.files[notebook][1] if notebook is not None else self.identity
+        return Submission(self.student_id, notebook, problem, identity)
 
 
 def _visible(folder: Path) -> list[Path]:
@@ -127,41 +163,51 @@ def _check_zip(archive: zipfile.ZipFile, path: Path) -> None:
                           f"and {MAX_UNPACKED_BYTES / 1024**3:.0f} GiB.")
 
 
-def _folder_students(folders: list[Path], notebook_name: str) -> list[Submission]:
-    """One student per folder; Moodle's ``..._assignsubmission_<kind>_`` folders of the
-    same participant are one student."""
-    groups: dict[str, list[Path]] = {}
-    for folder in folders:
-        match = _MOODLE.match(folder.name)
-        groups.setdefault(match["id"] if match else folder.name, []).append(folder)
-    found = []
-    for student_id, group in groups.items():
-        if len(group) == 1:
-            notebook, problem = find_notebook(group[0], notebook_name)
-        else:
-            notebook, problem = _choose([nb for folder in group for nb in _notebooks(folder)],
-                                        notebook_name, group[0].parent)
-        found.append(Submission(student_id, notebook, problem))
-    return found
+def _owner(identity: Identity, source: str) -> tuple[str, str]:
+    """Who sent a file or folder: the LMS's user (all of whose files are one student), or
+    the folder itself."""
+    if identity.lms and identity.user_id:
+        return identity.lms, identity.user_id
+    return identity.lms or "folder", identity.name or source
 
 
-def _flat_students(files: list[Path], notebook_name: str) -> list[Submission]:
-    """A flat folder of notebooks named as Canvas exports them."""
-    groups: dict[str, dict[Path, str]] = {}
-    for path in files:
-        match = _CANVAS.match(path.name)
-        groups.setdefault(match["id"], {})[path] = match["name"]
-    found = []
-    for student_id, names in groups.items():
-        notebook, problem = _choose(sorted(names), notebook_name, next(iter(names)).parent,
-                                    names)
-        found.append(Submission(student_id, notebook, problem))
-    return found
+def _students(root: Path, path: Path) -> list[_Student]:
+    """Every student of the folder ``root`` (``path``: SUBMISSIONS as given, for messages)."""
+    students: dict[tuple[str, str], _Student] = {}
+
+    def student(student_id: str, identity: Identity, source: str) -> _Student:
+        owner = _owner(identity, source)
+        if owner not in students:
+            students[owner] = _Student(student_id, identity)
+        return students[owner]
+
+    for entry in _visible(root):
+        if entry.is_dir():
+            identity = moodle.parse_folder_name(entry.name) or Identity(source=entry.name)
+            name = moodle.student_id(identity) if identity.lms else entry.name
+            student(name, identity, entry.name).add_folder(entry, identity)
+        elif (found := canvas.parse_download_name(entry.name)) is not None:
+            identity, uploaded = found
+            student(canvas.student_id(identity), identity, entry.name).add_file(entry, uploaded,
+                                                                                identity)
+        elif (found := moodle.parse_flat_name(entry.name)) is not None:
+            identity, uploaded = found
+            student(moodle.student_id(identity), identity, entry.name).add_file(entry, uploaded,
+                                                                                identity)
+    by_id: dict[str, _Student] = {}
+    for found in students.values():
+        other = by_id.setdefault(found.student_id, found)
+        if other is not found:
+            raise CourseError(f"SUBMISSIONS '{path}' holds two students who would both be "
+                              f"{found.student_id!r}: '{other.sources[0].name}' and "
+                              f"'{found.sources[0].name}'; rename one of them, or grade them in "
+                              "separate batches.")
+    return list(by_id.values())
 
 
 @contextlib.contextmanager
 def open_submissions(path: Path, *, notebook_name: str) -> Iterator[list[Submission]]:
-    """Yield one :class:`Submission` per student folder, sorted by student id.
+    """Yield one :class:`Submission` per student, sorted by student id.
 
     A zip is extracted into a temporary folder that is removed afterwards.
 
@@ -171,7 +217,8 @@ def open_submissions(path: Path, *, notebook_name: str) -> Iterator[list[Submiss
 
     Raises:
         CourseError: when ``path`` does not exist, is neither a folder nor a zip, holds no
-            student folder, or holds no notebook at all.
+            student folder, holds no notebook at all, or holds two sources that would be the
+            same student.
     """
     path = Path(path)
     if not path.exists():
@@ -192,13 +239,8 @@ def open_submissions(path: Path, *, notebook_name: str) -> Iterator[list[Submiss
         if not _notebooks(root):
             raise CourseError(f"SUBMISSIONS '{path}' holds no notebook (.ipynb); {LAYOUT}.")
         root = _student_root(root)
-        students = [entry for entry in _visible(root) if entry.is_dir()]
-        # Loose notebooks are students only when named as an LMS export names them (a bare
-        # notebook at the top is more likely the wrong folder than a student).
-        loose = [entry for entry in _visible(root) if entry.is_file()
-                 and entry.suffix == ".ipynb" and _CANVAS.match(entry.name)]
-        if not students and not loose:
+        students = _students(root, path)
+        if not students:
             raise CourseError(f"SUBMISSIONS '{path}' holds no student folder; {LAYOUT}.")
-        found = _folder_students(students, notebook_name) + _flat_students(loose,
-                                                                           notebook_name)
+        found = [student.submission(notebook_name, root) for student in students]
         yield sorted(found, key=lambda submission: submission.student_id)

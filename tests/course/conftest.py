@@ -1,4 +1,5 @@
-"""Fixtures of the course's tests: the full sandbox, the ps1 assignment, submission files."""
+"""Fixtures of the course's tests: the full sandbox, the ps1 assignment, a scratch course,
+submission files."""
 
 from __future__ import annotations
 
@@ -62,3 +63,15 @@ def zip_folder() -> Callable[..., Path]:
                 zipped.write(path, Path(prefix) / relative if prefix else relative)
         return archive
     return write
+
+
+@pytest.fixture
+def scratch_course(tmp_path, monkeypatch) -> Path:
+    """A project whose solutions/ and assignments/ are empty temporary folders and whose
+    .grading/ is not made yet (helpers/ and pyproject.toml stay the checkout's); returns its
+    folder."""
+    for name, folder in (("SOLUTIONS", "solutions"), ("ASSIGNMENTS", "assignments")):
+        (tmp_path / folder).mkdir()
+        monkeypatch.setattr(paths, name, tmp_path / folder)
+    monkeypatch.setattr(paths, "GRADING", tmp_path / ".grading")
+    return tmp_path

@@ -24,14 +24,22 @@ def test_environment_variable_is_read_and_argument_wins(monkeypatch):
 
 @pytest.mark.parametrize("bad", ["quick", "", 3])
 def test_unknown_profile_is_rejected_with_the_allowed_values(bad):
-    with pytest.raises(ValueError, match=r"'profile' parameter must be one of \('fast', 'full', 'auto'\)"):
+    with pytest.raises(ValueError, match=r"'profile' parameter of resolve_profile must be one of \('fast', 'full', 'auto'\)"):
         resolve_profile(bad)
 
 
 def test_bad_environment_variable_names_it(monkeypatch):
     monkeypatch.setenv("COURSE_PROFILE", "turbo")
-    with pytest.raises(ValueError, match="'COURSE_PROFILE'.*got 'turbo'"):
+    with pytest.raises(ValueError, match=r"COURSE_PROFILE environment variable must be one of "
+                                         r"\('fast', 'full', 'auto'\) \(or unset\); got 'turbo'"):
         resolve_profile(None)
+
+
+@pytest.mark.parametrize("empty", ["", "  "])
+def test_an_empty_environment_variable_means_unset(monkeypatch, empty):
+    monkeypatch.setenv("COURSE_PROFILE", empty)
+    assert resolve_profile(None, has_accelerator=False) == "fast"
+    assert resolve_profile(None, has_accelerator=True) == "full"
 
 
 def test_fast_is_smaller_than_full():

@@ -13,10 +13,11 @@ def test_grades_csv_columns_and_number_format(tmp_path):
                 Outcome("a", "ps1", 0.0, 13.0, "missing", "no notebook, at all")]
     write_grades_csv(tmp_path / "grades.csv", outcomes)
     text = (tmp_path / "grades.csv").read_text()
-    assert text.splitlines()[0] == "student_id,assignment,score,max_score,status,message"
+    assert text.splitlines()[0] == ("student_id,assignment,score,max_score,status,message,"
+                                    "lms_user_id,submission_id,late")
     assert list(csv.reader(text.splitlines()))[1:] == [
-        ["b", "ps1", "2.5", "13", "graded", "failed: test_x"],
-        ["a", "ps1", "0", "13", "missing", "no notebook, at all"]]
+        ["b", "ps1", "2.5", "13", "graded", "failed: test_x", "", "", ""],
+        ["a", "ps1", "0", "13", "missing", "no notebook, at all", "", "", ""]]
     assert [p.name for p in tmp_path.iterdir()] == ["grades.csv"]
 
 

@@ -13,7 +13,7 @@ from course.grading.outcome import Execution, Outcome, Status
 def test_the_statuses_are_the_words_of_grades_csv():
     # The README's list of what the status column of grades.csv can hold.
     assert [status.value for status in Status] == [
-        "graded", "missing", "invalid", "timeout", "crashed"]
+        "graded", "needs_manual", "missing", "invalid", "timeout", "crashed"]
     assert [status for status in Status if not status.executed] == [Status.MISSING,
                                                                      Status.INVALID]
 
@@ -32,6 +32,7 @@ def test_an_outcome_keeps_the_word_through_json():
 ])
 def test_an_unknown_status_is_refused(make):
     with pytest.raises(ValueError, match=r"The 'status' parameter of (Outcome|Execution) must "
-                                         r"be one of \('graded', 'missing', 'invalid', "
+                                         r"be one of \('graded', 'needs_manual', 'missing', "
+                                         r"'invalid', "
                                          r"'timeout', 'crashed'\); got 'ok'\."):
         make()

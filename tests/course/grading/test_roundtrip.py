@@ -21,7 +21,7 @@ from course import paths
 from course.cli import main
 from course.grading.check import half_done
 from course.grading.feedback import HIDDEN_NOTE
-from course.grading.outcome import CSV_COLUMNS
+from course.grading.grade import GRADES_COLUMNS
 from course.release import release_assignment
 from course.workspace import Workspace, master_notebook
 
@@ -87,7 +87,7 @@ def run(tmp_path_factory):
 def _rows(path: Path) -> list[dict]:
     with open(path, newline="") as handle:
         reader = csv.DictReader(handle)
-        assert tuple(reader.fieldnames) == CSV_COLUMNS
+        assert tuple(reader.fieldnames) == GRADES_COLUMNS
         return list(reader)
 
 

@@ -2,7 +2,7 @@
 Moodle and Canvas exports, flat folders, zip bombs.
 
 The expected student ids and notebooks are written out by hand from the layouts each LMS
-documents (Moodle: ``<name>_<id>_assignsubmission_file_/``; Canvas: ``<login>_<user>_<sub>_
+documents (Moodle: ``<name>_<id>_assignsubmission_file_/``; Canvas: ``<name>_<user>_<file id>_
 <file>``), never computed by the code under test.
 """
 
@@ -49,8 +49,8 @@ def test_canvas_flat_zip(tmp_path):
         zf.writestr(f"lovelaceada_101_5551_{NAME}", "{}")
         zf.writestr(f"turingalan_late_102_5552_{Path(NAME).stem}-1.ipynb", "{}")
     assert _found(archive) == {
-        "lovelaceada": (f"lovelaceada_101_5551_{NAME}", ""),
-        "turingalan": (f"turingalan_late_102_5552_{Path(NAME).stem}-1.ipynb", "")}
+        "lovelaceada_101": (f"lovelaceada_101_5551_{NAME}", ""),
+        "turingalan_102": (f"turingalan_late_102_5552_{Path(NAME).stem}-1.ipynb", "")}
 
 
 def test_canvas_student_with_two_unrelated_notebooks_is_reported(tmp_path):
@@ -66,7 +66,7 @@ def test_lms_named_notebooks_beside_folders_are_students(tmp_path):
     _touch(root / "alice" / NAME)
     _touch(root / f"bob_7_8_{NAME}")
     _touch(root / "README.ipynb")                  # not a student's: no LMS name
-    assert _found(root) == {"alice": (NAME, ""), "bob": (f"bob_7_8_{NAME}", "")}
+    assert _found(root) == {"alice": (NAME, ""), "bob_7": (f"bob_7_8_{NAME}", "")}
 
 
 def test_a_bare_notebook_at_the_top_is_not_a_student(tmp_path):

@@ -91,21 +91,24 @@ _OFFLINE_MOBILENET = textwrap.dedent("""
 """)
 
 
-def _run_offline(tmp_path, mirror) -> dict:
+def _run_offline(tmp_path, mirror) -> tuple[dict, str]:
     env = {key: value for key, value in os.environ.items() if key != "COURSE_DATA_DIR"}
     env.update(KERAS_HOME=str(tmp_path / "keras-home"), HOME=str(tmp_path / "home"))
     if mirror is not None:
         env["COURSE_DATA_DIR"] = str(mirror)
     done = subprocess.run([sys.executable, "-c", _OFFLINE_MOBILENET], env=env, check=True,
                           capture_output=True, text=True, timeout=600)
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    return json.loads(done.stdout.strip().splitlines()[-1]), done.stdout
 
 
 @pytest.mark.slow
 def test_mobilenet_and_decode_predictions_work_offline_with_the_mirror(real_mirror, tmp_path):
     before = _state(real_mirror)
-    result = _run_offline(tmp_path, real_mirror)
+    result, out = _run_offline(tmp_path, real_mirror)
     assert {"stupa", "bell_cote"} <= set(result["top5"]), result   # the mirror README's check
+    assert (f"\nData: real subsets from {real_mirror} (MNIST 20,000 train + official 10,000 "
+            "test; Fashion-MNIST 2,100: 1,600 train / 500 test); Keras files: ImageNet weights "
+            "of MobileNet (alpha 0.25, 128 px), the ImageNet class index\n") in out
     assert sorted(p.name for p in (tmp_path / "keras-home" / "models").iterdir()) == sorted(
         KERAS_FILES)
     assert _state(real_mirror) == before
@@ -113,5 +116,6 @@ def test_mobilenet_and_decode_predictions_work_offline_with_the_mirror(real_mirr
 
 @pytest.mark.slow
 def test_without_the_mirror_keras_names_the_missing_weights_file(tmp_path):
-    result = _run_offline(tmp_path, None)
+    result, out = _run_offline(tmp_path, None)
     assert "mobilenet_2_5_128_tf.h5" in result["error"], result
+    assert "\nData: download (to the Keras cache " in out

@@ -75,7 +75,7 @@ class Case:
     what: str
     make: Callable[[Context], dict[str, bytes]]
     status: str | tuple[str, ...]       # one status, or those the issue allows ("a kernel that
-                                        # hangs or floods: crashed or timeout")
+                                        # hangs: crashed or timeout")
     score: str | tuple[str, ...]        # FULL, ZERO, or (FULL, "-test_id", ...)
 
     @property
@@ -508,9 +508,14 @@ CASES: tuple[Case, ...] = (
     Case("fork_bomb", "while True: os.fork()",
          _blank_with(lambda c: "import os\nwhile True:\n    os.fork()"),
          ("timeout", "crashed"), ZERO),
-    Case("print_100mb", "prints 100 MB",
+    Case("print_100mb", "prints 100 MB: that cell is stopped and cut, the rest is graded",
          _solved_with(lambda c: "for _ in range(100):\n    print('x' * 2**20)"),
-         ("crashed", "timeout"), ZERO),
+         "graded", FULL),
+    Case("endless_print_ignoring_interrupt", "SIGINT ignored, then prints 64 MB/s forever",
+         _solved_with(lambda c: "import signal, time\n"
+                                "signal.signal(signal.SIGINT, signal.SIG_IGN)\n"
+                                "while True:\n    print('x' * 2**16)\n    time.sleep(0.001)"),
+         "timeout", ZERO),
     Case("huge_image", "displays a 3 MB image",
          _solved_with(lambda c: "import os\nfrom IPython.display import Image, display\n"
                                 "display(Image(data=b'\\x89PNG\\r\\n\\x1a\\n' + "

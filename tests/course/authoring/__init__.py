@@ -1,0 +1,1 @@
+"""Tests of course.authoring: the lint of masters and `course new`."""

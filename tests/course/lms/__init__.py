@@ -1,0 +1,1 @@
+"""Tests of course.lms: the LMSs' download names and import files, read as the LMSs read them."""
