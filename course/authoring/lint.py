@@ -31,7 +31,7 @@ nbgrader's own validator and reported for its cell.
 Example:
     >>> for mistake in lint_assignment("ps5"):                   # doctest: +SKIP
     ...     print(mistake)
-    solutions/ps5/ps5_pooling.ipynb: cell 6 'test_pool' (code), metadata.nbgrader.points: ...
+    solutions/ps9/ps9_pooling.ipynb: cell 6 'test_pool' (code), metadata.nbgrader.points: ...
 """
 
 from __future__ import annotations

@@ -8,8 +8,8 @@ one answer graded by hand (a markdown cell with points). ``course release NAME``
 check NAME`` pass on it at once; replace the example with the assignment's own questions.
 
 Example:
-    $ course new ps5 --title "Pooling" --topic pooling
-    wrote solutions/ps5/ps5_pooling.ipynb: ...
+    $ course new ps9 --title "Pooling" --topic pooling
+    wrote solutions/ps9/ps9_pooling.ipynb: ...
 """
 
 from __future__ import annotations
@@ -105,7 +105,7 @@ def scaffold_notebook(name: str, notebook_name: str, *, title: str):
         An ``nbformat`` notebook (version 4), without outputs.
 
     Example:
-        >>> len(scaffold_notebook("ps5", "ps5_pooling.ipynb", title="Pooling").cells)
+        >>> len(scaffold_notebook("ps9", "ps9_pooling.ipynb", title="Pooling").cells)
         8
     """
     import nbformat
@@ -153,7 +153,7 @@ def new_assignment(name: str, *, title: str = "A new problem set", topic: str = 
 
     Example:
         >>> new_assignment("ps5", topic="pooling")                   # doctest: +SKIP
-        PosixPath('.../solutions/ps5/ps5_pooling.ipynb')
+        PosixPath('.../solutions/ps9/ps9_pooling.ipynb')
     """
     import nbformat
 
