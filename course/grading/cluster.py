@@ -12,7 +12,8 @@ The scheduler is ``tcp://HOST:PORT`` (or ``tls://``) of a running ``dask schedul
 ``local:N``: a cluster of N worker processes (one thread each) on this machine.
 
 Example:
-    >>> grade_on_cluster(jobs, "local:2", progress=False).reused       # doctest: +SKIP
+    >>> with connect(parse_scheduler("local:2")) as client:         # doctest: +SKIP
+    ...     grade_on_cluster(jobs, client, progress=False).reused
     frozenset()
 """
 
@@ -41,7 +42,7 @@ from course.grading.outcome import Outcome
 from course.grading.remote import grade_parcel, make_parcel, pack_assignment, receive
 from course.workspace import Workspace
 
-__all__ = ["CONNECT_TIMEOUT", "RETRIES", "grade_on_cluster", "parse_scheduler"]
+__all__ = ["CONNECT_TIMEOUT", "RETRIES", "connect", "grade_on_cluster", "parse_scheduler"]
 
 RETRIES = 2            # more tries of a task whose worker raised (a lost worker reschedules it)
 CONNECT_TIMEOUT = 10   # seconds to reach a scheduler
@@ -76,36 +77,54 @@ def parse_scheduler(value: str) -> str | int:
 
 
 @contextlib.contextmanager
-def _client(scheduler: str | int) -> Iterator[Any]:
-    """A ``distributed.Client`` of the scheduler (a local cluster for a number)."""
+def connect(scheduler: str | int) -> Iterator[Any]:
+    """A ``distributed.Client`` of the scheduler, or of a local cluster that lives as long.
+
+    Args:
+        scheduler: :func:`parse_scheduler`'s value: an address, or N for a local cluster.
+
+    Raises:
+        CourseError: when the scheduler cannot be reached within :data:`CONNECT_TIMEOUT`
+            seconds, or ``distributed`` is not installed.
+
+    Example:
+        >>> with connect(2) as client:                                # doctest: +SKIP
+        ...     grade_on_cluster(jobs, client)
+    """
     try:
         from distributed import Client, LocalCluster
     except ImportError as error:
         raise CourseError("The '--scheduler' option needs the 'distributed' package: "
                           'pip install "cnn-course[instructor]".') from error
-    if isinstance(scheduler, int):
-        with LocalCluster(n_workers=scheduler, threads_per_worker=1, processes=True,
-                          dashboard_address=None, silence_logs=logging.ERROR) as cluster, \
-                Client(cluster) as client:
-            yield client
-        return
+    # Workers that leave (or are killed) make distributed log tracebacks; the outcomes say it.
+    logger = logging.getLogger("distributed")
+    level = logger.level
+    logger.setLevel(logging.CRITICAL)
     try:
-        client = Client(scheduler, timeout=CONNECT_TIMEOUT)
-    except (OSError, TimeoutError) as error:
-        raise CourseError(f"Could not reach the Dask scheduler at {scheduler} (--scheduler) "
-                          f"within {CONNECT_TIMEOUT} s: {first_line(error)}") from None
-    with client:
-        yield client
+        if isinstance(scheduler, int):
+            with LocalCluster(n_workers=scheduler, threads_per_worker=1, processes=True,
+                              dashboard_address=None, silence_logs=logging.ERROR) as cluster, \
+                    Client(cluster) as client:
+                yield client
+            return
+        try:
+            client = Client(scheduler, timeout=CONNECT_TIMEOUT)
+        except (OSError, TimeoutError) as error:
+            raise CourseError(f"Could not reach the Dask scheduler at {scheduler} (--scheduler) "
+                              f"within {CONNECT_TIMEOUT} s: {first_line(error)}") from None
+        with client:
+            yield client
+    finally:
+        logger.setLevel(level)
 
 
-def grade_on_cluster(jobs: Sequence[Job], scheduler: str | int, *, progress: bool = True,
+def grade_on_cluster(jobs: Sequence[Job], client: Any, *, progress: bool = True,
                      description: str = "grading") -> JobOutcomes:
     """Grade jobs on a Dask cluster, keeping every result in this process's workspace.
 
     Args:
         jobs: one per student folder.
-        scheduler: the address of a running scheduler, or N for a local cluster of N workers
-            (:func:`parse_scheduler`).
+        client: a ``distributed.Client`` (:func:`connect`).
         progress: show the progress bar.
         description: the progress bar's label.
 
@@ -113,8 +132,6 @@ def grade_on_cluster(jobs: Sequence[Job], scheduler: str | int, *, progress: boo
         One outcome per job, sorted by student id (a task that fails on every try gives
         ``crashed``), and which were reused.
 
-    Raises:
-        CourseError: when the scheduler cannot be reached, or ``distributed`` is missing.
     """
     results: list[tuple[Outcome, bool]] = []
     remote: list[tuple[Job, str | None]] = []
@@ -130,9 +147,8 @@ def grade_on_cluster(jobs: Sequence[Job], scheduler: str | int, *, progress: boo
         else:
             remote.append((job, fingerprint))
     if remote:
-        with _client(scheduler) as client:
-            results.extend(_run_remote(client, remote, progress_bar(
-                len(remote), description, progress)))
+        results.extend(_run_remote(client, remote, progress_bar(len(remote), description,
+                                                                progress)))
     return job_outcomes(results)
 
 

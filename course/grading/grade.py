@@ -39,6 +39,7 @@ Example:
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import io
 import os
@@ -48,6 +49,7 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from course import lms
 from course.errors import CourseError, first_line
@@ -59,7 +61,7 @@ from course.grading.batch import (
     save_batch,
     shared_students,
 )
-from course.grading.cluster import grade_on_cluster, parse_scheduler
+from course.grading.cluster import connect, grade_on_cluster, parse_scheduler
 from course.grading.execution import SandboxExecutor, SandboxSettings
 from course.grading.feedback import write_feedback
 from course.grading.jobs import Job, run_jobs
@@ -219,7 +221,7 @@ def grade_assignment(assignment: str, submissions: Path, out: Path, *, executor:
                      workers: int = 1, workspace: Workspace | None = None,
                      solutions: Path | None = None, progress: bool = True,
                      regrade: bool = False, batch: str | None = None,
-                     scheduler: str | int | None = None) -> GradingRun:
+                     client: Any = None) -> GradingRun:
     """Autograde every student of ``submissions``; record the batch; write
     ``out/grades.csv`` and ``out/feedback/``.
 
@@ -236,9 +238,8 @@ def grade_assignment(assignment: str, submissions: Path, out: Path, *, executor:
         regrade: grade again even where an identical result is stored.
         batch: the batch's name (default: SUBMISSIONS' name, see
             :func:`course.grading.batch.default_name`).
-        scheduler: grade on a Dask cluster instead of ``workers`` local processes: a
-            scheduler's address, or N for a local cluster of N workers
-            (:func:`course.grading.cluster.parse_scheduler`).
+        client: grade on a Dask cluster instead of ``workers`` local processes: a
+            ``distributed.Client`` (:func:`course.grading.cluster.connect`).
 
     Returns:
         The batch, the outcomes of its students, how many results were reused and what a
@@ -270,8 +271,8 @@ def grade_assignment(assignment: str, submissions: Path, out: Path, *, executor:
                  if submission.student_id not in ours and submission.notebook is not None]
         description = f"grading {assignment}"
         outcomes = (run_jobs(jobs, workers=workers, progress=progress, description=description)
-                    if scheduler is None else
-                    grade_on_cluster(jobs, scheduler, progress=progress,
+                    if client is None else
+                    grade_on_cluster(jobs, client, progress=progress,
                                      description=description))
         graded = Batch(assignment, name, str(submissions),
                        tuple((submission.student_id, submission.identity) for submission in found))
@@ -389,10 +390,11 @@ def grade_command(args: argparse.Namespace) -> int:
         max_total_output_bytes=int(args.max_total_output * MIB)))
     print(executor.sandbox.status_line, flush=True)
     workspace = _workspace(args)
-    run = grade_assignment(assignment, args.submissions, args.out, workers=args.workers,
-                           workspace=workspace, executor=executor,
-                           progress=not args.no_progress, regrade=args.regrade, batch=args.batch,
-                           scheduler=scheduler)
+    with connect(scheduler) if scheduler is not None else contextlib.nullcontext() as client:
+        run = grade_assignment(assignment, args.submissions, args.out, workers=args.workers,
+                               workspace=workspace, executor=executor,
+                               progress=not args.no_progress, regrade=args.regrade,
+                               batch=args.batch, client=client)
     for line in run.master_change:
         print(line)
     print(summary_table(run.outcomes))
