@@ -128,6 +128,7 @@ def graded(tmp_path_factory, cluster, ps1, loopback_server):
     base = tmp_path_factory.mktemp("corpus")
     cases = [case for case in CASES + HONEST if case.name in SUBSET]
     assert len(cases) == len(SUBSET)
+    (base / "dask").mkdir()
     with hostile_corpus(base / "dask", ps1, loopback_server, cases) as (context, before):
         local = base / "local"
         started = time.monotonic()
