@@ -23,6 +23,7 @@ import contextlib
 import logging
 import re
 import secrets
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -38,11 +39,12 @@ from course.grading.jobs import (
     store_result,
     stored_outcome,
 )
-from course.grading.outcome import Outcome
+from course.grading.outcome import Executor, Outcome
 from course.grading.remote import grade_parcel, make_parcel, pack_assignment, receive
 from course.workspace import Workspace
 
-__all__ = ["CONNECT_TIMEOUT", "RETRIES", "connect", "grade_on_cluster", "parse_scheduler"]
+__all__ = ["CONNECT_TIMEOUT", "RETRIES", "connect", "grade_on_cluster", "parse_scheduler",
+           "worker_sandboxes"]
 
 RETRIES = 2            # more tries of a task whose worker raised (a lost worker reschedules it)
 CONNECT_TIMEOUT = 10   # seconds to reach a scheduler
@@ -116,6 +118,27 @@ def connect(scheduler: str | int) -> Iterator[Any]:
             yield client
     finally:
         logger.setLevel(level)
+
+
+def worker_sandboxes(client: Any, executor: Executor) -> dict[str, int]:
+    """The sandbox status lines of the cluster's workers (what each enforces), with how many
+    workers print each.
+
+    Args:
+        client: a ``distributed.Client``.
+        executor: the executor the tasks carry (its sandbox is made on each worker).
+
+    Example:
+        >>> worker_sandboxes(client, SandboxExecutor())                # doctest: +SKIP
+        {'sandbox: bubblewrap (no network, ...) + rlimits (...)': 2}
+    """
+    lines = client.run(_sandbox_line, executor)
+    return dict(Counter(lines.values()))
+
+
+def _sandbox_line(executor: Executor) -> str:
+    sandbox = getattr(executor, "sandbox", None)
+    return sandbox.status_line if sandbox is not None else f"executor: {executor!r}"
 
 
 def grade_on_cluster(jobs: Sequence[Job], client: Any, *, progress: bool = True,

@@ -61,7 +61,7 @@ from course.grading.batch import (
     save_batch,
     shared_students,
 )
-from course.grading.cluster import connect, grade_on_cluster, parse_scheduler
+from course.grading.cluster import connect, grade_on_cluster, parse_scheduler, worker_sandboxes
 from course.grading.execution import SandboxExecutor, SandboxSettings
 from course.grading.feedback import write_feedback
 from course.grading.jobs import Job, run_jobs
@@ -388,9 +388,13 @@ def grade_command(args: argparse.Namespace) -> int:
         cell_timeout=args.cell_timeout, submission_timeout=args.timeout,
         max_output_bytes=int(args.max_output * MIB),
         max_total_output_bytes=int(args.max_total_output * MIB)))
-    print(executor.sandbox.status_line, flush=True)
     workspace = _workspace(args)
     with connect(scheduler) if scheduler is not None else contextlib.nullcontext() as client:
+        if client is None:
+            print(executor.sandbox.status_line, flush=True)
+        else:           # the sandbox is the workers' own: each says what it enforces
+            for line, count in worker_sandboxes(client, executor).items():
+                print(f"{count} Dask workers: {line}", flush=True)
         run = grade_assignment(assignment, args.submissions, args.out, workers=args.workers,
                                workspace=workspace, executor=executor,
                                progress=not args.no_progress, regrade=args.regrade,

@@ -180,7 +180,12 @@ def grade_parcel(bundle: bytes, parcel: Parcel) -> Graded:
                          / MANUAL_FILE, parcel.manual)
         job = Job(parcel.assignment, Submission(parcel.student_id, notebook), workspace.root,
                   root / "pages", parcel.executor)
-        outcome = grade_job(job, workspace)
+        already_open = _open_zmq_contexts()
+        try:
+            outcome = grade_job(job, workspace)
+        finally:
+            for leftover in _open_zmq_contexts() - already_open:
+                leftover.destroy(linger=0)
         folders = {kind: {path.relative_to(path_folder).as_posix(): path.read_bytes()
                           for path in sorted(path_folder.rglob("*")) if path.is_file()}
                    for kind, path_folder in _student_folders(
@@ -190,6 +195,24 @@ def grade_parcel(bundle: bytes, parcel: Parcel) -> Graded:
         pages = sorted((job.feedback / parcel.student_id).glob("*.html"))
         return Graded(outcome, folders, log.read_bytes() if log.is_file() else None,
                       pages[0].read_bytes() if pages else None)
+
+
+def _open_zmq_contexts() -> set:
+    """The ZeroMQ contexts of this process that are open (the process-wide one left out).
+
+    A kernel whose client was not shut down cleanly (a killed or hung kernel) can leave its
+    ``zmq.Context`` open. When the garbage collector later finds it in one cycle with its
+    sockets, pyzmq's ``Context.__del__`` waits for sockets it can no longer close, and the
+    worker's thread hangs in its next task; :func:`grade_parcel` closes the contexts its
+    grading left open while their sockets can still be closed.
+    """
+    import gc
+
+    import zmq
+
+    shared = zmq.Context._instance
+    return {item for item in gc.get_objects() if isinstance(item, zmq.Context)
+            and item is not shared and not item.closed and not item._shadow}
 
 
 def receive(job: Job, workspace: Workspace, graded: Graded) -> Outcome:

@@ -17,10 +17,12 @@ from __future__ import annotations
 import csv
 import json
 import os
+import shutil
 import signal
 import sqlite3
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -47,9 +49,9 @@ class Cluster:
     (its working folder and TMPDIR) and a process group of its own."""
 
     def __init__(self, base: Path, workers: int) -> None:
-        self.base = base
         self.processes: list[subprocess.Popen] = []
-        scheduler_file = base / "scheduler" / "scheduler.json"
+        self.folders: list[Path] = []
+        scheduler_file = base / "scheduler.json"
         self._start("scheduler", ["dask", "scheduler", "--host", "127.0.0.1", "--port", "0",
                                   "--no-dashboard", "--scheduler-file", str(scheduler_file)])
         deadline = time.monotonic() + START_TIMEOUT
@@ -59,13 +61,14 @@ class Cluster:
         self.address = json.loads(scheduler_file.read_text())["address"]
         self.workers = [self._start(f"worker{index}", [
             "dask", "worker", self.address, "--nthreads", "1", "--no-nanny", "--no-dashboard",
-            "--name", f"worker{index}", "--local-directory", str(base / f"worker{index}")])
+            "--name", f"worker{index}"])
             for index in range(workers)]
         self._wait_for_workers(workers)
 
     def _start(self, name: str, command: list[str]) -> Path:
-        folder = self.base / name
-        folder.mkdir(parents=True, exist_ok=True)
+        # Short: the kernels' IPC sockets live below it (a Unix socket path has <= 107 bytes).
+        folder = Path(tempfile.mkdtemp(prefix=f"{name}-", dir="/tmp"))
+        self.folders.append(folder)
         env = {**os.environ, "TMPDIR": str(folder)}
         log = open(folder / "log.txt", "wb")  # noqa: SIM115 - closed with the process
         self.processes.append(subprocess.Popen(
@@ -101,6 +104,8 @@ class Cluster:
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait()
+        for folder in self.folders:
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.fixture(scope="module")
