@@ -186,8 +186,10 @@ def _run_remote(client: Any, remote: Sequence[tuple[Job, str | None]],
     for job, fingerprint in remote:
         key = (job.workspace, job.assignment)
         if key not in bundles:
+            # A task, not scattered data: if the worker that holds it dies, the scheduler
+            # makes it again (from the bytes in the task) on another one.
             packed = pack_assignment(Workspace(job.workspace), job.assignment)
-            bundles[key] = client.scatter(packed, broadcast=True, hash=False)
+            bundles[key] = client.submit(bytes, packed, key=f"bundle-{job.assignment}-{run}")
         future = client.submit(grade_parcel, bundles[key], make_parcel(job), retries=RETRIES,
                                key=f"grade-{job.assignment}-{job.submission.student_id}-{run}")
         futures[future] = (job, fingerprint)

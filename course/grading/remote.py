@@ -50,20 +50,20 @@ _GRADEBOOK = "gradebook.db"
 
 @dataclass(frozen=True)
 class Parcel:
-    """One student to grade elsewhere (picklable; everything as bytes).
+    """One student to grade on a machine that shares no files with this one: every file it
+    needs travels as bytes (picklable).
 
     Args:
-        assignment: the assignment id.
-        student_id: the student's id.
-        notebook_name: the submitted file's name.
-        notebook: the submitted file's bytes.
+        student_id: whose notebook it is.
+        assignment: which assignment it answers.
+        notebook_name: the submitted file's name; ``notebook``: its bytes.
         executor: runs the notebook.
         manual: after a change of the master, the student's manual grades set aside
             (:data:`course.grading.revision.MANUAL_FILE`), else ``None``.
     """
 
-    assignment: str
     student_id: str
+    assignment: str
     notebook_name: str
     notebook: bytes
     executor: Executor
@@ -149,8 +149,9 @@ def make_parcel(job: Job) -> Parcel:
     notebook = Path(student.notebook)
     manual = (Workspace(job.workspace).pending_regrade(job.assignment, student.student_id)
               / MANUAL_FILE)
-    return Parcel(job.assignment, student.student_id, notebook.name, notebook.read_bytes(),
-                  job.executor, manual.read_bytes() if manual.is_file() else None)
+    return Parcel(student_id=student.student_id, assignment=job.assignment,
+                  notebook_name=notebook.name, notebook=notebook.read_bytes(),
+                  executor=job.executor, manual=manual.read_bytes() if manual.is_file() else None)
 
 
 def grade_parcel(bundle: bytes, parcel: Parcel) -> Graded:
