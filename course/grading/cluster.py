@@ -154,7 +154,6 @@ def grade_on_cluster(jobs: Sequence[Job], client: Any, *, progress: bool = True,
     Returns:
         One outcome per job, sorted by student id (a task that fails on every try gives
         ``crashed``), and which were reused.
-
     """
     results: list[tuple[Outcome, bool]] = []
     remote: list[tuple[Job, str | None]] = []
