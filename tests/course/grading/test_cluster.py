@@ -161,6 +161,7 @@ def test_the_run_succeeds_and_a_worker_was_killed_mid_task(graded, cluster):
     assert "Traceback" not in graded["stderr"]
     assert cluster.processes[1].returncode == -signal.SIGKILL
     assert f"{len(SUBSET)} graded now" in graded["stdout"]
+    assert "2 Dask workers: sandbox: bubblewrap" in graded["stdout"]   # each worker's own
 
 
 def test_every_row_equals_the_one_machine_run(graded):
