@@ -7,6 +7,10 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export TF_CPP_MIN_LOG_LEVEL ?= 3
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
+# Notebooks run side by side, one per core, beside TensorFlow's own threads: one BLAS thread
+# per kernel (scikit-learn's LogisticRegression in lecture 08 took 5.6 s of CPU per fit with
+# OpenBLAS's threads contending, 0.07 s with one).
+export OPENBLAS_NUM_THREADS ?= 1
 
 # The real-data mirror beside the checkout (../shared/data: real subsets of MNIST and
 # Fashion-MNIST, MobileNet's ImageNet weights; see its README), used by build, test and lab

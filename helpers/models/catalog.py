@@ -28,6 +28,7 @@ from helpers.models.gap_classifier import build_gap_classifier
 from helpers.models.googlenet import build_googlenet
 from helpers.models.lenet import build_lenet5
 from helpers.models.localization import build_localizer
+from helpers.models.mobilenet import build_mobilenet
 from helpers.models.resnet import build_resnet, build_resnext, build_se_resnet
 from helpers.models.segmentation import build_fcn, build_unet
 from helpers.models.vae import build_vae
@@ -67,6 +68,7 @@ CATALOG: tuple[CatalogEntry, ...] = (
     CatalogEntry("se_resnet18", build_se_resnet, dict(input_shape=(32, 32, 3), num_classes=10, depth=18)),
     CatalogEntry("resnext50", build_resnext, dict(input_shape=(32, 32, 3), num_classes=10, depth=50, cardinality=8)),
     CatalogEntry("xception", build_xception, dict(input_shape=(71, 71, 3), num_classes=10)),
+    CatalogEntry("mobilenet", build_mobilenet, dict(input_shape=(32, 32, 3), num_classes=10, alpha=0.25)),
     CatalogEntry("densenet121", build_densenet, dict(input_shape=(32, 32, 3), num_classes=10, depth=121)),
     CatalogEntry("fashion_cnn", build_fashion_cnn, dict(input_shape=(28, 28, 1), num_classes=10)),
     CatalogEntry("autoencoder_dense", build_autoencoder, dict(input_shape=(28, 28, 1), kind="dense"), "image"),

@@ -15,6 +15,9 @@ __all__ = ["plot_history"]
 def plot_history(history_or_dict: Any, *, metrics: Sequence[str] | None = None) -> Any:
     """Draw training curves: one panel per metric, training and validation together.
 
+    Two points do not make a curve: a history of one or two epochs is drawn as bars, each
+    with its value written on it.
+
     Args:
         history_or_dict: the ``History`` that ``fit`` returns, or its ``.history`` dict.
         metrics: metric names to draw (e.g. ``["loss", "accuracy"]``); all by default.
@@ -27,7 +30,7 @@ def plot_history(history_or_dict: Any, *, metrics: Sequence[str] | None = None) 
         ValueError: when the history is empty or a metric is unknown.
 
     Example:
-        >>> plot_history({"loss": [0.9, 0.5], "val_loss": [1.0, 0.7]})
+        >>> plot_history({"loss": [0.9, 0.5, 0.4], "val_loss": [1.0, 0.7, 0.6]})
         <Figure size 450x350 with 1 Axes>
     """
     history = getattr(history_or_dict, "history", history_or_dict)
@@ -48,14 +51,29 @@ def plot_history(history_or_dict: Any, *, metrics: Sequence[str] | None = None) 
                          f"{tuple(available)}; got {list(metrics)!r}.")
     fig, axes = _subplots(1, len(metrics), (4.5 * len(metrics), 3.5))
     for ax, name in zip(axes, metrics):
-        for key, label, style in ((name, "training", "-o"), (f"val_{name}", "validation",
-                                                              "--s")):
-            if key in history:
-                values = np.asarray(history[key], dtype=float)
+        series = [(label, np.asarray(history[key], dtype=float))
+                  for key, label in ((name, "training"), (f"val_{name}", "validation"))
+                  if key in history]
+        if max(len(values) for _, values in series) < 3:
+            _bars(ax, series)
+        else:
+            for (label, values), style in zip(series, ("-o", "--s")):
                 ax.plot(np.arange(1, len(values) + 1), values, style, markersize=3,
                         label=label)
+            ax.xaxis.get_major_locator().set_params(integer=True)
         ax.set(title=name, xlabel="epoch")
-        ax.xaxis.get_major_locator().set_params(integer=True)
         ax.legend()
     fig.tight_layout()
     return fig
+
+
+def _bars(ax: Any, series: list[tuple[str, np.ndarray]]) -> None:
+    """Training and validation values side by side per epoch, each bar labelled."""
+    width = 0.8 / len(series)
+    for k, (label, values) in enumerate(series):
+        epochs = np.arange(1, len(values) + 1)
+        bars = ax.bar(epochs + (k - (len(series) - 1) / 2) * width, values, width,
+                      label=label, color=f"C{k}")
+        ax.bar_label(bars, fmt="%.3g", fontsize=8)
+    ax.set_xticks(np.arange(1, max(len(values) for _, values in series) + 1))
+    ax.margins(y=0.15)

@@ -31,13 +31,15 @@ def class_activation_map(
 
     With ``f_k`` the pooled feature maps and ``w_k^c`` the Dense weight from map ``k`` to
     class ``c``, the map is ``M_c(x, y) = sum_k w_k^c f_k(x, y)``; its average is the class's
-    logit minus its bias. A Dropout layer between the pooling and the Dense layer is allowed.
+    logit minus its bias. A Dropout layer between the pooling and the Dense layer is allowed,
+    and so is keras.applications' other head (MobileNet's): a 1x1 Conv2D on the pooled map
+    (``keepdims=True``), then Reshape and Activation layers.
 
     Reference: B. Zhou, A. Khosla, A. Lapedriza, A. Oliva, A. Torralba, "Learning Deep
     Features for Discriminative Localization", CVPR 2016.
 
     Args:
-        model: A Keras model whose single output is a Dense layer fed by
+        model: A Keras model whose single output is a Dense layer (or a 1x1 Conv2D) fed by
             GlobalAveragePooling2D (possibly through Dropout).
         image: One image (H, W, C) or a batch (N, H, W, C), preprocessed as the model expects.
         class_index: The class ``c``; ``None`` takes each image's predicted class.
@@ -66,13 +68,14 @@ def class_activation_map(
     """
     owner = "class_activation_map"
     _check_model(model, owner)
-    dense, features = _gap_dense_head(model, conv_layer, owner)
+    classifier, features = _gap_dense_head(model, conv_layer, owner)
     batch, single = _as_image_batch(model, image, owner)
     extractor = _submodel(model, [features, model.outputs[0]])
     feature_maps, predictions = (np.asarray(t, dtype=np.float64)
                                  for t in extractor(batch, training=False))
     classes = _class_indices(class_index, predictions, owner)
-    kernel = np.asarray(dense.kernel, dtype=np.float64)  # (K, num_classes)
+    kernel = np.asarray(classifier.kernel, dtype=np.float64)
+    kernel = kernel.reshape(-1, kernel.shape[-1])  # (K, num_classes); a 1x1 conv's too
     maps = np.einsum("nhwk,kn->nhw", feature_maps, kernel[:, classes])
     if normalize:
         low = maps.min(axis=(1, 2), keepdims=True)
@@ -92,7 +95,8 @@ def grad_cam(
     """Gradient-weighted class activation map (Grad-CAM) of any layer with a feature map.
 
     ``L_c = ReLU(sum_k alpha_k^c f_k)`` with ``alpha_k^c = mean_{x,y} dS_c / df_k(x, y)`` and
-    ``S_c`` the class score before the softmax. On a GAP -> Dense head it is
+    ``S_c`` the class score before the softmax (the input of a final Activation layer, or the
+    final Dense layer's output before its activation). On a GAP -> Dense head it is
     ``ReLU(M_c) / (H' W')``, ``M_c`` the CAM.
 
     Reference: R. R. Selvaraju et al., "Grad-CAM: Visual Explanations from Deep Networks via
@@ -103,7 +107,8 @@ def grad_cam(
         image: One image (H, W, C) or a batch (N, H, W, C).
         class_index: The class ``c``; ``None`` takes each image's predicted class.
         conv_layer: Name of the layer whose feature maps are weighted; ``None`` takes the
-            last layer with a 4-D output.
+            last layer whose output is a feature map of more than one position (4-D, not
+            1 x 1), or else the last 4-D one.
         normalize: Divide each map by its maximum (to [0, 1]; zeros stay zeros).
 
     Returns:
@@ -124,15 +129,17 @@ def grad_cam(
         >>> grad_cam(model, np.ones((8, 8, 3)), class_index=0).shape
         (6, 6)
     """
+    import keras
     import tensorflow as tf
 
     owner = "grad_cam"
     _check_model(model, owner)
     layer = _feature_layer(model, conv_layer, owner)
     batch, single = _as_image_batch(model, image, owner)
-    last = model.layers[-1]
-    final_dense = _is_dense(last) and last.output is model.outputs[0]
-    score_source = last.input if final_dense else model.outputs[0]
+    last = _producer(model, model.outputs[0])
+    final_dense = _is_dense(last)
+    before_activation = isinstance(last, keras.layers.Activation)
+    score_source = last.input if final_dense or before_activation else model.outputs[0]
     grad_model = _submodel(model, [layer.output, score_source, model.outputs[0]])
     inputs = tf.convert_to_tensor(batch, dtype=tf.float32)
     with tf.GradientTape() as tape:
@@ -163,25 +170,42 @@ def _producer(model: Any, tensor: Any) -> Any:
     return None
 
 
+def _is_classifier(layer: Any) -> bool:
+    """A Dense layer, or a 1x1 Conv2D (keras.applications.MobileNet's classifier)."""
+    import keras
+
+    return _is_dense(layer) or (type(layer) is keras.layers.Conv2D
+                                and tuple(layer.kernel_size) == (1, 1) and layer.groups == 1)
+
+
 def _gap_dense_head(model: Any, conv_layer: str | None, owner: str) -> tuple[Any, Any]:
-    """Return the final Dense layer and the feature-map tensor feeding its pooling."""
+    """Return the classifier (Dense or 1x1 Conv2D) and the feature-map tensor feeding its
+    pooling."""
     import keras
 
     hint = ("CAM needs a model ending in conv -> GlobalAveragePooling2D -> Dense (use grad_cam "
             "for other architectures)")
-    dense = model.layers[-1] if model.layers else None
-    if not _is_dense(dense) or dense.output is not model.outputs[0]:
-        raise ValueError(f"The 'model' parameter of {owner} must end in a Dense layer; the "
-                         f"last layer of model {model.name!r} is {type(dense).__name__}. "
-                         f"{hint}.")
-    pooling = _producer(model, dense.input)
+    # the logits reach the output unchanged in value through these (softmax keeps the argmax)
+    carriers = (keras.layers.Activation, keras.layers.Reshape, keras.layers.Flatten)
+    classifier = _producer(model, model.outputs[0])
+    while isinstance(classifier, carriers):
+        classifier = _producer(model, classifier.input)
+    if not _is_classifier(classifier):
+        raise ValueError(f"The 'model' parameter of {owner} must end in a Dense layer (or a "
+                         f"1x1 Conv2D, then Reshape and Activation); the last layer of model "
+                         f"{model.name!r} is {type(model.layers[-1]).__name__}. {hint}.")
+    pooling = _producer(model, classifier.input)
     while isinstance(pooling, keras.layers.Dropout):
         pooling = _producer(model, pooling.input)
-    if not isinstance(pooling, keras.layers.GlobalAveragePooling2D) or pooling.keepdims:
-        found = type(pooling).__name__ if pooling is not None else "the model input"
-        raise ValueError(f"The 'model' parameter of {owner} must feed its Dense layer "
-                         f"{dense.name!r} from a GlobalAveragePooling2D layer; got {found}. "
-                         f"{hint}.")
+    feeding = pooling  # named in the error
+    # after the pooling, one value per map: reshaping it keeps the values
+    while isinstance(pooling, (keras.layers.Dropout, *carriers[1:])):
+        pooling = _producer(model, pooling.input)
+    if not isinstance(pooling, keras.layers.GlobalAveragePooling2D):
+        found = type(feeding).__name__ if feeding is not None else "the model input"
+        raise ValueError(f"The 'model' parameter of {owner} must feed its "
+                         f"{type(classifier).__name__} layer {classifier.name!r} from a "
+                         f"GlobalAveragePooling2D layer; got {found}. {hint}.")
     features = pooling.input
     if conv_layer is not None:
         source = _producer(model, features)
@@ -190,7 +214,7 @@ def _gap_dense_head(model: Any, conv_layer: str | None, owner: str) -> tuple[Any
             raise ValueError(f"The 'conv_layer' parameter of {owner} must name the layer that "
                              f"feeds the global average pooling ({expected!r}); got "
                              f"{conv_layer!r}. Use grad_cam for other layers.")
-    return dense, features
+    return classifier, features
 
 
 def _feature_layer(model: Any, conv_layer: str | None, owner: str) -> Any:
@@ -207,9 +231,11 @@ def _feature_layer(model: Any, conv_layer: str | None, owner: str) -> Any:
         return layer
     import keras
 
-    for layer in reversed(model.layers):
-        if not isinstance(layer, keras.layers.InputLayer) and len(layer.output.shape) == 4:
-            return layer
+    maps = [layer for layer in model.layers
+            if not isinstance(layer, keras.layers.InputLayer) and len(layer.output.shape) == 4]
+    spread = [layer for layer in maps if tuple(layer.output.shape[1:3]) != (1, 1)]
+    if spread or maps:
+        return (spread or maps)[-1]
     raise ValueError(f"The 'model' parameter of {owner} must have a layer with a 4-D output "
                      f"(a feature map); model {model.name!r} has none.")
 

@@ -2,7 +2,8 @@
 
 Every block names its layers from a ``name`` prefix, so ``model.summary()`` reads like the
 paper's table (``stage2_block1_1_conv``, ...). One module per family: ``core``, ``residual``
-(ResNet, ResNeXt, squeeze-and-excitation), ``inception`` (GoogLeNet, Xception), ``dense``.
+(ResNet, ResNeXt, squeeze-and-excitation), ``inception`` (GoogLeNet, Xception), ``mobile``
+(MobileNet), ``dense``.
 
 Example:
     >>> import keras
@@ -17,6 +18,7 @@ Example:
 from helpers.models.blocks.core import BN_EPSILON, classifier_head, conv_bn_act
 from helpers.models.blocks.dense import dense_block, transition_block
 from helpers.models.blocks.inception import inception_module, separable_conv_block
+from helpers.models.blocks.mobile import depthwise_separable_block
 from helpers.models.blocks.residual import residual_unit, resnext_block, squeeze_excite
 
 __all__ = [
@@ -24,6 +26,7 @@ __all__ = [
     "classifier_head",
     "conv_bn_act",
     "dense_block",
+    "depthwise_separable_block",
     "inception_module",
     "residual_unit",
     "resnext_block",

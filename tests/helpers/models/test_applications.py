@@ -1,11 +1,13 @@
-"""The course's ResNet, Xception and DenseNet are keras.applications' networks.
+"""The course's ResNet, Xception, MobileNet and DenseNet are keras.applications' networks.
 
-For each of ResNet50/101/152, Xception and DenseNet121/169/201, keras.applications builds
-the reference (``weights=None``): at the default size (1000 classes) and at a small size with
-7 classes, the course's model has the same ``count_params()``, takes the reference's weights
-through ``transfer_weights`` and then gives the same outputs on random images. The other
-depths and families are checked against published parameter counts (torchvision's, which
-count trainable parameters), ResNet-50's plus the SE paper's formula for SE-ResNet-50.
+For each of ResNet50/101/152, Xception, MobileNet and DenseNet121/169/201, keras.applications
+builds the reference (``weights=None``): at the default size (1000 classes) and at a small
+size with 7 classes, the course's model has the same ``count_params()``, takes the
+reference's weights through ``transfer_weights`` and then gives the same outputs on random
+images; MobileNet also at other widths and depth multipliers, and, where ``../shared/data``
+holds them, with the official ImageNet weights on a real photo. The other depths and
+families are checked against published parameter counts (torchvision's, which count
+trainable parameters), ResNet-50's plus the SE paper's formula for SE-ResNet-50.
 """
 
 from __future__ import annotations
@@ -19,10 +21,12 @@ import pytest
 
 from helpers.models import (
     build_densenet,
+    build_mobilenet,
     build_resnet,
     build_resnext,
     build_se_resnet,
     build_xception,
+    decode_imagenet,
     pretrained,
     transfer_weights,
 )
@@ -34,6 +38,7 @@ IDENTICAL = {
     "ResNet101": (APPS.ResNet101, build_resnet, {"depth": 101}, 224, 32),
     "ResNet152": (APPS.ResNet152, build_resnet, {"depth": 152}, 224, 32),
     "Xception": (APPS.Xception, build_xception, {}, 299, 71),
+    "MobileNet": (APPS.MobileNet, build_mobilenet, {}, 224, 32),
     "DenseNet121": (APPS.DenseNet121, build_densenet, {"depth": 121}, 224, 32),
     "DenseNet169": (APPS.DenseNet169, build_densenet, {"depth": 169}, 224, 32),
     "DenseNet201": (APPS.DenseNet201, build_densenet, {"depth": 201}, 224, 32),
@@ -108,6 +113,40 @@ def test_identical_to_keras_applications_at_small_size(name):
     """A small input and another class count: same parameter count, same outputs."""
     assert_same_network(name, IDENTICAL[name][4], SMALL_CLASSES, np.random.default_rng(2),
                         batch=3)
+
+
+@pytest.mark.parametrize("alpha, depth_multiplier, size, classes", [
+    (0.25, 1, 128, 1000),  # the configuration of pretrained("mobilenet", alpha=0.25)
+    pytest.param(0.5, 2, 65, 7, marks=pytest.mark.slow),  # odd side: the explicit padding
+    pytest.param(0.75, 1, 33, 3, marks=pytest.mark.slow),
+])
+def test_mobilenet_variants_are_keras_applications_mobilenet(alpha, depth_multiplier, size,
+                                                            classes):
+    keras.utils.clear_session(free_memory=True)
+    rng = np.random.default_rng(8)
+    options = dict(alpha=alpha, depth_multiplier=depth_multiplier, classifier_activation=None)
+    reference = randomize(APPS.MobileNet(weights=None, input_shape=(size, size, 3),
+                                         classes=classes, **options), rng)
+    model = transfer_weights(reference, build_mobilenet((size, size, 3), classes, **options))
+    assert model.count_params() == reference.count_params()
+    x = rng.uniform(-1.0, 1.0, size=(2, size, size, 3)).astype("float32")
+    expected = reference(x, training=False).numpy()
+    assert expected.std() > 1e-3
+    np.testing.assert_allclose(model(x, training=False).numpy(), expected, rtol=1e-5,
+                               atol=1e-5 * np.abs(expected).max())
+
+
+def test_mobilenet_counts_are_the_papers():
+    """Howard et al., table 6 / the TF-slim table: 0.47 M parameters at alpha 0.25, 4.2 M at
+    1.0; layer names follow table 1 (stem, then 13 depthwise-separable units)."""
+    keras.utils.clear_session(free_memory=True)
+    small = build_mobilenet((128, 128, 3), alpha=0.25)
+    assert round(trainable_count(small) / 1e6, 2) == 0.47
+    assert round(trainable_count(build_mobilenet(alpha=1.0)) / 1e6, 1) == 4.2
+    names = {layer.name for layer in small.layers}
+    assert {"stem_conv", "block1_dw_conv", "block13_pw_relu6", "logits_conv",
+            "logits", "predictions"} <= names
+    assert small.get_layer("block13_pw_relu6").output.shape[1:] == (4, 4, 256)
 
 
 def test_course_layer_names_are_hierarchical():
@@ -203,6 +242,16 @@ def test_small_inputs_and_feature_extractors(builder, options, shape):
      r"'reduction' parameter of build_densenet must be a number in \(0, 1\]; got 0"),
     (lambda: build_xception(middle_blocks=0),
      r"'middle_blocks' parameter of build_xception must be an int >= 1; got 0"),
+    (lambda: build_mobilenet((31, 31, 3)),
+     r"'input_shape' parameter of build_mobilenet must be .* >= 32 .*MobileNet halves"),
+    (lambda: build_mobilenet(alpha=0),
+     r"'alpha' parameter of build_mobilenet must be a number in \(0, inf\); got 0"),
+    (lambda: build_mobilenet(alpha=0.01),
+     r"'alpha' parameter of build_mobilenet must be at least 1/32 .*; got 0.01"),
+    (lambda: build_mobilenet(depth_multiplier=0),
+     r"'depth_multiplier' parameter of build_mobilenet must be an int >= 1; got 0"),
+    (lambda: build_mobilenet(dropout=1.0),
+     r"'dropout' parameter of build_mobilenet must be a number in \[0, 1\); got 1.0"),
 ])
 def test_impossible_options_raise_value_error(call, match):
     with pytest.raises(ValueError, match=match):
@@ -327,6 +376,7 @@ def test_pretrained_offline_full_profile_says_how_to_fix(failing_download):
 @pytest.mark.parametrize("name, application, side, layer", [
     ("xception", "Xception", 71, "exit2_sepconv2_conv"),
     ("vgg16", "VGG16", 32, "block5_conv3"),  # build_vgg comes from helpers/models/vgg.py
+    ("mobilenet", "MobileNet", 32, "block13_pw_conv"),
 ])
 def test_pretrained_puts_the_applications_weights_into_the_course_model(monkeypatch, name,
                                                                         application, side,
@@ -362,7 +412,108 @@ def test_pretrained_puts_the_applications_weights_into_the_course_model(monkeypa
     ({"name": "densenet121", "input_shape": (64, 64, 1), "include_top": False},
      r"'input_shape' parameter of pretrained must be \(height, width, 3\)"),
     ({"name": "vgg16", "profile": "slow"}, r"must be one of \('fast', 'full', 'auto'\)"),
+    ({"name": "mobilenet", "alpha": 0.3},
+     r"'alpha' parameter of pretrained must be one of \(1.0, 0.75, 0.5, 0.25\); got 0.3"),
+    ({"name": "resnet50", "alpha": 0.5},
+     r"'alpha' parameter of pretrained applies to \('mobilenet',\) only .*got 0.5 for "
+     r"'resnet50'"),
+    ({"name": "mobilenet", "input_shape": (96, 96, 3)},
+     r"'input_shape' parameter of pretrained must be \(224, 224, 3\) or \(192, 192, 3\) or "
+     r"\(160, 160, 3\) or \(128, 128, 3\) for 'mobilenet' with include_top=True"),
 ])
 def test_pretrained_bad_options(kwargs, match):
     with pytest.raises(ValueError, match=match):
         pretrained(**kwargs)
+
+
+# ---------------------------------------------------------------------------- real weights
+MOBILENET_FILE = "mobilenet_2_5_128_tf.h5"
+
+
+@pytest.fixture
+def keras_cache_mirror(shared_dir, monkeypatch, tmp_path):
+    """Keras' downloads served from ``../shared/data/keras-cache/models``, read-only: a
+    temporary cache folder whose ``models`` links there (Keras would write its config file
+    into a cache folder given as ``KERAS_HOME``)."""
+    from keras.src.utils import file_utils
+
+    models = shared_dir / "data" / "keras-cache" / "models"
+    if not (models / MOBILENET_FILE).is_file():
+        pytest.skip(f"{models / MOBILENET_FILE} is absent")
+    (tmp_path / "models").symlink_to(models, target_is_directory=True)
+    original = file_utils.get_file
+
+    def get_file(fname=None, origin=None, **kwargs):
+        return original(fname, origin, **{**kwargs, "cache_dir": str(tmp_path)})
+
+    monkeypatch.setattr(file_utils, "get_file", get_file)
+    return models
+
+
+def coffee_at_128():
+    """scikit-image's coffee photo, centre-cropped to a square and resized to 128x128."""
+    from skimage import data
+
+    photo = data.coffee()[None].astype("float32")
+    square = keras.layers.Resizing(128, 128, crop_to_aspect_ratio=True)(photo)
+    return APPS.mobilenet.preprocess_input(np.array(square))  # a copy: it works in place
+
+
+def test_pretrained_mobilenet_is_keras_with_the_official_weights(keras_cache_mirror):
+    """The official ImageNet MobileNet (alpha 0.25, 128 px) in the course's own network gives
+    keras.applications' outputs on a real photo, and calls the coffee an espresso."""
+    keras.utils.clear_session(free_memory=True)
+    model = pretrained("mobilenet", alpha=0.25, input_shape=(128, 128, 3), profile="full")
+    reference = APPS.MobileNet(alpha=0.25, input_shape=(128, 128, 3), weights="imagenet")
+    assert model.count_params() == reference.count_params() == 475_544
+    x = coffee_at_128()
+    expected = reference(x, training=False).numpy()
+    np.testing.assert_allclose(model(x, training=False).numpy(), expected, atol=1e-5)
+    (wnid, label, score), *_ = decode_imagenet(expected, top=5, profile="full")[0]
+    assert (wnid, label) == ("n07920052", "espresso") and score > 0.9
+
+
+def test_decode_imagenet_names_the_classes_keras_names(keras_cache_mirror):
+    scores = np.zeros((2, 1000))
+    scores[0, [967, 1, 2]] = (0.7, 0.2, 0.1)
+    scores[1, [281, 0]] = (0.9, 0.1)
+    decoded = decode_imagenet(scores, top=2)
+    assert decoded == [[("n07920052", "espresso", 0.7), ("n01443537", "goldfish", 0.2)],
+                       [("n02123045", "tabby", 0.9), ("n01440764", "tench", 0.1)]]
+
+
+@pytest.fixture
+def no_class_index(monkeypatch, failing_download):
+    """Offline, and Keras has not read the class index in this process yet."""
+    from keras.src.applications import imagenet_utils
+
+    monkeypatch.setattr(imagenet_utils, "CLASS_INDEX", None)
+    return failing_download
+
+
+def test_decode_imagenet_offline_fast_profile_names_classes_by_number(no_class_index):
+    scores = np.zeros((1, 1000))
+    scores[0, [5, 7]] = (0.25, 0.75)
+    with pytest.warns(UserWarning, match=r"decode_imagenet: could not download the ImageNet "
+                                         r"class names \(offline\?\); the fast profile goes "
+                                         r"on with class numbers"):
+        decoded = decode_imagenet(scores, top=2, profile="fast")
+    assert decoded == [[("7", "class 7", 0.75), ("5", "class 5", 0.25)]]
+    assert no_class_index and "imagenet_class_index" in no_class_index[0]
+
+
+def test_decode_imagenet_offline_full_profile_says_how_to_fix(no_class_index):
+    with pytest.raises(ConnectionError, match=r"decode_imagenet: could not download the "
+                                              r"ImageNet class names .*pre-seed the Keras"):
+        decode_imagenet(np.ones((1, 1000)) / 1000, profile="full")
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    ({"probabilities": np.ones((2, 10))},
+     r"'probabilities' parameter of decode_imagenet must have shape \(N, 1000\); got \(2, 10\)"),
+    ({"probabilities": np.ones((1, 1000)), "top": 0},
+     r"'top' parameter of decode_imagenet must be an int >= 1; got 0"),
+])
+def test_decode_imagenet_bad_input(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        decode_imagenet(**kwargs)

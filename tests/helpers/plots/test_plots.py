@@ -26,6 +26,8 @@ from helpers.plots import (
     show_heatmap,
     show_images,
     show_masks,
+    show_photos,
+    show_top_predictions,
     use_course_style,
 )
 
@@ -82,6 +84,11 @@ def canvas_axes(size: int) -> tuple[Figure, object]:
         RNG.random((4, 16, 16)), RNG.integers(0, 3, (4, 16, 16, 1)),
         predicted=RNG.random((4, 16, 16, 3)), class_names=["background", "disc", "X"],
         titles=["a", "b", "c", "d"])),
+    ("photos", lambda: show_photos([RNG.integers(0, 256, (30, 45, 3), dtype=np.uint8),
+                                    RNG.random((40, 40))], ["wide", "square"])),
+    ("top_predictions", lambda: show_top_predictions(
+        RNG.random((3, 16, 16, 3)), [[("n1", "tabby_cat", 0.6), ("n2", "lynx", 0.3)]] * 3,
+        titles=["a", "b", "c"])),
 ])
 def test_each_function_renders_to_png(tmp_path, name, draw):
     import matplotlib.pyplot as plt
@@ -100,6 +107,15 @@ def test_plot_history_draws_the_values_given():
     assert list(training.get_ydata()) == HISTORY["loss"]
     assert list(validation.get_ydata()) == HISTORY["val_loss"]
     assert [axis.get_title() for axis in plot_history(HISTORY).axes] == ["loss", "accuracy"]
+
+
+def test_plot_history_draws_one_or_two_epochs_as_labelled_bars():
+    two_epochs = {"loss": [1.0, 0.6], "val_loss": [1.1, 0.8]}
+    (ax,) = plot_history(two_epochs).axes
+    assert len(ax.lines) == 0                                 # no two-point "curve"
+    heights = [bar.get_height() for bar in ax.patches]
+    assert heights == [1.0, 0.6, 1.1, 0.8]
+    assert [t.get_text() for t in ax.texts] == ["1", "0.6", "1.1", "0.8"]
 
 
 def test_show_images_titles_right_green_and_wrong_red():
@@ -128,27 +144,99 @@ def test_show_filters_lays_out_the_kernels_of_a_keras_layer():
     layer.build((None, 8, 8, 1))
     kernel = layer.get_weights()[0]
     mosaic = np.ma.filled(show_filters(layer).axes[0].images[0].get_array(), np.nan)
-    blank = np.full((2, 1), np.nan, dtype=np.float32)
-    expected = np.hstack([kernel[:, :, 0, 0], blank, kernel[:, :, 0, 1], blank,
-                          kernel[:, :, 0, 2]])
-    np.testing.assert_array_equal(mosaic, expected)
+    # each 2 x 2 kernel is drawn 12 x 12 (every weight a 6 x 6 block), the three side by
+    # side with blank columns between them and blank rows above them (title room)
+    first_row = np.flatnonzero(np.isfinite(mosaic).any(axis=1))[0]
+    columns = np.flatnonzero(np.isfinite(mosaic).any(axis=0))
+    blocks = mosaic[first_row:first_row + 12, columns]
+    assert blocks.shape == (12, 36) and np.isfinite(blocks).all()
+    for k in range(3):
+        expected = kernel[:, :, 0, k].repeat(6, axis=0).repeat(6, axis=1)
+        np.testing.assert_array_equal(blocks[:, 12 * k:12 * (k + 1)], expected)
     np.testing.assert_array_equal(
-        np.ma.filled(show_filters(kernel).axes[0].images[0].get_array(), np.nan), expected)
+        np.ma.filled(show_filters(kernel).axes[0].images[0].get_array(), np.nan),
+        np.ma.filled(mosaic, np.nan))
+
+
+def test_show_filters_titles_each_filter_and_shows_the_weight_scale():
+    kernel = np.stack([np.eye(3), -2 * np.eye(3)], axis=-1)[:, :, None, :]
+    fig = show_filters(kernel, titles=["diagonal", "minus two"])
+    texts = [t.get_text() for t in fig.axes[0].texts]
+    assert texts[:2] == ["diagonal", "minus two"]
+    assert texts[2:] == [f"{w:.0f}" for w in np.moveaxis(kernel[:, :, 0], -1, 0).ravel()]
+    image, colorbar_axes = fig.axes[0].images[0], fig.axes[1]
+    assert image.get_clim() == (-2.0, 2.0)                   # symmetric: 0 is mid-gray
+    assert colorbar_axes.get_ylabel() == "weight"
+    assert [t.get_text() for t in show_filters(kernel, values=False).axes[0].texts] == [
+        "filter 0", "filter 1"]
+    with pytest.raises(ValueError, match="The 'titles' parameter of show_filters must be a "
+                                         "sequence of 2 strings"):
+        show_filters(kernel, titles=["only one"])
 
 
 def test_show_filters_many_channels_one_row_per_channel_and_truncation():
     fig = show_filters(np.ones((3, 3, 20, 100)), max_filters=4)
-    mosaic = fig.axes[0].images[0].get_array()
-    assert mosaic.shape == (16 * 4 - 1, 4 * 4 - 1)  # 16 channels x 4 filters of 3x3
-    assert fig.axes[0].get_title() == ("first 4 of 100 filters 3x3, input channels 0-15 "
-                                       "of 20")
+    mosaic = np.ma.filled(fig.axes[0].images[0].get_array(), np.nan)
+    assert np.isfinite(mosaic).sum() == 16 * 4 * 12 * 12   # 16 channels x 4 filters, 12 x 12
+    assert [t.get_text() for t in fig.texts] == ["first 4 of 100 filters 3x3x20, input "
+                                                 "channels 0-15 of 20"]
+    labels = [t.get_text() for t in fig.axes[0].texts]
+    assert labels[:4] == [f"filter {k}" for k in range(4)]
+    assert [label for label in labels if label.startswith("input")] == [
+        f"input channel {c}" for c in range(16)]
 
 
 def test_show_feature_maps_takes_one_example():
     maps = RNG.random((10, 10, 70))
     fig = show_feature_maps(maps[None])
-    assert [t.get_text() for t in fig.axes[0].texts] == [str(c) for c in range(64)]
+    assert [t.get_text() for t in fig.axes[0].texts] == [f"map {c}" for c in range(64)]
     assert len(show_feature_maps(maps, max_maps=5).axes[0].texts) == 5
+
+
+def test_show_feature_maps_names_the_maps_and_writes_small_maps_values():
+    maps = np.stack([[[3.0, -1.0], [-3.0, 1.0]], [[-1.0, 0.0], [-4.0, 3.0]]], axis=-1)
+    fig = show_feature_maps(maps, titles=["diagonal", "vertical"])
+    texts = [t.get_text() for t in fig.axes[0].texts]
+    assert texts[:2] == ["diagonal", "vertical"]
+    assert sorted(texts[2:]) == sorted(f"{v:.0f}" for v in np.moveaxis(maps, -1, 0).ravel())
+    assert fig.axes[0].images[0].get_clim() == (-4.0, 4.0)   # shared, symmetric about 0
+    assert fig.axes[1].get_ylabel() == "value"                # one colour bar
+    fractions = show_feature_maps(maps / 3, values=True).axes[0].texts
+    assert "1.00" in [t.get_text() for t in fractions]        # non-integers: two decimals
+    assert len(show_feature_maps(maps, values=False).axes[0].texts) == 2
+
+
+def test_show_feature_maps_each_scale_gives_every_map_its_own_colour_bar():
+    maps = np.stack([np.linspace(0, 1, 16).reshape(4, 4),
+                     np.linspace(-7, 7, 16).reshape(4, 4)], axis=-1)
+    fig = show_feature_maps(maps, titles=["photo", "response"], scale="each", values=False)
+    panels = [ax for ax in fig.axes if ax.get_title()]
+    assert [ax.get_title() for ax in panels] == ["photo", "response"]
+    assert [ax.images[0].get_clim() for ax in panels] == [(0.0, 1.0), (-7.0, 7.0)]
+    assert len(fig.axes) == 4                                  # two panels, two colour bars
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    ({"scale": "own"}, "The 'scale' parameter of show_feature_maps must be one of"),
+    ({"titles": ["a"]}, "The 'titles' parameter of show_feature_maps must be a sequence of 2"),
+    ({"titles": "ab"}, "The 'titles' parameter of show_feature_maps must be a sequence"),
+])
+def test_show_feature_maps_bad_options(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        show_feature_maps(np.ones((4, 4, 2)), **kwargs)
+
+
+def test_show_images_draws_photos_larger_than_digits():
+    digit, photo = show_images(np.zeros((1, 28, 28))), show_images(np.zeros((1, 200, 200)))
+    assert photo.get_size_inches()[0] > 2.5 * digit.get_size_inches()[0]
+
+
+def test_show_images_row_titles_label_each_row():
+    fig = show_images(np.zeros((6, 8, 8)), ncols=3, row_titles=["noisy", "restored"])
+    assert [t.get_text() for t in fig.axes[0].texts] == ["noisy", "restored"]
+    with pytest.raises(ValueError, match="The 'row_titles' parameter of show_images must be "
+                                         "a sequence of 2 strings"):
+        show_images(np.zeros((6, 8, 8)), ncols=3, row_titles=["noisy"])
 
 
 def red_pixels(pixels: np.ndarray) -> tuple[int, int, int, int]:
@@ -224,6 +312,30 @@ def test_show_heatmap_value_range_fixes_the_colour_scale():
                      value_range=value_range, ax=ax)
         np.testing.assert_allclose(rendered(fig)[8, 8], np.round(np.array(expected[:3]) * 255),
                                    atol=3)
+
+
+def test_show_photos_keeps_each_photos_own_shape_and_title():
+    wide, tall = RNG.random((20, 60, 3)), RNG.random((50, 25))
+    fig = show_photos([wide, tall], ["wide", "tall"], ncols=2)
+    shown = [ax.images[0].get_array() for ax in fig.axes]
+    np.testing.assert_allclose(shown[0], wide)
+    np.testing.assert_allclose(shown[1], tall)
+    assert [ax.get_title() for ax in fig.axes] == ["wide", "tall"]
+
+
+def test_show_top_predictions_bars_are_the_probabilities_most_probable_on_top():
+    decoded = [[("n1", "espresso", 0.9), ("n2", "cup", 0.06)], [("soup_bowl", 0.5), ("x", 0.1)]]
+    fig = show_top_predictions(RNG.random((2, 8, 8, 3)), decoded, titles=["coffee", "soup"])
+    photo_axes, bar_axes = fig.axes[::2], fig.axes[1::2]
+    assert [ax.get_title() for ax in photo_axes] == ["coffee", "soup"]
+    for ax, rows in zip(bar_axes, decoded):
+        bars = sorted(ax.patches, key=lambda bar: -bar.get_y())  # top first
+        np.testing.assert_allclose([bar.get_width() for bar in bars], [row[-1] for row in rows])
+        at = {tick: label.get_text() for tick, label in zip(ax.get_yticks(),
+                                                           ax.get_yticklabels())}
+        assert [at[position] for position in sorted(at, reverse=True)] == [
+            row[-2].replace("_", " ") for row in rows]
+        assert ax.get_xlim() == (0.0, 1.0)
 
 
 def test_mask_colors_are_black_then_the_colour_cycle():
@@ -399,6 +511,15 @@ def test_headless_without_display_uses_agg():
      r"The 'titles' parameter of show_masks must have one entry per image \(2\); got 1"),
     (lambda: show_masks(np.zeros((1, 4, 4)), np.zeros((1, 4, 4)), size=0), ValueError,
      "The 'size' parameter of show_masks must be a positive number; got 0"),
+    (lambda: show_photos([]), ValueError,
+     r"The 'photos' parameter of show_photos must be a non-empty sequence of images"),
+    (lambda: show_photos([np.zeros((4, 4, 2))]), ValueError,
+     r"The 'photos' parameter of show_photos must have 1, 3 or 4 channels"),
+    (lambda: show_photos([np.zeros((4, 4))], ["a", "b"]), ValueError,
+     r"The 'titles' parameter of show_photos must have one title per photo \(1\)"),
+    (lambda: show_top_predictions([np.zeros((4, 4))], []), ValueError,
+     r"The 'decoded' parameter of show_top_predictions must hold one non-empty list of "
+     r"predictions per photo \(1\); got 0 lists"),
 ])
 def test_bad_input(call, error, message):
     with pytest.raises(error, match=message):
@@ -419,5 +540,6 @@ def test_show_filters_rejects_a_layer_without_a_kernel():
 def test_module_exports():
     assert set(plots.__all__) >= {"plot_history", "show_images", "show_filters",
                                   "show_feature_maps", "show_boxes", "show_heatmap",
-                                  "show_masks", "mask_colors",
+                                  "show_masks", "mask_colors", "show_photos",
+                                  "show_top_predictions",
                                   "save_fig", "use_course_style"}

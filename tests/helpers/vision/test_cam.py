@@ -47,6 +47,38 @@ def test_cam_equals_the_hand_computation():
     np.testing.assert_array_equal(constant, np.zeros((4, 4)))
 
 
+def _tiny_conv_head_model() -> keras.Model:
+    """_tiny_cam_model with keras.applications.MobileNet's head: the pooled map kept 1x1, a
+    1x1 Conv2D classifier (the same weights), then Reshape and a softmax Activation."""
+    inputs = keras.Input((4, 4, 1))
+    x = keras.layers.Conv2D(2, 1, use_bias=False, name="conv")(inputs)
+    x = keras.layers.GlobalAveragePooling2D(keepdims=True, name="gap")(x)
+    x = keras.layers.Dropout(0.5)(x)
+    x = keras.layers.Conv2D(2, 1, name="classifier")(x)
+    x = keras.layers.Reshape((2,), name="logits")(x)
+    model = keras.Model(inputs, keras.layers.Activation("softmax", name="predictions")(x))
+    model.get_layer("conv").set_weights([np.array([[[[1.0, -1.0]]]])])
+    model.get_layer("classifier").set_weights([np.array([[[[1.0, 0.0], [0.5, 2.0]]]]),
+                                               np.array([0.1, -0.3])])
+    return model
+
+
+def test_cam_and_grad_cam_of_a_1x1_convolution_head_by_hand():
+    model = _tiny_conv_head_model()
+    image = (np.arange(16, dtype="float32").reshape(4, 4, 1) - 7.5) / 10
+    x = image[..., 0]
+    for c, expected in ((0, 0.5 * x), (1, -2 * x)):  # as in test_cam_equals_the_hand_computation
+        cam = class_activation_map(model, image, class_index=c, normalize=False)
+        np.testing.assert_allclose(cam, expected, rtol=1e-6, atol=1e-7)
+        # the score is the softmax's input (the logits), so Grad-CAM = ReLU(M_c) / (H' W')
+        np.testing.assert_allclose(grad_cam(model, image, class_index=c, normalize=False),
+                                   np.maximum(expected, 0) / 16, rtol=1e-5, atol=1e-7)
+    # the default feature layer is the 4x4 map, not the classifier's 1x1 output
+    assert grad_cam(model, image).shape == (4, 4)
+    with pytest.raises(ValueError, match=r"feeds the global average pooling \('conv'\)"):
+        class_activation_map(model, image, conv_layer="classifier")
+
+
 def test_cam_average_is_the_logit_minus_the_bias():
     keras.utils.set_random_seed(1)
     inputs = keras.Input((12, 12, 3))
@@ -89,8 +121,11 @@ def _flatten_model() -> keras.Model:
     [
         (_flatten_model, {}, ValueError,
          r"feed its Dense layer 'dense' from a GlobalAveragePooling2D layer; got Flatten"),
-        (lambda: keras.Sequential([keras.Input((4, 4, 1)), keras.layers.Conv2D(2, 1)]), {},
+        (lambda: keras.Sequential([keras.Input((4, 4, 1)), keras.layers.Conv2D(2, 3)]), {},
          ValueError, r"must end in a Dense layer"),
+        (lambda: keras.Sequential([keras.Input((4, 4, 1)), keras.layers.Conv2D(2, 1)]), {},
+         ValueError, r"must feed its Conv2D layer .* from a GlobalAveragePooling2D layer; got "
+                     r"the model input"),
         (_tiny_cam_model, dict(class_index=2), ValueError,
          r"'class_index' parameter of class_activation_map must be None or an int in \[0, 2\); "
          r"got 2"),

@@ -13,6 +13,7 @@ from helpers.models.blocks import (
     classifier_head,
     conv_bn_act,
     dense_block,
+    depthwise_separable_block,
     inception_module,
     residual_unit,
     resnext_block,
@@ -251,6 +252,42 @@ def test_separable_conv_block_without_activation():
     assert layer_names(model)[1:] == ["s_conv", "s_bn"]
 
 
+# ---------------------------------------------------------------------------- depthwise_separable_block
+@pytest.mark.parametrize("size, strides, depth_multiplier", [(7, 1, 1), (8, 2, 1), (9, 2, 2)])
+def test_depthwise_separable_block_is_two_conv_bn_relu6_halves(size, strides,
+                                                              depth_multiplier):
+    """MobileNet's figure 3: 3x3 depthwise, BN, ReLU6, 1x1 pointwise, BN, ReLU6; a stride of 2
+    pads one pixel at the bottom and right (TensorFlow's "same" for even sides)."""
+    c_in, filters, c_mid = 4, 6, 4 * depth_multiplier
+    model = randomize(model_of(depthwise_separable_block, (size, size, c_in), filters=filters,
+                               strides=strides, depth_multiplier=depth_multiplier, name="b"))
+    pad = ["b_pad"] if strides == 2 else []
+    assert layer_names(model)[1:] == pad + ["b_dw_conv", "b_dw_bn", "b_dw_relu6", "b_pw_conv",
+                                            "b_pw_bn", "b_pw_relu6"]
+    assert model.count_params() == (3 * 3 * c_mid + bn_params(c_mid)
+                                    + conv_params(1, c_mid, filters) + bn_params(filters))
+    depthwise = keras.layers.DepthwiseConv2D(3, strides=strides, padding="valid",
+                                             depth_multiplier=depth_multiplier, use_bias=False)
+    pointwise = keras.layers.Conv2D(filters, 1, use_bias=False)
+    bns = [keras.layers.BatchNormalization(epsilon=BN_EPSILON) for _ in range(2)]
+    padding = ((1, 1), (1, 1)) if strides == 1 else ((0, 1), (0, 1))
+    reference = keras.Sequential([keras.Input((size, size, c_in)),
+                                  keras.layers.ZeroPadding2D(padding), depthwise, bns[0],
+                                  keras.layers.ReLU(6.0), pointwise, bns[1],
+                                  keras.layers.ReLU(6.0)])
+    for mine, theirs in ((model.get_layer("b_dw_conv"), depthwise),
+                         (model.get_layer("b_dw_bn"), bns[0]),
+                         (model.get_layer("b_pw_conv"), pointwise),
+                         (model.get_layer("b_pw_bn"), bns[1])):
+        theirs.set_weights(mine.get_weights())
+    for bn in (model.get_layer("b_pw_bn"), bns[1]):  # push some outputs past 6
+        bn.beta.assign(np.full(filters, 6.0, "float32"))
+    x = RNG.normal(scale=30.0, size=(2, size, size, c_in)).astype("float32")
+    expected = reference(x).numpy()
+    assert expected.max() == 6.0  # ReLU6 clips there (a ReLU would not)
+    np.testing.assert_allclose(model(x).numpy(), expected, rtol=1e-4, atol=1e-5)
+
+
 # ---------------------------------------------------------------------------- dense_block
 @pytest.mark.parametrize("bottleneck", [True, False])
 def test_dense_block_channels_params_and_connectivity(bottleneck):
@@ -321,6 +358,10 @@ def test_classifier_head(include_top, pooling, shape):
      r"'filters_5x5' parameter of inception_module must be an int >= 1; got -1"),
     (separable_conv_block, dict(filters=2.5, name="s"),
      r"'filters' parameter of separable_conv_block must be an int >= 1; got 2.5"),
+    (depthwise_separable_block, dict(filters=8, strides=3, name="b"),
+     r"'strides' parameter of depthwise_separable_block must be one of \(1, 2\); got 3"),
+    (depthwise_separable_block, dict(filters=8, depth_multiplier=0, name="b"),
+     r"'depth_multiplier' parameter of depthwise_separable_block must be an int >= 1; got 0"),
     (dense_block, dict(num_layers=0, growth_rate=4, name="d"),
      r"'num_layers' parameter of dense_block must be an int >= 1; got 0"),
     (transition_block, dict(reduction=1.5, name="t"),
