@@ -9,7 +9,13 @@ right), then grades the same folder three ways, each in a fresh workspace:
 * ``nbgrader autograde`` (nbgrader 0.9's own command: one submission after the other, no
   sandbox, no feedback pages) in a plain nbgrader course folder.
 
-With ``--rounds R`` the three arms alternate (ABC, CBA, ...) and the median of each is kept.
+With ``--distributed`` the arms are instead ``course grade --workers N``, ``course grade
+--workers 1`` and ``course grade --scheduler local:N`` (a local Dask cluster of N workers, the
+path of ``--scheduler``: each submission a task that carries its files), and the ratios
+printed are ``--scheduler local:N / --workers N`` (the cluster's overhead; target <= 1.2) and
+``--workers 1 / --workers N`` (throughput grows with workers).
+
+With ``--rounds R`` the arms alternate (ABC, CBA, ...) and the median of each is kept.
 Printed: the configuration, every timed run, seconds per submission, and the ratios
 ``nbgrader / course grade`` (speed-up; target >= 1.7 on 2 cores) and ``course grade /
 course grade --no-sandbox`` (sandbox overhead; target <= 1.2). Scores of the three arms are
@@ -20,6 +26,7 @@ them.
 Run:
     .venv/bin/python benchmarks/grading.py
     .venv/bin/python benchmarks/grading.py --students 6 --assignments ps1 --rounds 1
+    .venv/bin/python benchmarks/grading.py --distributed --students 12 --assignments ps1
 """
 
 from __future__ import annotations
@@ -42,6 +49,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 ARMS = ("course grade", "course grade --no-sandbox", "nbgrader autograde")
+DISTRIBUTED_ARMS = ("course grade", "course grade --workers 1", "course grade --scheduler local:N")
 COURSE = (sys.executable, "-m", "course.cli")     # this interpreter's course, whatever PATH says
 
 
@@ -51,6 +59,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--assignments", nargs="+", default=["ps1", "ps2"])
     parser.add_argument("--workers", type=int, default=2, help="course grade --workers")
     parser.add_argument("--rounds", type=int, default=1, help="timed runs of each arm")
+    parser.add_argument("--distributed", action="store_true",
+                        help="time --workers N, --workers 1 and --scheduler local:N instead")
     parser.add_argument("--keep", type=Path, default=None,
                         help="work in this folder and keep it (default: a temporary one)")
     args = parser.parse_args(argv)
@@ -164,7 +174,7 @@ def _run(command: list[str], cwd: Path) -> float:
 
 
 def course_grade(assignment: str, submissions: Path, work: Path, workers: int,
-                 sandbox: bool) -> tuple[float, dict[str, float]]:
+                 sandbox: bool, scheduler: str | None = None) -> tuple[float, dict[str, float]]:
     """Time ``course grade --regrade`` in a workspace that already holds the assignment
     (released by an untimed run on one student, as the nbgrader arm's generate_assignment
     is untimed)."""
@@ -180,7 +190,8 @@ def course_grade(assignment: str, submissions: Path, work: Path, workers: int,
     command = [*COURSE, "grade", assignment, str(submissions), "--out", str(out),
                "--workspace", str(workspace), "--workers", str(workers), "--no-progress",
                "--regrade"]
-    seconds = _run(command + ([] if sandbox else ["--no-sandbox"]), work)
+    command += [] if sandbox else ["--no-sandbox"]
+    seconds = _run(command + (["--scheduler", scheduler] if scheduler else []), work)
     with open(out / "grades.csv", newline="") as file:
         return seconds, {row["student_id"]: float(row["score"]) for row in csv.DictReader(file)}
 
@@ -221,6 +232,7 @@ def main(argv: Sequence[str] | None = None) -> int:
           f"course grade --workers {args.workers}, {args.rounds} round(s)")
     print(f"python {platform.python_version()} | {os.cpu_count()} CPUs | load average "
           f"{os.getloadavg()[0]:.1f} | {Sandbox().status_line}")
+    arms = DISTRIBUTED_ARMS if args.distributed else ARMS
     results = []
     try:
         for assignment in args.assignments:
@@ -228,52 +240,68 @@ def main(argv: Sequence[str] | None = None) -> int:
             for stale in [submissions, *work.glob("workspace-*")]:
                 shutil.rmtree(stale, ignore_errors=True)
             notebook = write_submissions(assignment, submissions, args.students)
-            times: dict[str, list[float]] = {arm: [] for arm in ARMS}
-            cpus: dict[str, list[float]] = {arm: [] for arm in ARMS}
+            times: dict[str, list[float]] = {arm: [] for arm in arms}
+            cpus: dict[str, list[float]] = {arm: [] for arm in arms}
             scores: dict[str, dict[str, float]] = {}
             for round_ in range(args.rounds):
-                order = ARMS if round_ % 2 == 0 else tuple(reversed(ARMS))
+                order = arms if round_ % 2 == 0 else tuple(reversed(arms))
                 for arm in order:
-                    if arm == "nbgrader autograde":
-                        seconds, scores[arm] = nbgrader_autograde(assignment, submissions,
-                                                                  work, notebook)
-                    else:
-                        seconds, scores[arm] = course_grade(
-                            assignment, submissions, work, args.workers,
-                            sandbox=arm == "course grade")
+                    seconds, scores[arm] = _time_arm(arm, assignment, submissions, work,
+                                                     notebook, args.workers)
                     times[arm].append(seconds)
                     cpus[arm].append(CPU[-1])
-                    print(f"  {assignment} round {round_ + 1} {arm:<27} {seconds:7.1f} s "
+                    print(f"  {assignment} round {round_ + 1} {arm:<34} {seconds:7.1f} s "
                           f"({seconds / args.students:5.2f} s/submission, "
                           f"{CPU[-1] / args.students:5.2f} CPU-s/submission)", flush=True)
             medians = {arm: statistics.median(values) for arm, values in times.items()}
             cpu = {arm: statistics.median(values) for arm, values in cpus.items()}
             results.append((assignment, medians, cpu))
-            reference = scores["nbgrader autograde"]
-            for arm in ARMS[:2]:
-                differ = {s: (scores[arm].get(s), reference.get(s)) for s in reference
-                          if scores[arm].get(s) != reference.get(s)}
+            reference_arm = arms[-1] if not args.distributed else arms[0]
+            for arm in arms:
+                differ = {s: (scores[arm].get(s), scores[reference_arm].get(s))
+                          for s in scores[reference_arm]
+                          if scores[arm].get(s) != scores[reference_arm].get(s)}
                 if differ:
-                    print(f"  NOTE {assignment}: {arm} and nbgrader disagree on "
+                    print(f"  NOTE {assignment}: {arm} and {reference_arm} disagree on "
                           f"{len(differ)} scores: {dict(list(differ.items())[:4])}")
     finally:
         if args.keep is None:
             shutil.rmtree(work, ignore_errors=True)
     print(f"\nload average after: {os.getloadavg()[0]:.1f}")
-    print(f"{'assignment':<11}{'arm':<29}{'s/submission':>13}{'vs nbgrader':>13}"
+    base_arm = arms[1] if args.distributed else "nbgrader autograde"
+    print(f"{'assignment':<11}{'arm':<36}{'s/submission':>13}{'vs ' + base_arm.split()[-1]:>13}"
           f"{'CPU-s/subm.':>13}")
     for assignment, medians, cpu in results:
-        base = medians["nbgrader autograde"]
-        for arm in ARMS:
-            print(f"{assignment:<11}{arm:<29}{medians[arm] / args.students:>13.2f}"
+        base = medians[base_arm]
+        for arm in arms:
+            print(f"{assignment:<11}{arm:<36}{medians[arm] / args.students:>13.2f}"
                   f"{base / medians[arm]:>12.2f}x{cpu[arm] / args.students:>13.2f}")
-        print(f"{assignment:<11}speed-up (nbgrader / course grade): "
-              f"{base / medians['course grade']:.2f}x (target >= 1.7); sandbox overhead "
-              f"(course grade / --no-sandbox): "
-              f"{medians['course grade'] / medians['course grade --no-sandbox']:.2f}x "
-              f"(target <= 1.2)")
+        if args.distributed:
+            print(f"{assignment:<11}Dask overhead (--scheduler local:{args.workers} / --workers "
+                  f"{args.workers}): {medians[arms[2]] / medians[arms[0]]:.2f}x (target <= 1.2); "
+                  f"throughput with {args.workers} workers vs 1: "
+                  f"{medians[arms[1]] / medians[arms[0]]:.2f}x (target > 1)")
+        else:
+            print(f"{assignment:<11}speed-up (nbgrader / course grade): "
+                  f"{base / medians['course grade']:.2f}x (target >= 1.7); sandbox overhead "
+                  f"(course grade / --no-sandbox): "
+                  f"{medians['course grade'] / medians['course grade --no-sandbox']:.2f}x "
+                  f"(target <= 1.2)")
     return 0
 
+
+def _time_arm(arm: str, assignment: str, submissions: Path, work: Path, notebook: str,
+              workers: int) -> tuple[float, dict[str, float]]:
+    """One timed run of ``arm``: its seconds and its scores by student."""
+    if arm == "nbgrader autograde":
+        return nbgrader_autograde(assignment, submissions, work, notebook)
+    if arm == "course grade --workers 1":
+        return course_grade(assignment, submissions, work, 1, sandbox=True)
+    if arm == "course grade --scheduler local:N":
+        return course_grade(assignment, submissions, work, workers, sandbox=True,
+                            scheduler=f"local:{workers}")
+    return course_grade(assignment, submissions, work, workers,
+                        sandbox=arm == "course grade")
 
 if __name__ == "__main__":
     sys.exit(main())

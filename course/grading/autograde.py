@@ -37,12 +37,22 @@ from typing import Any
 from course.errors import first_line
 from course.grading.integrity import rebuild_from_master
 from course.grading.outcome import Executor, Outcome, Status
-from course.grading.revision import REPORT_KEY, restore_manual_grades
+from course.grading.revision import REPORT_KEY, Restored, restore_manual_grades
 from course.workspace import Workspace, nbgrader_config, quiet_nbgrader
 
-__all__ = ["MAX_NOTEBOOK_BYTES", "grade_submission"]
+__all__ = ["MAX_NOTEBOOK_BYTES", "grade_submission", "kernel_log", "save_grades"]
 
 MAX_NOTEBOOK_BYTES = 64 * 1024**2   # a bigger notebook is refused before it is read
+
+
+def kernel_log(workspace: Workspace, assignment: str, student_id: str) -> Path:
+    """Where the kernel's own output of one student's grading goes.
+
+    Example:
+        >>> kernel_log(Workspace(Path(".grading")), "ps1", "alice").as_posix()
+        '.grading/logs/ps1/alice.log'
+    """
+    return workspace.root / "logs" / assignment / f"{student_id}.log"
 
 
 def _resources(workspace: Workspace, assignment: str, student_id: str, notebook_id: str,
@@ -113,7 +123,6 @@ def grade_submission(assignment: str, student_id: str, notebook: Path | None,
 
     import nbformat
     from nbgrader import preprocessors as pp
-    from nbgrader.api import Gradebook
 
     notebook_id = workspace.assignment_notebook(assignment)
     submitted = _fresh(workspace.submitted(student_id, assignment))
@@ -134,23 +143,12 @@ def grade_submission(assignment: str, student_id: str, notebook: Path | None,
                        f"nbgrader could not read the notebook's cells: {first_line(error)}")
 
     execution = executor.execute(
-        nb, workdir=workdir, log_path=workspace.root / "logs" / assignment / f"{student_id}.log")
+        nb, workdir=workdir, log_path=kernel_log(workspace, assignment, student_id))
     for step in (pp.IgnorePattern, pp.LimitOutput):
         nb, resources = step(config=config).preprocess(nb, resources)
     nbformat.write(nb, workdir / f"{notebook_id}.ipynb")
 
-    with workspace.gradebook_lock(), warnings.catch_warnings():
-        # nbgrader's update_or_create_submission trips SQLAlchemy's autoflush warnings
-        warnings.simplefilter("ignore", category=_sqlalchemy_warning())
-        with Gradebook(workspace.db_url) as gradebook:
-            gradebook.update_or_create_student(student_id)
-            gradebook.update_or_create_submission(assignment, student_id)
-        pp.SaveAutoGrades(config=config).preprocess(nb, resources)
-        with Gradebook(workspace.db_url) as gradebook:
-            # after a change of the master: the manual grades of unchanged cells come back
-            restored = restore_manual_grades(gradebook, workspace, assignment, student_id)
-            score = float(gradebook.find_submission(assignment, student_id).score)
-
+    score, restored = save_grades(workspace, assignment, student_id, nb)
     failed = _failed_cells(nb)
     repaired = ("repaired: " + "; ".join(repairs[:3]) + (" ..." if len(repairs) > 3 else "")
                 if repairs else "")
@@ -161,6 +159,46 @@ def grade_submission(assignment: str, student_id: str, notebook: Path | None,
     if restored is not None:
         report[REPORT_KEY] = {"kept": list(restored.kept), "dropped": list(restored.dropped)}
     return Outcome(student_id, assignment, score, total, execution.status, message, report)
+
+
+def save_grades(workspace: Workspace, assignment: str, student_id: str,
+                nb: Any) -> tuple[float, Restored | None]:
+    """Record the scores of an executed notebook in the gradebook (nbgrader's
+    ``SaveAutoGrades``) and, after a change of the master, put back the manual grades of
+    unchanged cells.
+
+    Args:
+        workspace: the nbgrader workspace.
+        assignment: the assignment id.
+        student_id: the student's id.
+        nb: the notebook as graded (its test cells hold their outputs).
+
+    Returns:
+        The submission's score in the gradebook, and what was restored (``None``: nothing
+        was pending).
+
+    Example:
+        >>> save_grades(workspace, "ps1", "alice", graded_notebook)     # doctest: +SKIP
+        (13.0, None)
+    """
+    from nbgrader import preprocessors as pp
+    from nbgrader.api import Gradebook
+
+    notebook_id = workspace.assignment_notebook(assignment)
+    resources = _resources(workspace, assignment, student_id, notebook_id,
+                           workspace.autograded(student_id, assignment))
+    with workspace.gradebook_lock(), warnings.catch_warnings():
+        # nbgrader's update_or_create_submission trips SQLAlchemy's autoflush warnings
+        warnings.simplefilter("ignore", category=_sqlalchemy_warning())
+        with Gradebook(workspace.db_url) as gradebook:
+            gradebook.update_or_create_student(student_id)
+            gradebook.update_or_create_submission(assignment, student_id)
+        pp.SaveAutoGrades(config=nbgrader_config(workspace)).preprocess(nb, resources)
+        with Gradebook(workspace.db_url) as gradebook:
+            # after a change of the master: the manual grades of unchanged cells come back
+            restored = restore_manual_grades(gradebook, workspace, assignment, student_id)
+            score = float(gradebook.find_submission(assignment, student_id).score)
+    return score, restored
 
 
 def _rebuild_from_release(workspace: Workspace, assignment: str, notebook_id: str,

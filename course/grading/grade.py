@@ -3,7 +3,9 @@
 ``course grade ASSIGNMENT SUBMISSIONS --out DIR [--batch NAME] [--workers N] [--no-sandbox]``
 checks its input first (nothing is written on bad input), records the assignment in the
 workspace's gradebook, then autogrades every student of SUBMISSIONS in a pool of worker
-processes (:func:`course.grading.jobs.run_jobs`, a progress bar while it runs), records the
+processes (:func:`course.grading.jobs.run_jobs`, a progress bar while it runs), or on a Dask
+cluster with ``--scheduler tcp://HOST:PORT`` or ``local:N`` (:mod:`course.grading.cluster`),
+records the
 batch (:mod:`course.grading.batch`: its students and their LMS identities), writes
 ``DIR/feedback/<student_id>/<notebook>.html`` per student and ``DIR/grades.csv`` with one row
 per student, and prints a summary table and how many results were reused. Every file is
@@ -37,6 +39,7 @@ Example:
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import io
 import os
@@ -46,6 +49,7 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from course import lms
 from course.errors import CourseError, first_line
@@ -57,6 +61,7 @@ from course.grading.batch import (
     save_batch,
     shared_students,
 )
+from course.grading.cluster import connect, grade_on_cluster, parse_scheduler, worker_sandboxes
 from course.grading.execution import SandboxExecutor, SandboxSettings
 from course.grading.feedback import write_feedback
 from course.grading.jobs import Job, run_jobs
@@ -215,7 +220,8 @@ class GradingRun:
 def grade_assignment(assignment: str, submissions: Path, out: Path, *, executor: Executor,
                      workers: int = 1, workspace: Workspace | None = None,
                      solutions: Path | None = None, progress: bool = True,
-                     regrade: bool = False, batch: str | None = None) -> GradingRun:
+                     regrade: bool = False, batch: str | None = None,
+                     client: Any = None) -> GradingRun:
     """Autograde every student of ``submissions``; record the batch; write
     ``out/grades.csv`` and ``out/feedback/``.
 
@@ -232,6 +238,8 @@ def grade_assignment(assignment: str, submissions: Path, out: Path, *, executor:
         regrade: grade again even where an identical result is stored.
         batch: the batch's name (default: SUBMISSIONS' name, see
             :func:`course.grading.batch.default_name`).
+        client: grade on a Dask cluster instead of ``workers`` local processes: a
+            ``distributed.Client`` (:func:`course.grading.cluster.connect`).
 
     Returns:
         The batch, the outcomes of its students, how many results were reused and what a
@@ -261,8 +269,11 @@ def grade_assignment(assignment: str, submissions: Path, out: Path, *, executor:
         jobs += [Job(assignment, submission, workspace.root, Path(elsewhere), executor, regrade)
                  for submission in pending
                  if submission.student_id not in ours and submission.notebook is not None]
-        outcomes = run_jobs(jobs, workers=workers, progress=progress,
-                            description=f"grading {assignment}")
+        description = f"grading {assignment}"
+        outcomes = (run_jobs(jobs, workers=workers, progress=progress, description=description)
+                    if client is None else
+                    grade_on_cluster(jobs, client, progress=progress,
+                                     description=description))
         graded = Batch(assignment, name, str(submissions),
                        tuple((submission.student_id, submission.identity) for submission in found))
     save_batch(workspace, graded)
@@ -295,6 +306,10 @@ def add_grade_arguments(parser: argparse.ArgumentParser) -> None:
     _add_assignment_and_out(parser, submissions=True)
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1,
                         help="parallel worker processes (default: the number of CPUs)")
+    parser.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                        help="grade on a Dask cluster instead: tcp://HOST:PORT of a running "
+                             "`dask scheduler`, or local:N for N worker processes on this "
+                             "machine (--workers is then not used)")
     parser.add_argument("--timeout", type=float, default=SandboxSettings.submission_timeout,
                         help="seconds per submission (default: %(default)s)")
     parser.add_argument("--cell-timeout", type=float, default=SandboxSettings.cell_timeout,
@@ -367,16 +382,23 @@ def grade_command(args: argparse.Namespace) -> int:
     _positive(args, "timeout", "cell_timeout", "memory_limit", "max_output", "max_total_output")
     if args.batch is not None:
         check_name(args.batch)
+    scheduler = parse_scheduler(args.scheduler) if args.scheduler is not None else None
     executor = SandboxExecutor(SandboxSettings(
         sandbox=not args.no_sandbox, limits=Limits(memory_bytes=int(args.memory_limit * GiB)),
         cell_timeout=args.cell_timeout, submission_timeout=args.timeout,
         max_output_bytes=int(args.max_output * MIB),
         max_total_output_bytes=int(args.max_total_output * MIB)))
-    print(executor.sandbox.status_line, flush=True)
     workspace = _workspace(args)
-    run = grade_assignment(assignment, args.submissions, args.out, workers=args.workers,
-                           workspace=workspace, executor=executor,
-                           progress=not args.no_progress, regrade=args.regrade, batch=args.batch)
+    with connect(scheduler) if scheduler is not None else contextlib.nullcontext() as client:
+        if client is None:
+            print(executor.sandbox.status_line, flush=True)
+        else:           # the sandbox is the workers' own: each says what it enforces
+            for line, count in worker_sandboxes(client, executor).items():
+                print(f"{count} Dask workers: {line}", flush=True)
+        run = grade_assignment(assignment, args.submissions, args.out, workers=args.workers,
+                               workspace=workspace, executor=executor,
+                               progress=not args.no_progress, regrade=args.regrade,
+                               batch=args.batch, client=client)
     for line in run.master_change:
         print(line)
     print(summary_table(run.outcomes))

@@ -30,7 +30,11 @@ from course.grading.outcome import Executor, Outcome, Status
 from course.grading.submissions import Submission
 from course.workspace import Workspace, atomic_write, digest
 
-__all__ = ["Job", "JobOutcomes", "run_job", "run_jobs", "worker_context"]
+__all__ = ["Job", "JobOutcomes", "grade_job", "grader_failed", "job_outcomes", "lost_job",
+           "progress_bar", "run_job", "run_jobs", "stored_outcome", "store_result",
+           "worker_context"]
+
+_GRADER_FAILED = "the grader failed"   # the start of the message of a failure of the grader
 
 
 @dataclass(frozen=True)
@@ -116,10 +120,45 @@ def _reuse(job: Job, workspace: Workspace, fingerprint: str | None) -> Outcome |
     return outcome
 
 
-def _store(workspace: Workspace, outcome: Outcome, fingerprint: str | None) -> None:
+def grader_failed(outcome: Outcome) -> bool:
+    """Whether grading stopped on a failure of the grader itself (not of the student's code).
+
+    Example:
+        >>> grader_failed(Outcome("a", "ps1", 0, 13, "crashed", "the grader failed: disk full"))
+        True
+    """
+    return outcome.message.startswith(_GRADER_FAILED)
+
+
+def stored_outcome(job: Job, workspace: Workspace) -> tuple[str | None, Outcome | None]:
+    """The job's fingerprint and the stored outcome of an identical earlier grading, with its
+    feedback page in place (``None``: grade it).
+
+    Args:
+        job: what to grade.
+        workspace: the workspace whose result store is read.
+
+    Example:
+        >>> stored_outcome(job, Workspace(job.workspace))[1].status  # doctest: +SKIP
+        <Status.GRADED: 'graded'>
+    """
+    try:
+        fingerprint = _fingerprint(job, workspace)
+        return fingerprint, _reuse(job, workspace, fingerprint)
+    except Exception:  # noqa: BLE001 - anything odd means: grade again
+        return None, None
+
+
+def store_result(workspace: Workspace, outcome: Outcome, fingerprint: str | None) -> None:
     """Keep ``outcome`` in the result store; reusable only with a fingerprint and when it is
-    not a failure of the grader or the machine (the kernel did not even start)."""
-    reusable = (fingerprint is not None and not outcome.message.startswith("the grader failed")
+    not a failure of the grader or the machine (the kernel did not even start).
+
+    Args:
+        workspace: the workspace whose result store is written.
+        outcome: the student's outcome.
+        fingerprint: what it was graded with (:func:`stored_outcome`); ``None``: never reused.
+    """
+    reusable = (fingerprint is not None and not grader_failed(outcome)
                 and outcome.report.get("kernel_started", True))
     try:
         workspace.save_result(outcome.assignment, outcome.student_id,
@@ -150,19 +189,29 @@ def run_job(job: Job) -> Outcome:
 def _run(job: Job) -> tuple[Outcome, bool]:
     """:func:`run_job`, and whether the stored result was reused."""
     workspace = Workspace(job.workspace)
-    try:
-        fingerprint = _fingerprint(job, workspace)
-        reused = _reuse(job, workspace, fingerprint)
-    except Exception:  # noqa: BLE001 - anything odd means: grade again
-        fingerprint, reused = None, None
+    fingerprint, reused = stored_outcome(job, workspace)
     if reused is not None:
         return reused, True
-    outcome = _grade_job(job, workspace)
-    _store(workspace, outcome, fingerprint)
+    outcome = grade_job(job, workspace)
+    store_result(workspace, outcome, fingerprint)
     return outcome, False
 
 
-def _grade_job(job: Job, workspace: Workspace) -> Outcome:
+def grade_job(job: Job, workspace: Workspace) -> Outcome:
+    """Grade one student folder in ``workspace`` and write its feedback page (no result
+    store: :func:`run_job` does both).
+
+    Args:
+        job: what to grade (its ``workspace`` field is not used).
+        workspace: the workspace to grade in.
+
+    Returns:
+        The outcome; it never raises (a failure of the grader is a ``crashed`` outcome).
+
+    Example:
+        >>> grade_job(job, Workspace(Path("/tmp/ws"))).status        # doctest: +SKIP
+        <Status.GRADED: 'graded'>
+    """
     student = job.submission
     try:
         if student.problem or student.notebook is None:
@@ -180,7 +229,7 @@ def _grade_job(job: Job, workspace: Workspace) -> Outcome:
         except Exception:  # noqa: BLE001
             total = 0.0
         outcome = Outcome(student.student_id, job.assignment, 0.0, total, Status.CRASHED,
-                          f"the grader failed: {first_line(error)}")
+                          f"{_GRADER_FAILED}: {first_line(error)}")
     try:
         write_feedback(workspace, outcome, job.feedback)
     except Exception as error:  # noqa: BLE001
@@ -204,12 +253,9 @@ def run_jobs(jobs: Sequence[Job], *, workers: int, progress: bool = True,
         One outcome per job, sorted by student id (a worker that died gives ``crashed``),
         and which were reused.
     """
-    from tqdm import tqdm
-
     results: list[tuple[Outcome, bool]] = []
     if workers <= 1 or len(jobs) <= 1:
-        bar = tqdm(total=len(jobs), desc=description, unit="student", disable=not progress,
-                   file=sys.stderr, dynamic_ncols=True)
+        bar = progress_bar(len(jobs), description, progress)
         try:
             for job in jobs:
                 results.append(_run(job))
@@ -219,15 +265,55 @@ def run_jobs(jobs: Sequence[Job], *, workers: int, progress: bool = True,
     else:
         # The workers start before the progress bar (whose monitor is a thread).
         with _pool(jobs, workers) as futures:
-            bar = tqdm(total=len(jobs), desc=description, unit="student",
-                       disable=not progress, file=sys.stderr, dynamic_ncols=True)
+            bar = progress_bar(len(jobs), description, progress)
             try:
                 results.extend(_collect(futures, bar))
             finally:
                 bar.close()
-    results.sort(key=lambda result: result[0].student_id)
-    return JobOutcomes([outcome for outcome, _ in results],
-                       [outcome.student_id for outcome, reused in results if reused])
+    return job_outcomes(results)
+
+
+def progress_bar(total: int, description: str, progress: bool) -> Any:
+    """The progress bar of a grading run, on stderr (a tqdm bar; hidden unless ``progress``).
+
+    Example:
+        >>> progress_bar(3, "grading ps1", False).close()
+    """
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc=description, unit="student", disable=not progress,
+                file=sys.stderr, dynamic_ncols=True)
+
+
+def job_outcomes(results: Sequence[tuple[Outcome, bool]]) -> JobOutcomes:
+    """The outcomes sorted by student id, and which were reused, from (outcome, reused) pairs.
+
+    Example:
+        >>> job_outcomes([(Outcome("b", "ps1", 1, 2, "graded"), True),
+        ...               (Outcome("a", "ps1", 2, 2, "graded"), False)]).reused
+        frozenset({'b'})
+    """
+    ordered = sorted(results, key=lambda result: result[0].student_id)
+    return JobOutcomes([outcome for outcome, _ in ordered],
+                       [outcome.student_id for outcome, reused in ordered if reused])
+
+
+def lost_job(job: Job, error: BaseException, *, where: str = "the worker process") -> Outcome:
+    """The ``crashed`` outcome of a job whose worker failed (stored, never reused).
+
+    Args:
+        job: the job.
+        error: what the worker's future raised.
+        where: what failed, as the student's row names it.
+
+    Example:
+        >>> lost_job(job, OSError("killed")).message                  # doctest: +SKIP
+        'the worker process failed: killed'
+    """
+    outcome = Outcome(job.submission.student_id, job.assignment, 0.0, 0.0, Status.CRASHED,
+                      f"{where} failed: {first_line(error)}")
+    store_result(Workspace(job.workspace), outcome, None)
+    return outcome
 
 
 def worker_context() -> Any:
@@ -268,9 +354,6 @@ def _collect(futures: dict, bar: Any) -> list[tuple[Outcome, bool]]:
         try:
             outcomes.append(future.result())
         except Exception as error:  # noqa: BLE001 - a worker process died
-            outcome = Outcome(job.submission.student_id, job.assignment, 0.0, 0.0,
-                              Status.CRASHED, f"the worker process failed: {first_line(error)}")
-            _store(Workspace(job.workspace), outcome, None)
-            outcomes.append((outcome, False))
+            outcomes.append((lost_job(job, error), False))
         bar.update()
     return outcomes

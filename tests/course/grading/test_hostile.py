@@ -11,6 +11,7 @@ regraded) and a third, after two results are deleted, must regrade only those tw
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import hashlib
 import html
@@ -18,6 +19,7 @@ import re
 import secrets
 import shutil
 import sqlite3
+from collections.abc import Iterator
 from pathlib import Path
 
 import nbformat
@@ -46,22 +48,20 @@ def _grade(context: Context, out: Path) -> dict[str, dict[str, str]]:
         return {row["student_id"]: row for row in csv.DictReader(file)}
 
 
-@pytest.fixture(scope="module")
-def run(tmp_path_factory, full_sandbox, ps1, loopback_server):
-    """The corpus graded once by ``course grade`` (the full sandbox is needed)."""
-    base = tmp_path_factory.mktemp("hostile")
+@contextlib.contextmanager
+def hostile_corpus(base: Path, ps1, server, cases=CASES + HONEST) -> Iterator[tuple[Context, dict]]:
+    """SUBMISSIONS of ``cases`` under ``base`` (its workspace: ``base/workspace``) and the
+    digests of the files no student may change; the canaries are removed afterwards."""
     token = secrets.token_hex(6)
     paths.GRADING.mkdir(exist_ok=True)
     context = Context(
         blank=nbformat.read(ps1.blank, as_version=4), master=nbformat.read(ps1.master, as_version=4),
         notebook_name=ps1.notebook_name, project_root=paths.ROOT, workspace=base / "workspace",
         submissions=base / "submissions", victim=VICTIM, canary=base / "canary.txt",
-        project_canary=paths.GRADING / f"canary-{token}.txt", port=0, token=token)
-    server = loopback_server
-    context = Context(**{**context.__dict__, "port": server.port})
+        project_canary=paths.GRADING / f"canary-{token}.txt", port=server.port, token=token)
     context.canary.write_text(f"canary {token}\n")
     context.project_canary.write_text(f"project canary {token}\n")
-    for case in CASES + HONEST:
+    for case in cases:
         folder = context.submissions / case.name
         folder.mkdir(parents=True)
         for name, content in case.make(context).items():
@@ -69,12 +69,20 @@ def run(tmp_path_factory, full_sandbox, ps1, loopback_server):
     before = {path: _digest(path) for path in (context.canary, context.project_canary,
                                                context.submissions / VICTIM / ps1.notebook_name)}
     try:
-        rows = _grade(context, base / "out")
-        yield context, rows, before, server, base
+        yield context, before
     finally:
         context.project_canary.unlink(missing_ok=True)
         for leftover in paths.ROOT.rglob(f"pwned-{token}*"):
             leftover.unlink()
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory, full_sandbox, ps1, loopback_server):
+    """The corpus graded once by ``course grade`` (the full sandbox is needed)."""
+    base = tmp_path_factory.mktemp("hostile")
+    with hostile_corpus(base, ps1, loopback_server) as (context, before):
+        rows = _grade(context, base / "out")
+        yield context, rows, before, loopback_server, base
 
 
 @pytest.mark.parametrize("case", CASES + HONEST, ids=lambda case: case.name)
