@@ -45,9 +45,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from course.errors import CourseError
-from course.lms import sheet
 from course.lms.identity import Identity
-from course.lms.sheet import GradeRow, LmsExport
+from course.lms.sheet import (
+    GradeRow,
+    LmsExport,
+    csv_text,
+    match_roster,
+    points_text,
+    read_sheet,
+    scaled,
+)
 
 __all__ = ["WORKSHEET_COLUMNS", "export", "feedback_member", "parse_flat_name",
            "parse_folder_name", "read_roster", "student_id"]
@@ -113,7 +120,7 @@ def read_roster(path: Path) -> Roster:
     Raises:
         CourseError: when the file is missing or lacks a column the import needs.
     """
-    header, body = sheet.read_sheet(path, what=_ROSTER, fix=ROSTER_FIX)
+    header, body = read_sheet(path, what=_ROSTER, fix=ROSTER_FIX)
     missing = [column for column in REQUIRED if column not in header]
     if missing:
         raise CourseError(f"The '--roster' file '{path}' is not {_ROSTER}: it has no "
@@ -172,7 +179,7 @@ def export(grades: Sequence[GradeRow], *, roster: Path | None = None,
                 unmatched.append(grade)
                 continue
             rows.append([PARTICIPANT + grade.identity.user_id, grade.identity.name, "", "",
-                         sheet.points_text(grade.score), sheet.points_text(grade.max_score),
+                         points_text(grade.score), points_text(grade.max_score),
                          "Yes", "", stamp, grade.comment])
         notes.append("no --roster: the grades are out of this assignment's points (Moodle skips "
                      "a grade above its assignment's maximum grade) and 'Last modified (grade)' "
@@ -185,7 +192,7 @@ def export(grades: Sequence[GradeRow], *, roster: Path | None = None,
             notes.append(f"'{table.path}' has no 'Feedback comments' column: only grades are "
                          "imported")
         scaled_to = set()
-        pairs, unmatched = sheet.match_roster(grades, table.rows,
+        pairs, unmatched = match_roster(grades, table.rows,
                                               lambda grade: _match(table, grade),
                                               roster=table.path)
         for grade, row in pairs:
@@ -193,12 +200,12 @@ def export(grades: Sequence[GradeRow], *, roster: Path | None = None,
             points = float(maximum) if re.fullmatch(r"\d+(\.\d+)?", maximum) else None
             if points is not None and points != grade.max_score:
                 scaled_to.add(maximum)
-            grade_points = sheet.scaled(grade.score, grade.max_score, points)
-            row = {**row, "Grade": sheet.points_text(grade_points)}
+            grade_points = scaled(grade.score, grade.max_score, points)
+            row = {**row, "Grade": points_text(grade_points)}
             if "Feedback comments" in row:
                 row["Feedback comments"] = grade.comment
             rows.append([row.get(column, "") for column in header])
         if scaled_to:
             notes.append("grades scaled to the worksheet's Maximum Grade "
                          f"({', '.join(sorted(scaled_to))})")
-    return LmsExport(sheet.csv_text(header, rows), len(rows), unmatched, notes)
+    return LmsExport(csv_text(header, rows), len(rows), unmatched, notes)
