@@ -32,6 +32,7 @@ Example:
 from __future__ import annotations
 
 import argparse
+import ast
 import json
 import os
 import re
@@ -43,7 +44,7 @@ from pathlib import Path
 from typing import Any
 
 __all__ = ["KEY_RESULT_TAG", "PROVENANCE_ENV", "NotebookResult", "data_used",
-           "execute_notebook", "key_results", "main", "read_provenance"]
+           "execute_notebook", "key_results", "main", "read_provenance", "readable_value"]
 
 KEY_RESULT_TAG = "key-result"
 MAX_VALUE_CHARS = 200
@@ -105,11 +106,38 @@ def key_results(notebook: Any) -> list[list[str]]:
             label = heading         # e.g. a dict comprehension: the section says more
         results = [_output_text(o) for o in cell.outputs if o.output_type == "execute_result"]
         texts = results or [_output_text(output) for output in cell.outputs]
-        value = " ".join("".join(texts).split())
+        value = readable_value(" ".join("".join(texts).split()))
         if len(value) > MAX_VALUE_CHARS:
             value = value[:MAX_VALUE_CHARS - 1] + "…"
         found.append([label, value or "(no output)"])
     return found
+
+
+def readable_value(text: str) -> str:
+    """A cell's result that is a dict literal, written as words for a reader; else ``text``.
+
+    Example:
+        >>> readable_value("{'accuracy': 0.98765, 'data': {'train': 20000, 'test': 10000}}")
+        'accuracy 0.988; data: train 20000, test 10000'
+    """
+    if not text.startswith("{") or len(text) > 20 * MAX_VALUE_CHARS:
+        return text
+    try:
+        value = ast.literal_eval(text)
+    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+        return text
+    return _as_words(value, "; ") if isinstance(value, dict) else text
+
+
+def _as_words(value: Any, separator: str = ", ") -> str:
+    if isinstance(value, dict):
+        return separator.join(f"{key}: {_as_words(item)}" if isinstance(item, dict)
+                              else f"{key} {_as_words(item)}" for key, item in value.items())
+    if isinstance(value, float):
+        return f"{value:.3g}"
+    if isinstance(value, (tuple, list)):
+        return "(" + ", ".join(_as_words(item) for item in value) + ")"
+    return str(value)
 
 
 def read_provenance(path: Path) -> list[dict[str, Any]]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import nbformat
 
-from course.site.worker import data_used, key_results
+from course.site.worker import data_used, key_results, readable_value
 
 
 def test_key_results_label_value_and_missing_output() -> None:
@@ -28,7 +28,18 @@ def test_key_results_label_by_heading_unless_a_plain_name() -> None:
     for cell, text in zip(cells[1:], ("{'accuracy': 0.9}", "(0.3, 0.9)")):
         cell.outputs = [nbformat.v4.new_output("execute_result", {"text/plain": text})]
     assert key_results(nbformat.v4.new_notebook(cells=cells)) == [
-        ["Typical CNN", "{'accuracy': 0.9}"], ["test_loss, test_accuracy", "(0.3, 0.9)"]]
+        ["Typical CNN", "accuracy 0.9"], ["test_loss, test_accuracy", "(0.3, 0.9)"]]
+
+
+def test_a_dict_result_reads_as_words_anything_else_as_it_is() -> None:
+    nested = ("{'plain': {'train accuracy': 0.864, 'gap': 0.0641}, "
+              "'batch norm': {'train accuracy': 0.991, 'gap': 0.155}}")
+    assert readable_value(nested) == ("plain: train accuracy 0.864, gap 0.0641; "
+                                      "batch norm: train accuracy 0.991, gap 0.155")
+    assert readable_value("{'accuracy (ours, Keras)': (0.66412, 0.664), 'chance': 0.1}") == (
+        "accuracy (ours, Keras) (0.664, 0.664); chance 0.1")
+    for text in ("0.9", "(0.3, 0.9)", "{'broken': ", "{1, 2}", "{'call': f(1)}"):
+        assert readable_value(text) == text
 
 
 def test_data_used_is_the_lines_setup_printed() -> None:
