@@ -1,24 +1,24 @@
-"""The import graph of helpers: dependencies run one way, imports inside functions included."""
+"""The import graphs of helpers and course: dependencies run one way, imports inside functions
+included."""
 
 from __future__ import annotations
 
 import ast
 from pathlib import Path
 
+import course
 import helpers
 
-PACKAGE = Path(helpers.__file__).parent
 
-
-def _module_name(path: Path) -> str:
-    parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+def _module_name(path: Path, package: Path) -> str:
+    parts = path.relative_to(package.parent).with_suffix("").parts
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
 
-def import_graph() -> dict[str, set[str]]:
-    """Module -> the helpers modules it imports anywhere in its code; a package also points at
-    its submodules (it exposes them, eagerly or on first use)."""
-    modules = {_module_name(path): path for path in PACKAGE.rglob("*.py")}
+def import_graph(package: Path) -> dict[str, set[str]]:
+    """Module -> the package's modules it imports anywhere in its code; a package also points
+    at its submodules (it exposes them, eagerly or on first use)."""
+    modules = {_module_name(path, package): path for path in package.rglob("*.py")}
     graph: dict[str, set[str]] = {name: set() for name in modules}
     for name, path in modules.items():
         if path.name == "__init__.py":
@@ -65,6 +65,13 @@ def test_find_cycle_finds_a_loop_through_a_function_level_import():
 
 
 def test_helpers_has_no_import_loop():
-    graph = import_graph()
+    graph = import_graph(Path(helpers.__file__).parent)
     assert graph["helpers.train"] >= {"helpers.profiles", "helpers.devices"}  # read right
+    assert find_cycle(graph) == []
+
+
+def test_course_has_no_import_loop():
+    graph = import_graph(Path(course.__file__).parent)
+    assert graph["course.grading.check"] >= {"course.grading.strength",
+                                             "course.grading.jobs"}  # read right
     assert find_cycle(graph) == []
