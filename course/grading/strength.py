@@ -185,9 +185,10 @@ def check_strength(assignment: str, settings: SandboxSettings, *, mutants: bool,
     path = master_notebook(assignment, solutions=solutions)
     master = testing_notebook(nbformat.read(path, as_version=4))
     base = dataclasses.replace(settings, guard=False)
-    runs: list[tuple[SandboxExecutor, Any]] = [(SandboxExecutor(base), master)]
+    executor = SandboxExecutor(base)   # one for the solution and every mutant
     variants = _mutated(master) if mutants else []
-    runs += [(SandboxExecutor(base), notebook) for _, _, notebook in variants]
+    runs: list[tuple[SandboxExecutor, Any]] = [(executor, master)]
+    runs += [(executor, notebook) for _, _, notebook in variants]
     runs += [(SandboxExecutor(dataclasses.replace(base, env={**base.env, SEED_VAR: str(seed)})),
               master) for seed in range(seeds)]
     with tempfile.TemporaryDirectory(prefix="course-strength-") as logs:
