@@ -198,6 +198,9 @@ def _run_lectures(notebooks: list[Path], out: Path, manifest: dict[str, Any], *,
         say(f"      running    {notebook.stem}")
         return notebook, run_worker(notebook.resolve(), folder, timeout)
 
+    # Longest first (by the last recorded runtime; unknown ones first of all), so that no
+    # long notebook starts last while the other jobs sit idle.
+    todo.sort(key=lambda notebook: -entries.get(notebook.name, {}).get("seconds", float("inf")))
     with ThreadPoolExecutor(max_workers=jobs) as pool:
         for future in as_completed([pool.submit(run, notebook) for notebook in todo]):
             notebook, result = future.result()
@@ -206,9 +209,10 @@ def _run_lectures(notebooks: list[Path], out: Path, manifest: dict[str, Any], *,
                 entries[notebook.name] = {"hash": keys[notebook.name], **result}
                 write_manifest(out, manifest)
             message = f"  {result['message']}" if result["status"] != "ok" else ""
+            cpu = result.get("cpu_seconds")
             say(f"[{done}/{len(notebooks)}] {result['status']:<11}{notebook.stem:<{width}}  "
                 f"{result['seconds']:6.1f} s  {format_memory(result.get('peak_memory'))}"
-                f"{message}")
+                f"{f'  {cpu:.1f} CPU-s' if cpu is not None else ''}{message}")
 
 
 def _same_files(first: Path, second: Path) -> bool:

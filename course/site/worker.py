@@ -7,9 +7,10 @@ kernel's peak memory, the key results, the profile and the data and weights it u
 
 * **Timeout**: the whole notebook gets ``timeout`` seconds; each cell may use what is left of
   them, so the cell that runs out is interrupted and named in the message.
-* **Peak memory**: the kernel is this process's only child; once it has exited,
-  ``resource.getrusage(RUSAGE_CHILDREN).ru_maxrss`` is its peak resident set size (exact,
-  not sampled).
+* **Peak memory and CPU time**: the kernel is this process's only child; once it has exited,
+  ``resource.getrusage(RUSAGE_CHILDREN)`` gives its peak resident set size and the CPU
+  seconds it used (exact, not sampled; unlike the wall-clock runtime, the CPU seconds hardly
+  change when other jobs share the machine).
 * **Key results**: the text output of every code cell tagged ``key-result`` (cell tags are
   editable in JupyterLab's property inspector), labelled with the cell's last line when it
   is a plain name — tag a cell ending in ``test_accuracy`` and the course site shows
@@ -59,6 +60,7 @@ class NotebookResult:
     status: str
     seconds: float
     peak_memory: int | None = None  # bytes, of the kernel process
+    cpu_seconds: float | None = None  # user + system time of the kernel process
     message: str = ""
     key_results: list[list[str]] = field(default_factory=list)  # [label, value] pairs
     data: list[str] = field(default_factory=list)  # the profile and data lines of setup()
@@ -190,10 +192,12 @@ def data_used(notebook: Any) -> list[str]:
     return found
 
 
-def _kernel_peak_memory() -> int:
-    """Peak RSS in bytes of this process's largest finished child (the kernel)."""
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return peak if sys.platform == "darwin" else peak * 1024
+def _kernel_usage() -> tuple[int, float]:
+    """Peak RSS in bytes of this process's largest finished child (the kernel), and the CPU
+    seconds (user + system) its finished children used."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    peak = usage.ru_maxrss if sys.platform == "darwin" else usage.ru_maxrss * 1024
+    return peak, round(usage.ru_utime + usage.ru_stime, 2)
 
 
 def _error_message(notebook: Any) -> str:
@@ -259,7 +263,8 @@ def execute_notebook(source: Path, out_dir: Path, *, timeout: float) -> Notebook
     nbformat.write(notebook, out_dir / source.name)
     provenance = read_provenance(record)
     record.unlink(missing_ok=True)
-    return NotebookResult(status, round(seconds, 2), _kernel_peak_memory(), message,
+    peak_memory, cpu_seconds = _kernel_usage()
+    return NotebookResult(status, round(seconds, 2), peak_memory, cpu_seconds, message,
                           key_results(notebook), data_used(notebook), provenance)
 
 

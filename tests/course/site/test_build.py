@@ -21,6 +21,7 @@ from course.errors import CourseError
 from course.site import build as build_module
 
 ALLOCATED = 300 * 2**20  # bytes the "good" notebook holds at once
+BUSY_SECONDS = 1.5  # CPU seconds the "good" notebook burns in a loop
 
 GOOD = [
     nbformat.v4.new_markdown_cell("# A good lecture"),
@@ -29,6 +30,8 @@ GOOD = [
     nbformat.v4.new_code_cell("import matplotlib.pyplot as plt\nplt.plot([0, 1], [1, 0])\n"
                               "plt.show()"),
     nbformat.v4.new_code_cell("answer = 6 * 7\nanswer", metadata={"tags": ["key-result"]}),
+    nbformat.v4.new_code_cell(f"import time\nstart = time.process_time()\n"
+                              f"while time.process_time() < start + {BUSY_SECONDS}:\n    pass"),
 ]
 BAD = [nbformat.v4.new_code_cell("x = 1"),
        nbformat.v4.new_code_cell("raise ValueError('the slide says 28, we got 27')")]
@@ -94,6 +97,10 @@ def test_build_executes_records_and_is_incremental(project: Path, capsys) -> Non
     assert ALLOCATED < good["peak_memory"] < ALLOCATED + 2**30
     assert bad["peak_memory"] < good["peak_memory"] - ALLOCATED // 2
     assert good["key_results"] == [["answer", "42"]]
+    # CPU time is the kernel's: the busy loop's seconds and the start-up both kernels share
+    assert good["cpu_seconds"] > BUSY_SECONDS
+    assert bad["cpu_seconds"] < good["cpu_seconds"] - BUSY_SECONDS / 2
+    assert re.search(r"ok +01_good +[\d.]+ s +[\d.]+ GB +[\d.]+ CPU-s", out), out
 
     executed = nbformat.read(build / "lectures" / "01_good.ipynb", as_version=4)
     assert executed.cells[3].outputs[0]["data"]["text/plain"] == "42"
@@ -165,6 +172,27 @@ def test_timeout_and_crash_are_reported_and_retried(tmp_path: Path, monkeypatch)
     assert build_module.build(out=tmp_path / "build", lectures=lectures, helpers=tmp_path,
                               jobs=1, timeout=4, assignments=False, say=lines.append)
     assert sorted(retried) == ["dies.ipynb", "slow.ipynb"]
+
+
+def test_longest_notebooks_start_first(tmp_path: Path, monkeypatch) -> None:
+    lectures = tmp_path / "lectures"
+    lectures.mkdir()
+    for name in ("01_short", "02_long", "03_new", "04_middle"):
+        write_notebook(lectures / f"{name}.ipynb", [nbformat.v4.new_code_cell(f"'{name}'")])
+    started: list[str] = []
+    monkeypatch.setattr(build_module, "run_worker", lambda source, folder, timeout: (
+        started.append(source.stem) or {"status": "crashed", "seconds": 1.0, "message": ""}))
+    out = tmp_path / "build"
+    out.mkdir()
+    build_module.write_manifest(out, {"format": build_module.MANIFEST_FORMAT, "notebooks": {
+        "01_short.ipynb": {"status": "crashed", "seconds": 5.0},
+        "02_long.ipynb": {"status": "crashed", "seconds": 70.0},
+        "04_middle.ipynb": {"status": "crashed", "seconds": 30.0}},
+        "assignments": {}})
+    build_module.build(out=out, lectures=lectures, helpers=tmp_path, jobs=1, timeout=4,
+                       assignments=False, site=False, say=lambda line: None)
+    # a notebook never run before has no runtime yet: it may be the longest, so it goes first
+    assert started == ["03_new", "02_long", "04_middle", "01_short"]
 
 
 def test_notebook_key_follows_notebook_helpers_and_profile(tmp_path: Path) -> None:
