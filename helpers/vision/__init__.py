@@ -2,7 +2,8 @@
 
 ``boxes``: intersection over union and non-max suppression. ``grid``: YOLO's grid of
 targets, and back to boxes. ``evaluation``: precision-recall curves and (mean) average
-precision of detections. Those three use NumPy only; ``cam``:
+precision of detections. ``regions``: RoI max pooling and anchor box offsets (Fast and
+Faster R-CNN). Those four use NumPy only; ``cam``:
 class activation maps and Grad-CAM (Keras and TensorFlow, imported on first use). Boxes are
 rows of four numbers, ``"corners"`` ``(x_min, y_min, x_max, y_max)`` (``helpers.data``'s
 boxes) or ``"center"`` ``(cx, cy, w, h)``.
@@ -22,7 +23,9 @@ from helpers.vision.evaluation import (
     precision_recall_curve,
 )
 from helpers.vision.grid import decode_grid, encode_grid
+from helpers.vision.regions import apply_box_offsets, box_offsets, roi_pool
 
-__all__ = ["BOX_FORMATS", "INTERPOLATIONS", "average_precision", "class_activation_map",
-           "decode_grid", "encode_grid", "grad_cam", "iou", "mean_average_precision",
-           "non_max_suppression", "precision_recall_curve"]
+__all__ = ["BOX_FORMATS", "INTERPOLATIONS", "apply_box_offsets", "average_precision",
+           "box_offsets", "class_activation_map", "decode_grid", "encode_grid", "grad_cam",
+           "iou", "mean_average_precision", "non_max_suppression", "precision_recall_curve",
+           "roi_pool"]
