@@ -74,3 +74,32 @@ def test_small_yolo_parameters_do_not_depend_on_the_input_size():
     assert {side: tuple(m.output.shape[1:3]) for side, m in models.items()} == {
         64: (8, 8), 96: (12, 12), 128: (16, 16)}
     assert len({m.count_params() for m in models.values()}) == 1
+
+
+def test_faster_rcnn_output_layers_have_the_papers_28_thousand_parameters():
+    """"Our output layer has 2.8 x 10^4 parameters (512 x (4 + 2) x 9 for VGG-16)": two 1 x 1
+    convolutions on 512 channels, 2k scores and 4k offsets for k = 9 anchors, no biases
+    counted."""
+    features = keras.Input((38, 50, 512))
+    scores = keras.layers.Conv2D(2 * 9, 1, use_bias=False)
+    offsets = keras.layers.Conv2D(4 * 9, 1, use_bias=False)
+    scores(features), offsets(features)
+    assert scores.count_params() + offsets.count_params() == 512 * (4 + 2) * 9 == 27_648
+
+
+def test_fast_rcnn_shared_map_costs_sixteen_windows():
+    """The lecture's detector convolutions ("same" 3 x 3, 16/32/64 filters, three 2 x 2
+    poolings) on a 32-pixel window, by hand: 32*32*16*27 + 16*16*32*144 + 8*8*64*288; on the
+    128-pixel scene each term is 16 times larger. Read off Keras' layers by model_table."""
+    from helpers.arithmetic import model_table
+    from helpers.models import build_localizer
+
+    by_hand = 32 * 32 * 16 * 27 + 16 * 16 * 32 * 144 + 8 * 8 * 64 * 288
+    localizer = build_localizer((32, 32, 3), 6, filters=(16, 32, 64), units=64)
+    for side, windows in ((32, 1), (128, 16)):
+        image = keras.Input((side, side, 3))
+        features = image
+        for layer in localizer.layers:
+            if layer.name.startswith("block"):
+                features = layer.__class__.from_config(layer.get_config())(features)
+        assert model_table(keras.Model(image, features)).total_mults == windows * by_hand
