@@ -110,3 +110,18 @@ def test_iou_and_dice_of_exercise_3():
     iou, dice = overlap / union, 2 * overlap / (truth.sum() + guess.sum())
     assert (iou, dice) == (pytest.approx(2 / 7), pytest.approx(4 / 9))
     assert dice == pytest.approx(2 * iou / (1 + iou))
+
+
+def test_vnet_kernels_by_hand():
+    """V-Net's first 5 x 5 x 5 convolution (1 channel in, 16 out): 5**3 * 16 + 16 = 2,016
+    weights, a 3 x 3 x 3 one 27 * 16 + 16 = 448, a 3 x 3 2-D one 160; its down-convolution
+    2 x 2 x 2 from 16 to 32 channels: 8 * 16 * 32 + 32 = 4,128; Keras' own counts."""
+    volume = keras.Input((16, 16, 8, 1))
+    counts = []
+    for layer in (keras.layers.Conv3D(16, 5, padding="same"), keras.layers.Conv3D(16, 3),
+                  keras.layers.Conv2D(16, 3)):
+        layer(volume if isinstance(layer, keras.layers.Conv3D) else volume[..., 0, :])
+        counts.append(layer.count_params())
+    down = keras.layers.Conv3D(32, 2, strides=2)
+    assert down(keras.Input((16, 16, 8, 16))).shape[1:] == (8, 8, 4, 32)
+    assert counts + [down.count_params()] == [2_016, 448, 160, 4_128]
