@@ -155,14 +155,17 @@ def report_sources(assignment: str, *, solutions: Path | None = None) -> list[Pa
 
 
 def project_path(path: Path) -> str:
-    """A path as reports and messages name it: relative to the project when inside it.
+    """A path as reports and messages name it: relative to the project (or to the folder that
+    holds ``solutions/``) when inside it.
 
     Example:
         >>> project_path(paths.SOLUTIONS / "_strength" / "ps1.json")
         'solutions/_strength/ps1.json'
     """
-    return path.relative_to(paths.ROOT).as_posix() if path.is_relative_to(paths.ROOT) else (
-        path.name)
+    for root in (paths.ROOT, paths.SOLUTIONS.parent):
+        if path.is_relative_to(root):
+            return path.relative_to(root).as_posix()
+    return str(path)
 
 
 def _source_hashes(assignment: str, solutions: Path | None) -> dict[str, str]:
