@@ -51,6 +51,7 @@ MIN_SEEDS = 2           # fewer seeds cannot show a flaky test
 CHECK_MODULE = "course.grading.strength"   # what decides a verdict, with what it imports
 _PACKAGES = ("helpers", "course")          # the project's packages a verdict can depend on
 _DOTTED = re.compile(r"(?:helpers|course)(?:\.\w+)+")
+_SCRIPT = re.compile(r"\w+\.py")
 _SHOWN = 5   # changed sources named in a stale report's message
 
 
@@ -89,7 +90,8 @@ def _module_file(name: str) -> Path | None:
 def _references(tree: ast.AST, package: str) -> set[str]:
     """The dotted names a module's code may import: its imports (those inside functions too,
     relative ones resolved against ``package``), ``helpers.data``-style attributes (the
-    package imports its submodules on first use) and strings naming a module (``python -m``)."""
+    package imports its submodules on first use), strings naming a module (``python -m``)
+    and strings naming a file beside it (``Path(__file__).with_name("server.py")``)."""
     names = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
@@ -103,9 +105,11 @@ def _references(tree: ast.AST, package: str) -> set[str]:
             names.update(f"{base}.{alias.name}" for alias in node.names)
         elif isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
             names.add(f"{node.value.id}.{node.attr}")
-        elif isinstance(node, ast.Constant) and isinstance(node.value, str) and (
-                _DOTTED.fullmatch(node.value)):
-            names.add(node.value)
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+            if _DOTTED.fullmatch(node.value):
+                names.add(node.value)
+            elif _SCRIPT.fullmatch(node.value) and package:   # a sibling run as a script
+                names.add(f"{package}.{node.value[:-3]}")
     return names
 
 

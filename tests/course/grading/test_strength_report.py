@@ -101,6 +101,8 @@ def test_sources_hold_every_course_and_helpers_module_the_check_imports(demo):
                             check=True, cwd=paths.ROOT).stdout.split()
     sources = {path.resolve() for path in report_sources("demo")}
     assert loaded and {paths.ROOT / path for path in loaded} - sources == set()
+    sandbox = set((paths.ROOT / "course" / "sandbox").glob("*.py"))   # runs the kernels
+    assert sandbox - sources == set()
 
 
 def test_a_missing_report_names_the_command(demo):
