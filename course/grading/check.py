@@ -52,6 +52,13 @@ from course.grading.manual import manual_points
 from course.grading.outcome import Executor, Outcome, Status
 from course.grading.revision import record_master
 from course.grading.strength import check_strength, format_strength
+from course.grading.strength_report import (
+    MIN_SEEDS,
+    REPORTS,
+    project_path,
+    report_problems,
+    write_report,
+)
 from course.grading.submissions import Submission
 from course.release import ReleaseError
 from course.workspace import Workspace, master_notebook
@@ -307,6 +314,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seeds", type=int, default=0, metavar="K",
                         help="run each solution under K seeds (COURSE_SEED=0..K-1) and fail on a "
                              "test whose outcome changes (a flaky test)")
+    parser.add_argument("--report", action="store_true",
+                        help=f"with --mutants and --seeds K (K >= {MIN_SEEDS}): write "
+                             f"solutions/{REPORTS}/ASSIGNMENT.json, the committed report that "
+                             "`make test` checks (keeps its 'equivalent' notes)")
 
 
 def check_command(args: argparse.Namespace) -> int:
@@ -318,6 +329,10 @@ def check_command(args: argparse.Namespace) -> int:
         raise CourseError(f"The '--workers' parameter must be at least 1; got {args.workers}.")
     if args.seeds < 0:
         raise CourseError(f"The '--seeds' parameter must be 0 or more; got {args.seeds}.")
+    if args.report and not (args.mutants and args.seeds >= MIN_SEEDS):
+        raise CourseError(f"The '--report' option needs --mutants and --seeds K with K >= "
+                          f"{MIN_SEEDS}; got{' --mutants' if args.mutants else ''} --seeds "
+                          f"{args.seeds}.")
     workspace = Workspace(args.workspace) if args.workspace else None
     settings = SandboxSettings(sandbox=not args.no_sandbox)
     try:
@@ -339,4 +354,19 @@ def check_command(args: argparse.Namespace) -> int:
     for report in reports:
         print(format_strength(report))
     flaky = any(report.flaky for report in reports)
-    return 0 if all(result.ok for result in results) and not flaky else 1
+    weak = _write_reports(reports, executor.sandbox.status_line) if args.report else False
+    return 0 if all(result.ok for result in results) and not flaky and not weak else 1
+
+
+def _write_reports(reports: Sequence[Any], sandbox: str) -> bool:
+    """Write each report, print where and what ``make test`` will find wrong; whether
+    anything is."""
+    found = False
+    for report in reports:
+        path, dropped = write_report(report, sandbox=sandbox)
+        print(f"wrote {project_path(path)}")
+        problems = dropped + report_problems(report.assignment)
+        for problem in problems:
+            print(f"  {problem}")
+        found = found or bool(problems)
+    return found

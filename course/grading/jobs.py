@@ -27,14 +27,17 @@ from course.errors import first_line
 from course.grading.autograde import grade_submission
 from course.grading.feedback import write_feedback
 from course.grading.outcome import Executor, Outcome, Status
+from course.grading.processes import worker_context
 from course.grading.submissions import Submission
 from course.workspace import Workspace, atomic_write, digest
 
 __all__ = ["Job", "JobOutcomes", "grade_job", "grader_failed", "job_outcomes", "lost_job",
-           "progress_bar", "run_job", "run_jobs", "stored_outcome", "store_result",
-           "worker_context"]
+           "progress_bar", "run_job", "run_jobs", "stored_outcome", "store_result"]
 
 _GRADER_FAILED = "the grader failed"   # the start of the message of a failure of the grader
+# What a fork server imports once for all workers (when forking is unsafe).
+_PRELOAD = ("course.grading.jobs", "nbgrader.preprocessors", "nbgrader.api",
+            "nbgrader.converters", "nbclient", "jupyter_client")
 
 
 @dataclass(frozen=True)
@@ -316,31 +319,12 @@ def lost_job(job: Job, error: BaseException, *, where: str = "the worker process
     return outcome
 
 
-def worker_context() -> Any:
-    """Worker processes are forks of this process while it runs no other thread (it has
-    imported nbgrader already); otherwise (forking a process with threads is unsafe) they
-    come from a fork server that imports nbgrader once for all of them."""
-    import multiprocessing
-    import threading
-
-    methods = multiprocessing.get_all_start_methods()
-    if "fork" in methods and threading.active_count() == 1:
-        return multiprocessing.get_context("fork")
-    if "forkserver" not in methods:
-        return multiprocessing.get_context("spawn")
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["course.grading.jobs", "nbgrader.preprocessors",
-                                    "nbgrader.api", "nbgrader.converters", "nbclient",
-                                    "jupyter_client"])
-    return context
-
-
 @contextlib.contextmanager
 def _pool(jobs: Sequence[Job], workers: int) -> Iterator[dict]:
     """Every job submitted to a process pool (its workers are started by the first)."""
     from concurrent.futures import ProcessPoolExecutor
 
-    context = worker_context()
+    context = worker_context(_PRELOAD)
     with ProcessPoolExecutor(max_workers=min(workers, len(jobs)), mp_context=context) as pool:
         yield {pool.submit(_run, job): job for job in jobs}
 

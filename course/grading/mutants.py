@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import ast
 import copy
+import difflib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
@@ -166,11 +167,14 @@ class Mutant:
         mistake: the mistake made.
         line: the line of the cell it was made on (1-based).
         source: the whole cell, mistake included.
+        change: the lines that differ, as ``-`` (the solution) and ``+`` (the mutant) lines of
+            the cell re-written by :func:`ast.unparse`, indentation left out.
     """
 
     mistake: Mistake
     line: int
     source: str
+    change: tuple[str, ...] = ()
 
 
 def _solution_lines(source: str) -> list[tuple[int, int]]:
@@ -217,8 +221,12 @@ def mutants_of_source(source: str) -> Iterator[Mutant]:
         tree = ast.parse(strip_magics(source))
     except SyntaxError:
         return
+    original = ast.unparse(tree).split("\n")
     for mistake in MISTAKES:
         finder = _FirstSite(mistake, regions)
-        mutated = ast.fix_missing_locations(finder.visit(copy.deepcopy(tree)))
+        mutated = ast.unparse(ast.fix_missing_locations(finder.visit(copy.deepcopy(tree))))
         if finder.line:
-            yield Mutant(mistake, finder.line, ast.unparse(mutated))
+            change = tuple(line[0] + line[1:].strip() for line in difflib.unified_diff(
+                original, mutated.split("\n"), n=0, lineterm="")
+                if line[:1] in "-+" and line[:3] not in ("---", "+++"))
+            yield Mutant(mistake, finder.line, mutated, change)

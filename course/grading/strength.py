@@ -23,7 +23,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -31,15 +31,16 @@ from typing import Any
 from course.grading.execution import SandboxExecutor, SandboxSettings
 from course.grading.feedback import hide_hidden_tests
 from course.grading.integrity import cell_role
-from course.grading.jobs import worker_context
 from course.grading.mutants import Mutant, mutants_of_source
+from course.grading.processes import worker_context
 from course.workspace import master_notebook
 from helpers.profiles import SEED_VAR
 
-__all__ = ["MutantResult", "StrengthReport", "check_strength", "format_strength",
+__all__ = ["MutantResult", "StrengthReport", "check_strength", "format_strength", "mutant_id",
            "testing_notebook"]
 
 TAG = "course_strength"   # cell metadata: {"test": grade_id, "visible": bool}
+_PRELOAD = ("course.grading.execution", "nbclient", "jupyter_client")   # for a fork server
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,17 @@ class TestRun:
     status: str
 
 
+def mutant_id(cell: str, mutant: Mutant) -> str:
+    """``cell:mistake``, unique in a master (one mutant per mistake and code answer cell).
+
+    Example:
+        >>> mutant_id("conv2d", next(mutants_of_source("### BEGIN SOLUTION\\nreturn n + 1\\n"
+        ...                                              "### END SOLUTION")))
+        'conv2d:off-by-one'
+    """
+    return f"{cell}:{mutant.mistake.name}"
+
+
 @dataclass(frozen=True)
 class MutantResult:
     """One mutant and the tests that caught it.
@@ -70,6 +82,11 @@ class MutantResult:
     cell: str
     mutant: Mutant
     run: TestRun
+
+    @property
+    def id(self) -> str:
+        """The mutant's :func:`mutant_id`."""
+        return mutant_id(self.cell, self.mutant)
 
     @property
     def caught_by(self) -> str:
@@ -144,21 +161,26 @@ def _run(executor: SandboxExecutor, notebook: Any, workdir: Path, log_path: Path
     return TestRun(frozenset(visible), frozenset(failed), str(execution.status.value))
 
 
-def _mutated(notebook: Any) -> list[tuple[str, Mutant, Any]]:
-    """(answer cell, mutant, testing notebook) for every mutant of every code answer cell."""
+def _mutated(notebook: Any, only: Collection[str] | None) -> list[tuple[str, Mutant, Any]]:
+    """(answer cell, mutant, testing notebook) for every mutant of every code answer cell
+    (only those whose :attr:`MutantResult.id` is in ``only``, unless it is ``None``)."""
     found = []
     for position, cell in enumerate(notebook.cells):
         if cell.cell_type != "code" or cell_role(cell) != "answer":
             continue
+        grade_id = cell.metadata.nbgrader["grade_id"]
         for mutant in mutants_of_source(cell.source):
+            if only is not None and mutant_id(grade_id, mutant) not in only:
+                continue
             changed = copy.deepcopy(notebook)
             changed.cells[position].source = mutant.source
-            found.append((cell.metadata.nbgrader["grade_id"], mutant, changed))
+            found.append((grade_id, mutant, changed))
     return found
 
 
 def check_strength(assignment: str, settings: SandboxSettings, *, mutants: bool, seeds: int,
-                   workers: int = 1, solutions: Path | None = None) -> StrengthReport:
+                   workers: int = 1, solutions: Path | None = None,
+                   only: Collection[str] | None = None) -> StrengthReport:
     """Run the mutants and the seeds of one assignment.
 
     Args:
@@ -168,6 +190,7 @@ def check_strength(assignment: str, settings: SandboxSettings, *, mutants: bool,
         seeds: how many seeds to run the solution under (0: none).
         workers: parallel worker processes.
         solutions: the folder of master notebooks (default ``solutions/``).
+        only: run only the mutants with these ids (:attr:`MutantResult.id`); ``None``: all.
 
     Returns:
         The :class:`StrengthReport`.
@@ -186,7 +209,7 @@ def check_strength(assignment: str, settings: SandboxSettings, *, mutants: bool,
     master = testing_notebook(nbformat.read(path, as_version=4))
     base = dataclasses.replace(settings, guard=False)
     executor = SandboxExecutor(base)   # one for the solution and every mutant
-    variants = _mutated(master) if mutants else []
+    variants = _mutated(master, only) if mutants else []
     runs: list[tuple[SandboxExecutor, Any]] = [(executor, master)]
     runs += [(executor, notebook) for _, _, notebook in variants]
     runs += [(SandboxExecutor(dataclasses.replace(base, env={**base.env, SEED_VAR: str(seed)})),
@@ -212,7 +235,7 @@ def _run_all(runs: Sequence[tuple[SandboxExecutor, Any]], workdir: Path, logs: P
     from concurrent.futures import ProcessPoolExecutor
 
     with ProcessPoolExecutor(max_workers=min(workers, len(tasks)),
-                             mp_context=worker_context()) as pool:
+                             mp_context=worker_context(_PRELOAD)) as pool:
         futures = [pool.submit(_run, *task) for task in tasks]
         return [future.result() for future in futures]
 
