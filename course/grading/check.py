@@ -60,6 +60,7 @@ from course.grading.strength_report import (
     write_report,
 )
 from course.grading.submissions import Submission
+from course.grading.tmpdir import check_tmpdir
 from course.release import ReleaseError
 from course.workspace import Workspace, master_notebook
 
@@ -333,6 +334,7 @@ def check_command(args: argparse.Namespace) -> int:
         raise CourseError(f"The '--report' option needs --mutants and --seeds K with K >= "
                           f"{MIN_SEEDS}; got{' --mutants' if args.mutants else ''} --seeds "
                           f"{args.seeds}.")
+    check_tmpdir()
     workspace = Workspace(args.workspace) if args.workspace else None
     settings = SandboxSettings(sandbox=not args.no_sandbox)
     try:

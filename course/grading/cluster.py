@@ -94,6 +94,7 @@ def connect(scheduler: str | int) -> Iterator[Any]:
         ...     grade_on_cluster(jobs, client)
     """
     try:
+        import dask
         from distributed import Client, LocalCluster
     except ImportError as error:
         raise CourseError("The '--scheduler' option needs the 'distributed' package: "
@@ -104,8 +105,11 @@ def connect(scheduler: str | int) -> Iterator[Any]:
     logger.setLevel(logging.CRITICAL)
     try:
         if isinstance(scheduler, int):
-            with LocalCluster(n_workers=scheduler, threads_per_worker=1, processes=True,
-                              dashboard_address=None, silence_logs=logging.ERROR) as cluster, \
+            # The workers' statistical profiler (a stack walk every 10 ms) is for the
+            # dashboard, which a local cluster does not serve.
+            with dask.config.set({"distributed.worker.profile.enabled": False}), \
+                    LocalCluster(n_workers=scheduler, threads_per_worker=1, processes=True,
+                                 dashboard_address=None, silence_logs=logging.ERROR) as cluster, \
                     Client(cluster) as client:
                 yield client
             return

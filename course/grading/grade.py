@@ -69,6 +69,7 @@ from course.grading.manual import waiting_cells
 from course.grading.outcome import CSV_COLUMNS, Executor, Outcome, Status
 from course.grading.revision import pending_regrades, record_master, regrade_summary
 from course.grading.submissions import open_submissions
+from course.grading.tmpdir import check_tmpdir
 from course.lms import IDENTITY_COLUMNS, GradeRow, Identity
 from course.sandbox import MIB, GiB, Limits
 from course.workspace import (
@@ -383,6 +384,8 @@ def grade_command(args: argparse.Namespace) -> int:
     if args.batch is not None:
         check_name(args.batch)
     scheduler = parse_scheduler(args.scheduler) if args.scheduler is not None else None
+    if scheduler is None or isinstance(scheduler, int):   # kernels on this machine
+        check_tmpdir()
     executor = SandboxExecutor(SandboxSettings(
         sandbox=not args.no_sandbox, limits=Limits(memory_bytes=int(args.memory_limit * GiB)),
         cell_timeout=args.cell_timeout, submission_timeout=args.timeout,

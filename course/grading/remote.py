@@ -8,7 +8,8 @@ Three steps, each reusing :mod:`course.grading.jobs`:
    (the assignment's cells, points and checksums), once per run; :func:`make_parcel` packs one
    student: the notebook's bytes and, after a change of the master, the manual grades to put
    back;
-2. on the worker, :func:`grade_parcel` unpacks both into a temporary workspace, grades there
+2. on the worker, :func:`grade_parcel` unpacks the bundle into a workspace (once per worker
+   process and bundle) and the parcel beside it, grades there
    exactly as ``course grade`` does on one machine (:func:`course.grading.jobs.grade_job`: the
    same sandbox, the same feedback page) and returns a :class:`Graded`: the outcome, the
    student's folders of that workspace (as sent, as graded, nbgrader's page), the kernel's log
@@ -26,10 +27,13 @@ Example:
 
 from __future__ import annotations
 
+import atexit
+import hashlib
 import io
 import shutil
 import sqlite3
 import tempfile
+import threading
 import zipfile
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -155,7 +159,10 @@ def make_parcel(job: Job) -> Parcel:
 
 
 def grade_parcel(bundle: bytes, parcel: Parcel) -> Graded:
-    """Grade one parcel in a temporary workspace made from ``bundle`` (runs on the worker).
+    """Grade one parcel in the workspace made from ``bundle`` (runs on the worker).
+
+    The workspace is made once per bundle and worker process (:func:`_bundle_workspace`);
+    each task removes its student's files from it before it returns.
 
     Args:
         bundle: :func:`pack_assignment`'s zip.
@@ -168,34 +175,67 @@ def grade_parcel(bundle: bytes, parcel: Parcel) -> Graded:
         >>> grade_parcel(bundle, parcel).outcome.status               # doctest: +SKIP
         <Status.GRADED: 'graded'>
     """
-    with tempfile.TemporaryDirectory(prefix="course-remote-") as folder:
+    workspace = _bundle_workspace(bundle)
+    student_files = [*_student_folders(workspace, parcel.assignment, parcel.student_id).values(),
+                     workspace.pending_regrade(parcel.assignment, parcel.student_id),
+                     kernel_log(workspace, parcel.assignment, parcel.student_id)]
+    with tempfile.TemporaryDirectory(prefix="course-parcel-") as folder:
         root = Path(folder)
-        workspace = Workspace(root / "workspace")
-        with zipfile.ZipFile(io.BytesIO(bundle)) as archive:
-            archive.extractall(workspace.root)
         notebook = root / "incoming" / parcel.notebook_name
         notebook.parent.mkdir()
         notebook.write_bytes(parcel.notebook)
-        if parcel.manual is not None:
-            atomic_write(workspace.pending_regrade(parcel.assignment, parcel.student_id)
-                         / MANUAL_FILE, parcel.manual)
-        job = Job(parcel.assignment, Submission(parcel.student_id, notebook), workspace.root,
-                  root / "pages", parcel.executor)
-        already_open = _open_zmq_contexts()
         try:
-            outcome = grade_job(job, workspace)
+            return _grade_in(workspace, root, notebook, parcel)
         finally:
-            for leftover in _open_zmq_contexts() - already_open:
-                leftover.destroy(linger=0)
-        folders = {kind: {path.relative_to(path_folder).as_posix(): path.read_bytes()
-                          for path in sorted(path_folder.rglob("*")) if path.is_file()}
-                   for kind, path_folder in _student_folders(
-                       workspace, parcel.assignment, parcel.student_id).items()
-                   if path_folder.is_dir()}
-        log = kernel_log(workspace, parcel.assignment, parcel.student_id)
-        pages = sorted((job.feedback / parcel.student_id).glob("*.html"))
-        return Graded(outcome, folders, log.read_bytes() if log.is_file() else None,
-                      pages[0].read_bytes() if pages else None)
+            for leftover in student_files:
+                if leftover.is_dir():
+                    shutil.rmtree(leftover, ignore_errors=True)
+                else:
+                    leftover.unlink(missing_ok=True)
+
+
+def _grade_in(workspace: Workspace, root: Path, notebook: Path, parcel: Parcel) -> Graded:
+    """Grade ``notebook`` in ``workspace`` (feedback pages under ``root``); what comes back."""
+    if parcel.manual is not None:
+        atomic_write(workspace.pending_regrade(parcel.assignment, parcel.student_id)
+                     / MANUAL_FILE, parcel.manual)
+    job = Job(parcel.assignment, Submission(parcel.student_id, notebook), workspace.root,
+              root / "pages", parcel.executor)
+    already_open = _open_zmq_contexts()
+    try:
+        outcome = grade_job(job, workspace)
+    finally:
+        for leftover in _open_zmq_contexts() - already_open:
+            leftover.destroy(linger=0)
+    folders = {kind: {path.relative_to(path_folder).as_posix(): path.read_bytes()
+                      for path in sorted(path_folder.rglob("*")) if path.is_file()}
+               for kind, path_folder in _student_folders(
+                   workspace, parcel.assignment, parcel.student_id).items()
+               if path_folder.is_dir()}
+    log = kernel_log(workspace, parcel.assignment, parcel.student_id)
+    pages = sorted((job.feedback / parcel.student_id).glob("*.html"))
+    return Graded(outcome, folders, log.read_bytes() if log.is_file() else None,
+                  pages[0].read_bytes() if pages else None)
+
+
+_BUNDLES: dict[str, Path] = {}   # the SHA-256 of a bundle -> its workspace, in this process
+_BUNDLES_LOCK = threading.Lock()
+
+
+def _bundle_workspace(bundle: bytes) -> Workspace:
+    """The workspace extracted from ``bundle`` in this process (made on first use, removed
+    when the process exits), so a worker opens a fresh gradebook once per assignment and
+    run, not once per student."""
+    key = hashlib.sha256(bundle).hexdigest()
+    with _BUNDLES_LOCK:
+        root = _BUNDLES.get(key)
+        if root is None or not root.is_dir():
+            root = Path(tempfile.mkdtemp(prefix="course-remote-"))
+            atexit.register(shutil.rmtree, root, ignore_errors=True)
+            with zipfile.ZipFile(io.BytesIO(bundle)) as archive:
+                archive.extractall(root / "workspace")
+            _BUNDLES[key] = root
+    return Workspace(root / "workspace")
 
 
 def _open_zmq_contexts() -> set:

@@ -84,10 +84,10 @@ class Cluster:
 
     def kill_worker_when_busy(self, index: int) -> None:
         """SIGKILL worker ``index`` (its whole process group: the kernels it started) once a
-        grading task runs on it (its temporary workspace appears)."""
+        grading task runs on it (its parcel appears)."""
         folder = self.workers[index]
         deadline = time.monotonic() + KILL_TIMEOUT
-        while not list(folder.glob("course-remote-*/incoming/*")):
+        while not list(folder.glob("course-parcel-*/incoming/*")):
             assert time.monotonic() < deadline, "no task ever ran on the worker"
             time.sleep(0.05)
         process = self.processes[index + 1]
