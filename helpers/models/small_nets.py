@@ -46,17 +46,16 @@ ALEXNET_UNITS = 512
 # VGG: three blocks of two 3x3 convolutions, filters doubling, two dense layers
 VGG_BLOCKS = ((16, 2), (32, 2), (64, 2))  # (filters, convolutions) per block
 VGG_UNITS = 256
-# GoogLeNet's table 1 (inception3a, 3b, 4a) with every width divided by 4
+# GoogLeNet's table 1 (inception3a, 3b) with every width divided by 4
 INCEPTION_SMALL = {
     "inception3a": (16, 24, 32, 4, 8, 8),
     "inception3b": (32, 32, 48, 8, 24, 16),
-    "inception4a": (48, 24, 52, 4, 12, 16),
 }
 # ResNet: three stages of basic units with the 16-32-64 maps of its CIFAR networks (He et al.
 # 2016, section 4.2), behind a stem that halves the digits as the ImageNet stem quarters photos
 RESNET_STAGES = ((16, 1), (32, 1), (64, 1))  # (filters, units) per stage: 8 weight layers
 # DenseNet-BC: two dense blocks of k = 8 joined by a transition, compression 0.5
-DENSENET_BLOCKS, DENSENET_GROWTH = (3, 3), 8
+DENSENET_BLOCKS, DENSENET_GROWTH = (2, 2), 8
 
 
 def _lenet5(x: Any, num_classes: int) -> Any:
@@ -100,7 +99,7 @@ def _vgg(x: Any, num_classes: int) -> Any:
 
 
 def _googlenet(x: Any, num_classes: int) -> Any:
-    """GoogLeNet's stem, three inception modules, global average pooling, dropout 40%."""
+    """GoogLeNet's stem, two inception modules, global average pooling, dropout 40%."""
     x = layers.Conv2D(16, 5, padding="same", activation="relu", name="conv1")(x)  # 28x28x16
     x = layers.MaxPooling2D(3, strides=2, padding="same", name="pool1")(x)      # 14x14x16
     x = layers.Conv2D(16, 1, activation="relu", name="conv2_reduce")(x)
@@ -110,9 +109,7 @@ def _googlenet(x: Any, num_classes: int) -> Any:
         x = inception_module(x, filters_1x1=filters[0], filters_3x3_reduce=filters[1],
                              filters_3x3=filters[2], filters_5x5_reduce=filters[3],
                              filters_5x5=filters[4], filters_pool_proj=filters[5], name=module, batch_norm=True)
-        if module == "inception3b":
-            x = layers.MaxPooling2D(3, strides=2, padding="same", name="pool3")(x)
-    # 3a: 7 x 7 x 64, 3b: 7 x 7 x 120, pool3: 4 x 4, 4a: 4 x 4 x 128
+    # 3a: 7 x 7 x 64, 3b: 7 x 7 x 120
     x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
     x = layers.Dropout(0.4, name="dropout")(x)
     return layers.Dense(num_classes, activation="softmax", name="predictions")(x)
@@ -139,7 +136,7 @@ def _densenet(x: Any, num_classes: int) -> Any:
         x = dense_block(x, num_layers, growth_rate=DENSENET_GROWTH, name=f"dense{index}")
         if index < len(DENSENET_BLOCKS):
             x = transition_block(x, reduction=0.5, name=f"transition{index}")
-    # dense1: 14 x 14 x 40, transition1: 7 x 7 x 20, dense2: 7 x 7 x 44
+    # dense1: 14 x 14 x 32, transition1: 7 x 7 x 16, dense2: 7 x 7 x 32
     x = layers.BatchNormalization(name="final_bn")(x)
     x = layers.Activation("relu", name="final_relu")(x)
     return classifier_head(x, num_classes)

@@ -71,22 +71,21 @@ DESIGNS = {
     "googlenet": [conv(28, 5, 1, 16), conv(14, 1, 16, 16), conv(14, 3, 16, 48),
                   *inception(7, 48, 16, 24, 32, 4, 8, 8),           # -> 64 maps
                   *inception(7, 64, 32, 32, 48, 8, 24, 16),         # -> 120 maps
-                  *inception(4, 120, 48, 24, 52, 4, 12, 16),        # -> 128 maps
-                  dense(128, 10)],
+                  dense(120, 10)],
     "resnet": [conv(28, 3, 1, 16, bias=False, batch_norm=True), *basic_unit(14, 16, 16),
                *basic_unit(7, 16, 32), *basic_unit(4, 32, 64), dense(64, 10)],
-    "densenet": [conv(28, 3, 1, 16, bias=False, batch_norm=True), *dense_layers(14, 16, 3, 8),
-                 (4 * 40, 0), conv(14, 1, 40, 20, bias=False),    # transition: 40 -> 20 maps
-                 *dense_layers(7, 20, 3, 8), (4 * 44, 0), dense(44, 10)],
+    "densenet": [conv(28, 3, 1, 16, bias=False, batch_norm=True), *dense_layers(14, 16, 2, 8),
+                 (4 * 32, 0), conv(14, 1, 32, 16, bias=False),    # transition: 32 -> 16 maps
+                 *dense_layers(7, 16, 2, 8), (4 * 32, 0), dense(32, 10)],
 }
 # a layer of each style with its output shape, from the design (channels last)
 SHAPES = {
     "lenet5": ("pad", (32, 32, 1)),
     "alexnet": ("S8", (2, 2, 32)),
     "vgg": ("block3_pool", (3, 3, 64)),
-    "googlenet": ("inception4a_concat", (4, 4, 128)),
+    "googlenet": ("inception3b_concat", (7, 7, 120)),
     "resnet": ("stage4_block1_out", (4, 4, 64)),
-    "densenet": ("final_relu", (7, 7, 44)),
+    "densenet": ("final_relu", (7, 7, 32)),
 }
 
 
