@@ -54,8 +54,8 @@ INCEPTION_SMALL = {
 # ResNet: three stages of basic units with the 16-32-64 maps of its CIFAR networks (He et al.
 # 2016, section 4.2), behind a stem that halves the digits as the ImageNet stem quarters photos
 RESNET_STAGES = ((16, 1), (32, 1), (64, 1))  # (filters, units) per stage: 8 weight layers
-# DenseNet-BC: two dense blocks of k = 8 joined by a transition, compression 0.5
-DENSENET_BLOCKS, DENSENET_GROWTH = (2, 2), 8
+# DenseNet-BC: two dense blocks of k = 12 joined by a transition, compression 0.5
+DENSENET_BLOCKS, DENSENET_GROWTH = (2, 2), 12
 
 
 def _lenet5(x: Any, num_classes: int) -> Any:
@@ -130,13 +130,13 @@ def _resnet(x: Any, num_classes: int) -> Any:
 
 def _densenet(x: Any, num_classes: int) -> Any:
     """DenseNet-BC: a stem and 2x2 pooling, dense blocks joined by a transition, BN-ReLU."""
-    x = conv_bn_act(x, 2 * DENSENET_GROWTH, 3, name="stem")        # 28 x 28 x 16
-    x = layers.MaxPooling2D(2, name="stem_pool")(x)                # 14 x 14 x 16
+    x = conv_bn_act(x, 2 * DENSENET_GROWTH, 3, name="stem")        # 28 x 28 x 24
+    x = layers.MaxPooling2D(2, name="stem_pool")(x)                # 14 x 14 x 24
     for index, num_layers in enumerate(DENSENET_BLOCKS, start=1):
         x = dense_block(x, num_layers, growth_rate=DENSENET_GROWTH, name=f"dense{index}")
         if index < len(DENSENET_BLOCKS):
             x = transition_block(x, reduction=0.5, name=f"transition{index}")
-    # dense1: 14 x 14 x 32, transition1: 7 x 7 x 16, dense2: 7 x 7 x 32
+    # dense1: 14 x 14 x 48, transition1: 7 x 7 x 24, dense2: 7 x 7 x 48
     x = layers.BatchNormalization(name="final_bn")(x)
     x = layers.Activation("relu", name="final_relu")(x)
     return classifier_head(x, num_classes)

@@ -14,7 +14,15 @@ import numpy as np
 import pytest
 
 from helpers.arithmetic import model_table, receptive_field
-from helpers.models import DENSENET_VARIANTS, RESNET_VARIANTS, build_googlenet, build_resnet
+from helpers.models import (
+    CATALOG,
+    DENSENET_VARIANTS,
+    RESNET_VARIANTS,
+    build_entry,
+    build_googlenet,
+    build_resnet,
+    build_small_net,
+)
 from helpers.models.blocks import residual_unit, resnext_block
 
 
@@ -155,3 +163,74 @@ def test_search_space_sizes_and_costs():
     cells = math.prod(math.comb(i + 2, 2) * 7 ** 2 for i in range(4))
     assert round(math.log10(cells)) == 9
     assert round(math.log10(3150 / 4)) == 3       # AmoebaNet-B against DARTS, GPU days
+
+
+def weight_depth(model: keras.Model) -> int:
+    """Weight layers on the longest input-to-output path (an encoder-decoder: the sum)."""
+    nested = [layer for layer in model.layers if isinstance(layer, keras.Model)]
+    if nested:
+        return sum(weight_depth(part) for part in nested)
+    weights = (keras.layers.Conv1D, keras.layers.Conv2D, keras.layers.Conv3D,
+               keras.layers.SeparableConv2D, keras.layers.DepthwiseConv2D,
+               keras.layers.Conv2DTranspose, keras.layers.Dense)
+    producer = {id(t): layer for layer in model.layers for t in keras.tree.flatten(layer.output)}
+    depth = {}                                   # model.layers come in topological order
+    for layer in model.layers:
+        inputs = ([] if isinstance(layer, keras.layers.InputLayer)
+                  else keras.tree.flatten(layer.input))
+        before = max((depth[producer[id(t)].name] for t in inputs), default=0)
+        depth[layer.name] = before + isinstance(layer, weights)
+    return max(depth[producer[id(t)].name] for t in model.outputs)
+
+
+@pytest.mark.slow
+def test_catalog_depths_are_the_names():
+    """Counted as the papers count depth: a shortcut adds none; SE-ResNet-18's SE blocks add
+    two dense layers to each of its 8 residual branches; Xception is 36 convolutions + 1."""
+    names = {"lenet5": 5, "alexnet": 8, "vgg11": 11, "vgg16": 16, "googlenet": 22,
+             "resnet18": 18, "resnet50": 50, "resnext50": 50, "densenet121": 121,
+             "xception": 36 + 1, "se_resnet18": 18 + 2 * 8}
+    entries = {entry.key: entry for entry in CATALOG if entry.key in names}
+    assert {key: weight_depth(build_entry(entry)) for key, entry in entries.items()} == names
+
+
+@pytest.mark.parametrize("style, depth", [("lenet5", 5), ("alexnet", 8), ("vgg", 9),
+                                          ("googlenet", 3 + 2 * 2 + 1), ("resnet", 8),
+                                          ("densenet", 1 + 2 * (2 + 2) + 1 + 1)])
+def test_small_nets_keep_their_familys_layout(style, depth):
+    """The side-by-side nets: LeNet-5's 5 and AlexNet's 8 weight layers; VGG's 6 convolutions
+    and 3 dense layers; 3 stem convolutions, 2 inception modules (2 deep) and the classifier;
+    ResNet's stem, 3 basic units and classifier; DenseNet's stem, 4 two-convolution layers, the
+    transition and the classifier."""
+    assert weight_depth(build_small_net(style=style)) == depth
+
+
+@pytest.mark.slow
+def test_small_nets_trained_side_by_side_beat_chance_by_far(shared_dir):
+    """The lecture's comparison, measured: 3,000 real MNIST digits, 2 epochs, Adam with a
+    cosine decay from 0.003, batches of 128; every net, batch-normalised ones included (in
+    inference mode, momentum 0.9), above 80% on the official 10,000 test digits (chance: 10%)."""
+    import math
+    import warnings
+
+    from helpers.data import load_dataset
+    from helpers.models import SMALL_NET_STYLES
+    from helpers.train import fit, set_seed
+
+    mirror = shared_dir / "data"
+    if not (mirror / "mnist-subset" / "x_train_20k.npz").is_file():
+        pytest.skip("../shared/data/mnist-subset is absent")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        (x_train, y_train), (x_test, y_test) = load_dataset("mnist", n_train=3000,
+                                                            data_dir=mirror)
+    accuracies = {}
+    for style in SMALL_NET_STYLES:
+        set_seed(0)
+        model = build_small_net(style=style)
+        schedule = keras.optimizers.schedules.CosineDecay(3e-3, 2 * math.ceil(3000 / 128))
+        model.compile(keras.optimizers.Adam(schedule), "sparse_categorical_crossentropy",
+                      metrics=["accuracy"])
+        fit(model, x_train, y_train, epochs=2, batch_size=128, seed=0, verbose=0)
+        accuracies[style] = model.evaluate(x_test, y_test, batch_size=1000, verbose=0)[1]
+    assert all(accuracy > 0.8 for accuracy in accuracies.values()), accuracies

@@ -74,9 +74,9 @@ DESIGNS = {
                   dense(120, 10)],
     "resnet": [conv(28, 3, 1, 16, bias=False, batch_norm=True), *basic_unit(14, 16, 16),
                *basic_unit(7, 16, 32), *basic_unit(4, 32, 64), dense(64, 10)],
-    "densenet": [conv(28, 3, 1, 16, bias=False, batch_norm=True), *dense_layers(14, 16, 2, 8),
-                 (4 * 32, 0), conv(14, 1, 32, 16, bias=False),    # transition: 32 -> 16 maps
-                 *dense_layers(7, 16, 2, 8), (4 * 32, 0), dense(32, 10)],
+    "densenet": [conv(28, 3, 1, 24, bias=False, batch_norm=True), *dense_layers(14, 24, 2, 12),
+                 (4 * 48, 0), conv(14, 1, 48, 24, bias=False),    # transition: 48 -> 24 maps
+                 *dense_layers(7, 24, 2, 12), (4 * 48, 0), dense(48, 10)],
 }
 # a layer of each style with its output shape, from the design (channels last)
 SHAPES = {
@@ -85,7 +85,7 @@ SHAPES = {
     "vgg": ("block3_pool", (3, 3, 64)),
     "googlenet": ("inception3b_concat", (7, 7, 120)),
     "resnet": ("stage4_block1_out", (4, 4, 64)),
-    "densenet": ("final_relu", (7, 7, 32)),
+    "densenet": ("final_relu", (7, 7, 48)),
 }
 
 
