@@ -3,10 +3,10 @@
 ``build_small_net(style=...)`` builds the LeNet-, AlexNet-, VGG-, GoogLeNet-, ResNet- or
 DenseNet-style network of ``SMALL_NET_STYLES`` for small grey images: each keeps its family's
 design (LeNet-5 itself; AlexNet's large first kernel, overlapping pooling and wide dense
-layers with dropout; VGG's stacked 3x3 blocks; GoogLeNet's inception modules and global pooling; ResNet's
-basic residual units; DenseNet's dense blocks and transitions) at widths that train in seconds,
-built from the same builders and blocks as the full-size models. GoogLeNet's modules have batch
-normalisation, as in Inception v2.
+layers with dropout; VGG's stacked 3x3 blocks; GoogLeNet's inception modules and global
+pooling; ResNet's basic residual units; DenseNet's dense blocks and transitions) at widths that
+train in seconds, built from the same builders and blocks as the full-size models. GoogLeNet's
+modules have batch normalisation, as in Inception v2.
 
 Example:
     >>> from helpers.models import SMALL_NET_STYLES, build_small_net
@@ -58,6 +58,14 @@ RESNET_STAGES = ((16, 1), (32, 1), (64, 1))  # (filters, units) per stage: 8 wei
 DENSENET_BLOCKS, DENSENET_GROWTH = (2, 2), 12
 
 
+def _dense_top(x: Any, num_classes: int, *, units: int, names: tuple[str, str, str]) -> Any:
+    """AlexNet's and VGG's top: two ReLU dense layers, each with 50% dropout, then softmax."""
+    for name in names[:2]:
+        x = layers.Dense(units, activation="relu", name=name)(x)
+        x = layers.Dropout(0.5, name=f"{name}_dropout")(x)
+    return layers.Dense(num_classes, activation="softmax", name=names[2])(x)
+
+
 def _lenet5(x: Any, num_classes: int) -> Any:
     """LeNet-5 itself (ReLU, as the course's recipe), the digits padded to 32x32 as LeCun did."""
     side = max(int(x.shape[1]), int(x.shape[2]))
@@ -77,10 +85,7 @@ def _alexnet(x: Any, num_classes: int) -> Any:
             x = layers.MaxPooling2D(3, strides=2, name=pools_after[index])(x)
     # C1: 28x28x12, S2: 13x13, C3: 13x13x32, S4: 6x6, C5-C7: 6x6x48/48/32, S8: 2x2x32
     x = layers.Flatten(name="S8_flatten")(x)  # 128
-    for name in ("F9", "F10"):
-        x = layers.Dense(ALEXNET_UNITS, activation="relu", name=name)(x)
-        x = layers.Dropout(0.5, name=f"{name}_dropout")(x)
-    return layers.Dense(num_classes, activation="softmax", name="Out")(x)
+    return _dense_top(x, num_classes, units=ALEXNET_UNITS, names=("F9", "F10", "Out"))
 
 
 def _vgg(x: Any, num_classes: int) -> Any:
@@ -92,10 +97,7 @@ def _vgg(x: Any, num_classes: int) -> Any:
         x = layers.MaxPooling2D(2, name=f"block{block}_pool")(x)
     # block1: 14 x 14 x 16, block2: 7 x 7 x 32, block3: 3 x 3 x 64
     x = layers.Flatten(name="flatten")(x)  # 576
-    for name in ("fc1", "fc2"):
-        x = layers.Dense(VGG_UNITS, activation="relu", name=name)(x)
-        x = layers.Dropout(0.5, name=f"{name}_dropout")(x)
-    return layers.Dense(num_classes, activation="softmax", name="predictions")(x)
+    return _dense_top(x, num_classes, units=VGG_UNITS, names=("fc1", "fc2", "predictions"))
 
 
 def _googlenet(x: Any, num_classes: int) -> Any:
