@@ -47,6 +47,8 @@ _EXPORTS = {
     "build_yolo": "detection",
     "YoloLoss": "detection",
     "build_gap_classifier": "gap_classifier",
+    "build_small_net": "small_nets",
+    "SMALL_NET_STYLES": "small_nets",
     "transfer_weights": "weights",
     "pretrained": "weights",
     "PRETRAINED": "weights",

@@ -14,7 +14,15 @@ import numpy as np
 import pytest
 
 from helpers.arithmetic import model_table, receptive_field
-from helpers.models import DENSENET_VARIANTS, RESNET_VARIANTS, build_googlenet, build_resnet
+from helpers.models import (
+    CATALOG,
+    DENSENET_VARIANTS,
+    RESNET_VARIANTS,
+    build_entry,
+    build_googlenet,
+    build_resnet,
+    build_small_net,
+)
 from helpers.models.blocks import residual_unit, resnext_block
 
 
@@ -155,3 +163,44 @@ def test_search_space_sizes_and_costs():
     cells = math.prod(math.comb(i + 2, 2) * 7 ** 2 for i in range(4))
     assert round(math.log10(cells)) == 9
     assert round(math.log10(3150 / 4)) == 3       # AmoebaNet-B against DARTS, GPU days
+
+
+def weight_depth(model: keras.Model) -> int:
+    """Weight layers on the longest input-to-output path (an encoder-decoder: the sum)."""
+    nested = [layer for layer in model.layers if isinstance(layer, keras.Model)]
+    if nested:
+        return sum(weight_depth(part) for part in nested)
+    weights = (keras.layers.Conv1D, keras.layers.Conv2D, keras.layers.Conv3D,
+               keras.layers.SeparableConv2D, keras.layers.DepthwiseConv2D,
+               keras.layers.Conv2DTranspose, keras.layers.Dense)
+    producer = {id(t): layer for layer in model.layers for t in keras.tree.flatten(layer.output)}
+    depth = {}                                   # model.layers come in topological order
+    for layer in model.layers:
+        inputs = ([] if isinstance(layer, keras.layers.InputLayer)
+                  else keras.tree.flatten(layer.input))
+        before = max((depth[producer[id(t)].name] for t in inputs), default=0)
+        depth[layer.name] = before + isinstance(layer, weights)
+    return max(depth[producer[id(t)].name] for t in model.outputs)
+
+
+@pytest.mark.slow
+def test_catalog_depths_are_the_names():
+    """Counted as the papers count depth: a shortcut adds none; SE-ResNet-18's SE blocks add
+    two dense layers to each of its 8 residual branches; Xception is 36 convolutions + 1."""
+    names = {"lenet5": 5, "alexnet": 8, "vgg11": 11, "vgg16": 16, "googlenet": 22,
+             "resnet18": 18, "resnet50": 50, "resnext50": 50, "densenet121": 121,
+             "xception": 36 + 1, "se_resnet18": 18 + 2 * 8}
+    entries = {entry.key: entry for entry in CATALOG if entry.key in names}
+    assert {key: weight_depth(build_entry(entry)) for key, entry in entries.items()} == names
+
+
+@pytest.mark.parametrize("style, depth", [("lenet5", 5), ("alexnet", 8), ("vgg", 9),
+                                          ("googlenet", 3 + 2 * 2 + 1), ("resnet", 8),
+                                          ("densenet", 1 + 2 * (2 + 2) + 1 + 1)])
+def test_small_nets_keep_their_familys_layout(style, depth):
+    """The side-by-side nets: LeNet-5's 5 and AlexNet's 8 weight layers; VGG's 6 convolutions
+    and 3 dense layers; 3 stem convolutions, 2 inception modules (2 deep) and the classifier;
+    ResNet's stem, 3 basic units and classifier; DenseNet's stem, 4 two-convolution layers, the
+    transition and the classifier."""
+    assert weight_depth(build_small_net(style=style)) == depth
+
