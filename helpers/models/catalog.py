@@ -31,6 +31,7 @@ from helpers.models.localization import build_localizer
 from helpers.models.mobilenet import build_mobilenet
 from helpers.models.resnet import build_resnet, build_resnext, build_se_resnet
 from helpers.models.segmentation import build_fcn, build_unet
+from helpers.models.small_nets import SMALL_NET_STYLES, build_small_net
 from helpers.models.vae import build_vae
 from helpers.models.vgg import build_vgg
 from helpers.models.xception import build_xception
@@ -79,6 +80,8 @@ CATALOG: tuple[CatalogEntry, ...] = (
     CatalogEntry("localizer", build_localizer, dict(input_shape=(32, 32, 3), num_classes=3), "multi"),
     CatalogEntry("yolo", build_yolo, dict(input_shape=(64, 64, 3), num_classes=6), "grid"),
     CatalogEntry("gap_classifier", build_gap_classifier, dict(input_shape=(32, 32, 3), num_classes=6)),
+    *(CatalogEntry(f"small_{style}", build_small_net, dict(input_shape=(28, 28, 1), num_classes=10, style=style))
+      for style in SMALL_NET_STYLES),
 )
 
 
