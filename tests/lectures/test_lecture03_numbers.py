@@ -25,7 +25,6 @@ from helpers.models import (
     build_alexnet,
     build_googlenet,
     build_lenet5,
-    build_small_net,
 )
 
 
@@ -117,34 +116,3 @@ def test_imagenet_winners_improve_every_year_and_resnet_beats_the_human_error():
     assert winners["ResNet"] < 5.1 < winners["GoogLeNet"]     # Russakovsky et al. 2015
     kind, units = RESNET_VARIANTS[152]
     assert kind == "bottleneck" and 1 + 3 * sum(units) + 1 == 152
-
-
-@pytest.mark.slow
-def test_small_nets_trained_side_by_side_beat_chance_by_far(shared_dir):
-    """The lecture's comparison, measured: 6,000 real MNIST digits, 2 epochs, Adam with a
-    cosine decay from 0.003, batches of 128; every net, batch-normalised ones included (in
-    inference mode, momentum 0.9), above 80% on the official 10,000 test digits (chance: 10%)."""
-    import math
-    import warnings
-
-    from helpers.data import load_dataset
-    from helpers.models import SMALL_NET_STYLES
-    from helpers.train import fit, set_seed
-
-    mirror = shared_dir / "data"
-    if not (mirror / "mnist-subset" / "x_train_20k.npz").is_file():
-        pytest.skip("../shared/data/mnist-subset is absent")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        (x_train, y_train), (x_test, y_test) = load_dataset("mnist", n_train=6000,
-                                                            data_dir=mirror)
-    accuracies = {}
-    for style in SMALL_NET_STYLES:
-        set_seed(0)
-        model = build_small_net(style=style)
-        schedule = keras.optimizers.schedules.CosineDecay(3e-3, 2 * math.ceil(6000 / 128))
-        model.compile(keras.optimizers.Adam(schedule), "sparse_categorical_crossentropy",
-                      metrics=["accuracy"])
-        fit(model, x_train, y_train, epochs=2, batch_size=128, seed=0, verbose=0)
-        accuracies[style] = model.evaluate(x_test, y_test, batch_size=1000, verbose=0)[1]
-    assert all(accuracy > 0.8 for accuracy in accuracies.values()), accuracies
