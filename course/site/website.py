@@ -89,6 +89,7 @@ html_theme_options = {{
     "use_repository_button": True,
     "use_download_button": True,
     "home_page_in_toc": True,
+    "navbar_persistent": [],            # one search box: the sidebar's, not a second one on top
     "show_toc_level": 2,
     "launch_buttons": {{
         "colab_url": "https://colab.research.google.com",

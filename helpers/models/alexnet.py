@@ -14,7 +14,12 @@ from keras import layers
 from helpers._checks import check_input_shape, check_num_classes, check_number
 from helpers.models.layers import LocalResponseNormalization
 
-__all__ = ["build_alexnet"]
+__all__ = ["ALEXNET_LRN", "build_alexnet"]
+
+# Local response normalisation as in the paper (section 3.3): the sum runs over n = 5 adjacent
+# maps (r = 5: two on each side), k = 2, alpha = 1e-4, beta = 0.75. The slides' "r = 2" (with
+# Geron's k = 1, alpha = 0.00002) are the layer's own defaults, not AlexNet's.
+ALEXNET_LRN = {"r": 5, "k": 2.0, "alpha": 1e-4, "beta": 0.75}
 
 # The smallest side that survives C1 (11/4 valid) and the three 3x3/2 valid poolings:
 # 67 -C1-> 15 -S2-> 7 -S4-> 3 -S8-> 1.
@@ -36,13 +41,15 @@ def build_alexnet(
 
     The single-GPU form of the slides: C3, C6 and C7 see all maps of the previous layer (the
     paper split them over two GPUs). Local response normalisation follows the ReLU of C1 and
-    C3, dropout follows F9 and F10.
+    C3 with the paper's values (``ALEXNET_LRN``: n = 5 maps, k = 2, alpha = 1e-4, beta =
+    0.75), not the slides' r = 2; dropout follows F9 and F10.
 
     Args:
         input_shape: ``(height, width, channels)``; height and width at least 67 (smaller
             inputs vanish in the strided C1 and the three poolings).
         num_classes: Number of output classes.
-        lrn: Add ``LocalResponseNormalization`` after C1 and C3 (no parameters).
+        lrn: Add ``LocalResponseNormalization(**ALEXNET_LRN)`` after C1 and C3 (no
+            parameters).
         dropout: Dropout rate after F9 and F10, in [0, 1).
         name: Name of the model.
 
@@ -69,11 +76,11 @@ def build_alexnet(
     inputs = keras.Input(shape=shape, name="In")  # 227 x 227 x 3
     x = layers.Conv2D(96, 11, strides=4, activation="relu", name="C1")(inputs)  # 55 x 55 x 96
     if lrn:
-        x = LocalResponseNormalization(name="C1_lrn")(x)
+        x = LocalResponseNormalization(**ALEXNET_LRN, name="C1_lrn")(x)
     x = layers.MaxPooling2D(3, strides=2, name="S2")(x)  # 27 x 27 x 96
     x = layers.Conv2D(256, 5, padding="same", activation="relu", name="C3")(x)  # 27 x 27 x 256
     if lrn:
-        x = LocalResponseNormalization(name="C3_lrn")(x)
+        x = LocalResponseNormalization(**ALEXNET_LRN, name="C3_lrn")(x)
     x = layers.MaxPooling2D(3, strides=2, name="S4")(x)  # 13 x 13 x 256
     x = layers.Conv2D(384, 3, padding="same", activation="relu", name="C5")(x)  # 13 x 13 x 384
     x = layers.Conv2D(384, 3, padding="same", activation="relu", name="C6")(x)  # 13 x 13 x 384

@@ -24,17 +24,21 @@ class LocalResponseNormalization(keras.layers.Layer):
     The most strongly activated neurons inhibit the neurons at the same position in the
     neighbouring feature maps (deck 000, "AlexNet: Local Response Normalisation"):
     ``b_i = a_i (k + alpha sum_j a_j^2)^(-beta)`` with ``j`` from ``max(0, i - r/2)`` to
-    ``min(i + r/2, f_n - 1)``; ``tf.nn.local_response_normalization(depth_radius=r // 2)``
-    computes the same. Channels last; no trainable weights.
+    ``min(i + r/2, f_n - 1)``. With TensorFlow as Keras' backend and 4-D inputs the layer
+    calls ``tf.nn.local_response_normalization(depth_radius=r // 2)``, which computes the
+    same with one fused operation; otherwise it sums the shifted squares with ``keras.ops``.
+    Channels last; no trainable weights.
 
     Reference: A. Krizhevsky, I. Sutskever, G. E. Hinton, "ImageNet Classification with Deep
     Convolutional Neural Networks", NIPS 2012, section 3.3 (the paper's ``n`` is ``r``; an odd
     ``r`` such as the paper's ``n = 5`` spans ``r // 2`` maps on each side).
 
+    The defaults are the slides' values (r = 2, with Géron's k = 1 and alpha = 0.00002);
+    the paper's, which ``build_alexnet`` uses, are r = 5, k = 2, alpha = 1e-4, beta = 0.75.
+
     Args:
-        r: Number of neighbouring feature maps in the sum (``r // 2`` on each side). The
-            slides' AlexNet uses 2.
-        alpha: Scale of the sum of squares (Géron's AlexNet value 0.00002).
+        r: Number of neighbouring feature maps in the sum (``r // 2`` on each side).
+        alpha: Scale of the sum of squares.
         beta: Exponent (0.75).
         k: Bias added before the exponent; must be positive (1).
         **kwargs: Standard Keras layer arguments (``name``, ``dtype``, ...).
@@ -86,6 +90,13 @@ class LocalResponseNormalization(keras.layers.Layer):
         self.k = float(k)
 
     def call(self, inputs):
+        if keras.backend.backend() == "tensorflow" and len(inputs.shape) == 4:
+            import tensorflow as tf  # the backend: imported already
+
+            # TensorFlow's fused op (and its gradient op) computes the same formula
+            return tf.nn.local_response_normalization(
+                inputs, depth_radius=self.r // 2, bias=self.k, alpha=self.alpha, beta=self.beta
+            )
         half = self.r // 2
         channels = inputs.shape[-1]
         squares = ops.square(inputs)

@@ -220,6 +220,8 @@ def test_every_lecture_page_has_navigation_math_and_a_figure(site: Site, browser
 
 def test_search_finds_a_word(site: Site, browser) -> None:
     page = open_page(browser, site, "index.html")
+    fields = page.locator(".search-button-field:visible")
+    assert fields.count() == 1, "one search box (the sidebar's), not a second one in a header"
     page.locator(".bd-sidebar-primary .search-button-field").click()  # opens the search box
     page.locator("input[name='q']:visible").fill("stride")
     page.keyboard.press("Enter")

@@ -87,6 +87,13 @@ def test_lrn_matches_the_slides_formula_and_tensorflow(r):
     np.testing.assert_allclose(got, tf_lrn.numpy(), rtol=1e-5, atol=1e-6)
 
 
+def test_lrn_without_the_fused_op_matches_the_slides_formula():
+    # a 3-D input (batch, positions, maps) is summed with keras.ops, not tf.nn's 4-D op
+    x = RNG.normal(size=(2, 6, 9)).astype("float32")
+    got = np.asarray(LocalResponseNormalization(r=5, alpha=0.3, beta=0.75, k=2.0)(x))
+    np.testing.assert_allclose(got, lrn_reference(x, 5, 0.3, 0.75, 2.0), rtol=1e-5, atol=1e-6)
+
+
 def test_lrn_hand_computed_values():
     # three maps at one pixel, r = 2: sums 1+4, 1+4+0, 4+0
     x = np.array([[[[1.0, 2.0, 3.0]]]], dtype="float32")
@@ -94,8 +101,8 @@ def test_lrn_hand_computed_values():
     np.testing.assert_allclose(got.ravel(), [1 / 6, 2 / 15, 3 / 14], rtol=1e-6)
 
 
-def test_lrn_defaults_are_alexnets_and_it_has_no_weights():
-    layer = LocalResponseNormalization()
+def test_lrn_defaults_are_the_slides_and_it_has_no_weights():
+    layer = LocalResponseNormalization()  # deck 000's r = 2, with Geron's k and alpha
     assert (layer.r, layer.alpha, layer.beta, layer.k) == (2, 0.00002, 0.75, 1.0)
     layer.build((None, 4, 4, 8))
     assert layer.count_params() == 0
@@ -189,8 +196,11 @@ def test_alexnet_follows_the_deck_000_table(alexnet):
     assert {name: got[name] for name in expected} == expected
     assert alexnet.get_layer("C1").kernel.shape == (11, 11, 3, 96)
     assert alexnet.get_layer("C3").kernel.shape == (5, 5, 96, 256)
-    lrn = [layer.name for layer in alexnet.layers if isinstance(layer, LocalResponseNormalization)]
-    assert lrn == ["C1_lrn", "C3_lrn"]
+    lrn = [layer for layer in alexnet.layers if isinstance(layer, LocalResponseNormalization)]
+    assert [layer.name for layer in lrn] == ["C1_lrn", "C3_lrn"]
+    # Krizhevsky et al. 2012, section 3.3: n = 5, k = 2, alpha = 1e-4, beta = 0.75
+    assert all((layer.r, layer.k, layer.alpha, layer.beta) == (5, 2.0, 1e-4, 0.75)
+               for layer in lrn)
     dropouts = [layer.rate for layer in alexnet.layers if isinstance(layer, keras.layers.Dropout)]
     assert dropouts == [0.5, 0.5]
 
