@@ -111,7 +111,7 @@ def test_imagenet_winners_improve_every_year_and_resnet_beats_the_human_error():
     """Top-5 errors (%) of the ILSVRC classification winners (the ML topic 15 deck) and
     ResNet-152's depth from the course's variant table."""
     winners = {"AlexNet": 15.4, "ZFNet": 11.2, "GoogLeNet": 6.7, "ResNet": 3.57,
-               "CUImage": 2.99, "SENet": 2.251}
+               "Trimps-Soushen": 2.99, "SENet": 2.251}  # the slide: "CUImage"
     assert all(later < earlier for earlier, later in pairwise(winners.values()))
     assert winners["ResNet"] < 5.1 < winners["GoogLeNet"]     # Russakovsky et al. 2015
     kind, units = RESNET_VARIANTS[152]
