@@ -19,6 +19,7 @@ from typing import Any
 
 import keras
 import numpy as np
+import tensorflow as tf
 
 from helpers._checks import check_bool, check_int
 
@@ -71,16 +72,25 @@ def filter_normalized_direction(weights: Any, *, seed: int | None = None) -> lis
     return direction
 
 
-def _mean_loss(model: keras.Model, x: np.ndarray, y: np.ndarray, trainable: list[Any],
-               loss: Callable, training: bool, batch_size: int) -> float:
-    """Mean loss over ``x`` with the model's trainable weights replaced by ``trainable``
-    (``stateless_call``: the model's variables, BatchNorm's averages too, stay unchanged)."""
+def _loss_sum(model: keras.Model, loss: Callable, training: bool) -> Callable:
+    """A compiled function ``(trainable weights, x, y) -> summed loss`` that runs ``model``
+    with those weights (``stateless_call``: the model's variables, BatchNorm's averages too,
+    stay unchanged); traced once, then reused at every point."""
     non_trainable = [variable.value for variable in model.non_trainable_variables]
-    total = 0.0
-    for start in range(0, len(x), batch_size):
-        predictions, _ = model.stateless_call(trainable, non_trainable,
-                                              x[start:start + batch_size], training=training)
-        total += float(keras.ops.sum(loss(y[start:start + batch_size], predictions)))
+
+    def loss_sum(trainable: list[Any], x: Any, y: Any) -> Any:
+        predictions, _ = model.stateless_call(trainable, non_trainable, x, training=training)
+        return keras.ops.sum(loss(y, predictions))
+
+    return tf.function(loss_sum, reduce_retracing=True)
+
+
+def _mean_loss(loss_sum: Callable, x: np.ndarray, y: np.ndarray, trainable: list[np.ndarray],
+               batch_size: int) -> float:
+    """Mean of ``loss_sum`` over ``x`` in batches of ``batch_size``."""
+    weights = [tf.constant(array) for array in trainable]
+    total = sum(float(loss_sum(weights, x[start:start + batch_size], y[start:start + batch_size]))
+                for start in range(0, len(x), batch_size))
     return total / len(x)
 
 
@@ -155,9 +165,9 @@ def loss_slice(model: keras.Model, x: Any, y: Any, direction: Any, steps: Sequen
     x, y, origin, (direction,), (steps,) = _checked(
         model, x, y, [("direction", direction)], [("steps", steps)], origin, training,
         batch_size, "loss_slice")
-    loss = keras.losses.get(loss)
-    return np.array([_mean_loss(model, x, y, [w + a * d for w, d in zip(origin, direction)],
-                                loss, training, batch_size) for a in steps])
+    loss_sum = _loss_sum(model, keras.losses.get(loss), training)
+    return np.array([_mean_loss(loss_sum, x, y, [w + a * d for w, d in zip(origin, direction)],
+                                batch_size) for a in steps])
 
 
 def loss_surface(model: keras.Model, x: Any, y: Any, directions: Sequence[Any],
@@ -200,8 +210,8 @@ def loss_surface(model: keras.Model, x: Any, y: Any, directions: Sequence[Any],
         model, x, y, [("directions", directions[0]), ("directions", directions[1])],
         [("steps", steps[0]), ("steps", steps[1])], origin, training, batch_size,
         "loss_surface")
-    loss = keras.losses.get(loss)
-    return np.array([[_mean_loss(model, x, y,
+    loss_sum = _loss_sum(model, keras.losses.get(loss), training)
+    return np.array([[_mean_loss(loss_sum, x, y,
                                  [w + a * d1 + b * d2 for w, d1, d2 in zip(origin, first, second)],
-                                 loss, training, batch_size)
+                                 batch_size)
                       for a in a_steps] for b in b_steps])
