@@ -204,3 +204,14 @@ def test_small_nets_keep_their_familys_layout(style, depth):
     transition and the classifier."""
     assert weight_depth(build_small_net(style=style)) == depth
 
+
+
+@pytest.mark.slow
+def test_inception_resnet_v2_has_55_9_million_parameters_and_40_scaled_residual_additions():
+    """Szegedy et al. 2017: residual inception modules scaled by 0.17, 0.1 and 0.2 by stage
+    (1 for the last); the Keras applications table: 55.9 million parameters."""
+    model = keras.applications.InceptionResNetV2(weights=None)
+    scales = [layer.get_config()["scale"] for layer in model.layers
+              if isinstance(layer.get_config().get("scale"), float)]   # (BN's is a bool)
+    assert round(model.count_params() / 1e6, 1) == 55.9
+    assert len(scales) == 40 and sorted(set(scales)) == [0.1, 0.17, 0.2, 1.0]
