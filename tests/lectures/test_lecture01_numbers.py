@@ -181,3 +181,21 @@ def test_bonus_x_without_its_centre_ties_slash_and_backslash():
     broken = np.array(GLYPHS["X"])
     broken[1, 1] = -1
     assert slide_code(broken) == ["----", "----"]
+
+
+def test_the_cortex_layer_is_a_sheet_of_simple_cells():
+    """Lecture 01's Conv2D holding Gabor filters, on a 31 x 31 screen with a bar: at every
+    position the ReLU of scipy's correlation of the screen with the cell's filter."""
+    from helpers.cortex import bar_stimulus, gabor_filter
+
+    filters = np.stack([gabor_filter(angle) for angle in (0, 45, 90, 135)], axis=-1)
+    layer = keras.layers.Conv2D(4, 11, activation="relu", use_bias=False)
+    layer.build((None, 31, 31, 1))
+    layer.set_weights([filters[:, :, np.newaxis, :]])
+    screen = bar_stimulus(30, size=31, offset=3)
+    sheets = layer(screen[np.newaxis, :, :, np.newaxis])[0].numpy()
+    for cell in range(4):
+        np.testing.assert_allclose(
+            sheets[..., cell],
+            np.maximum(signal.correlate2d(screen, filters[..., cell], mode="valid"), 0),
+            atol=1e-6)

@@ -38,3 +38,39 @@ def test_the_slides_decay_is_inverse_time_decay_with_one_step(step, rate):
     schedule = keras.optimizers.schedules.InverseTimeDecay(
         initial_learning_rate=0.2, decay_steps=1, decay_rate=0.01)
     assert float(schedule(step)) == pytest.approx(0.2 / (1 + 0.01 * step)) == pytest.approx(rate)
+
+
+def test_the_deployed_model_s_rescaling_is_mobilenet_s_preprocess_input():
+    """Rescaling(2, offset=-1) on pixels in [0, 1] = preprocess_input on the same pixels x 255."""
+    pixels = PIXELS / 255
+    rescaled = keras.layers.Rescaling(2.0, offset=-1.0)(pixels).numpy()
+    np.testing.assert_allclose(
+        rescaled, keras.applications.mobilenet.preprocess_input(pixels * 255), atol=1e-5)
+
+
+def _served_minus_predicted(nested_training: bool | None, folder) -> float:
+    """Largest difference between an exported model's `serve` and Keras' predict, for
+    Resizing followed by a nested model with a BatchNormalization (moving statistics far
+    from any batch's)."""
+    import tensorflow as tf
+
+    normalization = keras.layers.BatchNormalization()
+    nested = keras.Sequential([keras.Input((8, 8, 3)), normalization])
+    normalization.set_weights([np.full(3, 2.0), np.ones(3), np.full(3, 3.0), np.full(3, 5.0)])
+    image = keras.Input((8, 8, 3))
+    resized = keras.layers.Resizing(8, 8)(image)
+    outputs = nested(resized) if nested_training is None else nested(resized,
+                                                                     training=nested_training)
+    model = keras.Model(image, outputs)
+    model.export(str(folder), verbose=False)
+    reloaded = tf.saved_model.load(str(folder))
+    served = reloaded.serve(PIXELS[:, :8, :8] / 255).numpy()
+    return float(np.abs(served - model.predict(PIXELS[:, :8, :8] / 255, verbose=0)).max())
+
+
+def test_resizing_leaks_training_mode_into_export_unless_the_nested_call_says_false(tmp_path):
+    """The lecture's deployment section: Keras 3.15's Resizing sets training=True for the
+    layers after it when the model is called without `training` (keras-team/keras-hub#2776).
+    If Keras fixes it, the first assertion fails and the lecture's sentence must go."""
+    assert _served_minus_predicted(None, tmp_path / "leaky") > 0.1
+    assert _served_minus_predicted(False, tmp_path / "explicit") < 1e-5
