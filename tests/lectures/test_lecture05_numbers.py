@@ -70,7 +70,7 @@ def _served_minus_predicted(nested_training: bool | None, folder) -> float:
 
 def test_resizing_leaks_training_mode_into_export_unless_the_nested_call_says_false(tmp_path):
     """The lecture's deployment section: Keras 3.15's Resizing sets training=True for the
-    layers after it when the model is called without `training` (keras-team/keras-hub#2776).
+    layers after it when the model is called without `training` (keras-team/keras#23166, keras-team/keras-hub#2776).
     If Keras fixes it, the first assertion fails and the lecture's sentence must go."""
     assert _served_minus_predicted(None, tmp_path / "leaky") > 0.1
     assert _served_minus_predicted(False, tmp_path / "explicit") < 1e-5
