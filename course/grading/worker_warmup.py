@@ -4,7 +4,8 @@ A fresh ``dask worker`` process has imported ``distributed`` and nothing of the 
 first task would import nbgrader, nbclient and jupyter_client and build nbformat's schema
 validator. Preloading this module does that once, when the worker starts (or, for
 ``--scheduler local:N``, once in the fork server every local worker is forked from), so no
-task pays for it:
+task pays for it. It also turns off the worker's statistical profiler (a stack walk every
+10 ms, for the dashboard's profile page), as ``--scheduler local:N`` does:
 
     dask worker tcp://SCHEDULER:8786 --nthreads 1 --preload course.grading.worker_warmup
 
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import importlib
 
+import dask
 import nbformat
 
 from course.grading.jobs import WORKER_IMPORTS
@@ -38,4 +40,6 @@ def warm_up() -> None:
     nbformat.reads(nbformat.writes(nbformat.v4.new_notebook()), as_version=4)
 
 
+# Read when the worker is made, after its preload modules are imported.
+dask.config.set({"distributed.worker.profile.enabled": False})
 warm_up()
