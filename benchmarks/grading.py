@@ -62,7 +62,7 @@ BIN = Path(sys.executable).parent
 ARMS = ("course grade", "course grade --no-sandbox", "nbgrader autograde")
 COLD, WARM = "course grade --scheduler local:N (cold)", "course grade --scheduler tcp:// (warm)"
 DISTRIBUTED_ARMS = ("course grade", "course grade --workers 1", COLD, WARM)
-START_TIMEOUT = 120       # seconds for the warm arm's scheduler and workers to come up
+START_TIMEOUT = 600       # seconds for the warm arm's scheduler and workers to come up
 COURSE = (sys.executable, "-m", "course.cli")     # this interpreter's course, whatever PATH says
 
 

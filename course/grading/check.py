@@ -79,7 +79,7 @@ HALF_DONE_RULE = ("the 1st, 3rd, 5th ... code answer cells keep the solution; th
                   "... get the student stub")
 STUB = ("# YOUR CODE HERE", "raise NotImplementedError()")
 VERSIONS = ("solution", "blank", "half-done")
-STRENGTH_IMPORTS = check_strength.__module__     # what the strength runs' workers import
+_STRENGTH_MODULE = check_strength.__module__     # what the strength runs' workers import
 
 
 @dataclass(frozen=True)
@@ -343,7 +343,7 @@ def check_command(args: argparse.Namespace) -> int:
         with stop_workers_on_signals():
             if (args.mutants or args.seeds) and args.workers > 1:
                 # The strength runs' pool may fork its workers from the fork server.
-                start_fork_server([*WORKER_IMPORTS, STRENGTH_IMPORTS])
+                start_fork_server([*WORKER_IMPORTS, _STRENGTH_MODULE])
             executor = SandboxExecutor(settings)
             print(executor.sandbox.status_line, flush=True)
             results = check_assignments(names, workspace=workspace, workers=args.workers,
