@@ -9,7 +9,9 @@ worker, never a row; stored results are reused as :func:`course.grading.jobs.run
 so a rerun resumes; students without a notebook to run are handled here.
 
 The scheduler is ``tcp://HOST:PORT`` (or ``tls://``) of a running ``dask scheduler``, or
-``local:N``: a cluster of N worker processes (one thread each) on this machine.
+``local:N``: a cluster of N worker processes (one thread each) on this machine, forked from
+one process that has imported the grader (:data:`WARMUP`, the preload module that workers of
+a running cluster take too).
 
 Example:
     >>> with connect(parse_scheduler("local:2")) as client:         # doctest: +SKIP
@@ -43,8 +45,8 @@ from course.grading.outcome import Executor, Outcome
 from course.grading.remote import grade_parcel, make_parcel, pack_assignment, receive
 from course.workspace import Workspace
 
-__all__ = ["CONNECT_TIMEOUT", "RETRIES", "WARMUP", "connect", "grade_on_cluster", "parse_scheduler",
-           "worker_sandboxes"]
+__all__ = ["CONNECT_TIMEOUT", "RETRIES", "WARMUP", "connect", "grade_on_cluster",
+           "parse_scheduler", "worker_sandboxes"]
 
 RETRIES = 2            # more tries of a task whose worker raised (a lost worker reschedules it)
 CONNECT_TIMEOUT = 10   # seconds to reach a scheduler
