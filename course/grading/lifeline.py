@@ -7,8 +7,9 @@ leave those workers grading. Three pieces:
 
 * importing this module registers a fork hook: every process this one forks from its main
   thread asks Linux to kill it (``prctl(PR_SET_PDEATHSIG, SIGKILL)``) when its parent dies.
-  The command imports it (through :mod:`course.grading.jobs`), and so does a fork server
-  that preloads it, whose own forks then die with it (it exits when the command dies);
+  ``course grade`` and ``course check`` import it, and so does a fork server that preloads
+  it (:data:`course.grading.jobs.WORKER_IMPORTS` names it first), whose own forks then die
+  with it (it exits when the command dies);
 * :func:`start_fork_server` starts multiprocessing's fork server at once, preloading this
   module, so that a pool made later by code that names other preloads still gets it;
 * :func:`stop_workers_on_signals` turns SIGTERM and SIGINT into killing the worker
