@@ -248,9 +248,19 @@ class RunningCluster:
     def __init__(self, work: Path, workers: int) -> None:
         self.folder = work / "cluster"
         self.folder.mkdir()
+        self.processes: list[subprocess.Popen] = []
+        self.homes: list[Path] = []      # each process's working folder and TMPDIR
+        try:
+            self._start_all(workers)
+        except BaseException:
+            self.close()       # no worker left running, waiting for a scheduler
+            raise
+
+    def _start_all(self, workers: int) -> None:
         scheduler_file = self.folder / "scheduler.json"
-        self.processes = [self._start("scheduler", "--host", "127.0.0.1", "--port", "0",
-                                      "--no-dashboard", "--scheduler-file", str(scheduler_file))]
+        self.processes.append(self._start("scheduler", "--host", "127.0.0.1", "--port", "0",
+                                          "--no-dashboard", "--scheduler-file",
+                                          str(scheduler_file)))
         deadline = time.monotonic() + START_TIMEOUT
         while not scheduler_file.is_file():
             if time.monotonic() > deadline:
@@ -269,6 +279,7 @@ class RunningCluster:
     def _start(self, role: str, *options: str) -> subprocess.Popen:
         # Short: the kernels' IPC sockets live below it (a Unix socket path has <= 107 bytes).
         folder = Path(tempfile.mkdtemp(prefix=f"{role}-", dir="/tmp"))
+        self.homes.append(folder)
         log = open(self.folder / f"{folder.name}.log", "wb")  # noqa: SIM115 - lives as long
         return subprocess.Popen([str(BIN / "dask"), role, *options], cwd=folder,
                                 env={**_env(), "TMPDIR": str(folder)}, stdout=log,
@@ -288,6 +299,8 @@ class RunningCluster:
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+        for folder in self.homes:
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
