@@ -36,9 +36,9 @@ __all__ = ["WORKER_IMPORTS", "Job", "JobOutcomes", "grade_job", "grader_failed",
 
 _GRADER_FAILED = "the grader failed"   # the start of the message of a failure of the grader
 # What grading imports: a fork server (when forking is unsafe) or a Dask worker
-# (course.grading.worker_warmup) imports it once for all its tasks; lifeline first, so that
-# the fork server's forks die with it.
-WORKER_IMPORTS = ("course.grading.lifeline", "course.grading.jobs", "nbgrader.preprocessors",
+# (course.grading.worker_warmup) imports it once for all its tasks; first what makes it die
+# with its starter, and its forks with it (course.grading.lifeline.SERVER_MODULE).
+WORKER_IMPORTS = ("course.grading.fork_server_lifeline", "course.grading.jobs", "nbgrader.preprocessors",
                   "nbgrader.api", "nbgrader.converters", "nbclient", "jupyter_client")
 
 

@@ -7,9 +7,9 @@ leave those workers grading. Three pieces:
 
 * importing this module registers a fork hook: every process this one forks from its main
   thread asks Linux to kill it (``prctl(PR_SET_PDEATHSIG, SIGKILL)``) when its parent dies.
-  ``course grade`` and ``course check`` import it, and so does a fork server that preloads
-  it (:data:`course.grading.jobs.WORKER_IMPORTS` names it first), whose own forks then die
-  with it (it exits when the command dies);
+  ``course grade`` and ``course check`` import it; a fork server preloads
+  :data:`SERVER_MODULE` (:data:`course.grading.jobs.WORKER_IMPORTS` names it first), which
+  imports it and binds the server itself to the command;
 * :func:`start_fork_server` starts multiprocessing's fork server at once, preloading this
   module, so that a pool made later by code that names other preloads still gets it;
 * :func:`stop_workers_on_signals` turns SIGTERM and SIGINT into killing the worker
@@ -35,9 +35,11 @@ import threading
 from collections.abc import Iterator, Sequence
 from types import FrameType
 
-__all__ = ["die_with_parent", "start_fork_server", "stop_workers_on_signals"]
+__all__ = ["SERVER_MODULE", "die_with_parent", "start_fork_server", "stop_workers_on_signals"]
 
 _PR_SET_PDEATHSIG = 1            # <linux/prctl.h>
+# What a fork server preloads to die with its starter (and its forks with it).
+SERVER_MODULE = "course.grading.fork_server_lifeline"
 _STOPPING = (signal.SIGTERM, signal.SIGINT)
 _fork_parent: dict[str, int | bool] = {}   # set in the parent just before a fork
 
@@ -90,7 +92,7 @@ def start_fork_server(preload: Sequence[str]) -> None:
     from multiprocessing import forkserver
 
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload([__name__, *preload])
+    context.set_forkserver_preload([SERVER_MODULE, *preload])
     forkserver.ensure_running()
 
 
