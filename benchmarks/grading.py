@@ -10,10 +10,20 @@ right), then grades the same folder three ways, each in a fresh workspace:
   sandbox, no feedback pages) in a plain nbgrader course folder.
 
 With ``--distributed`` the arms are instead ``course grade --workers N``, ``course grade
---workers 1`` and ``course grade --scheduler local:N`` (a local Dask cluster of N workers, the
-path of ``--scheduler``: each submission a task that carries its files), and the ratios
-printed are ``--scheduler local:N / --workers N`` (the cluster's overhead; target <= 1.2) and
-``--workers 1 / --workers N`` (throughput grows with workers).
+--workers 1`` and two Dask arms (the path of ``--scheduler``: each submission a task that
+carries its files):
+
+* *cold*: ``--scheduler local:N``, a local cluster of N workers started and stopped inside the
+  timed run (what ``course grade --scheduler local:N`` costs);
+* *warm*: ``--scheduler tcp://...``, a running ``dask scheduler`` with N ``dask worker
+  --nthreads 1 --preload course.grading.worker_warmup`` processes, started (and warmed by their
+  preload) before the timed runs and kept across rounds, as a Slurm or Kubernetes cluster is.
+  Its CPU time is that of the ``course grade`` process plus what the cluster's processes
+  (scheduler, workers, their kernels) used during the run.
+
+The ratios printed are each Dask arm against ``--workers N`` (the cluster's overhead; target
+<= 1.2), wall clock and CPU seconds, paired per round, and ``--workers 1 / --workers N``
+(throughput grows with workers).
 
 With ``--rounds R`` the arms alternate (ABC, CBA, ...) and the median of each is kept.
 Printed: the configuration, every timed run, seconds per submission, and the ratios
@@ -34,6 +44,7 @@ from __future__ import annotations
 import argparse
 import copy
 import csv
+import json
 import os
 import platform
 import shutil
@@ -49,7 +60,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 ARMS = ("course grade", "course grade --no-sandbox", "nbgrader autograde")
-DISTRIBUTED_ARMS = ("course grade", "course grade --workers 1", "course grade --scheduler local:N")
+COLD, WARM = "course grade --scheduler local:N (cold)", "course grade --scheduler tcp:// (warm)"
+DISTRIBUTED_ARMS = ("course grade", "course grade --workers 1", COLD, WARM)
+START_TIMEOUT = 600       # seconds for the warm arm's scheduler and workers to come up
 COURSE = (sys.executable, "-m", "course.cli")     # this interpreter's course, whatever PATH says
 
 
@@ -120,12 +133,15 @@ _TICK = os.sysconf("SC_CLK_TCK")
 
 class TreeCPU(threading.Thread):
     """Samples /proc every 0.1 s and sums the CPU time of every process descended from
-    ``root`` (sandboxed kernels included: killed processes are never reaped by their parent,
-    so ``getrusage`` would miss them; a process living under 0.1 s may be missed here)."""
+    ``roots`` (sandboxed kernels included: killed processes are never reaped by their parent,
+    so ``getrusage`` would miss them; a process living under 0.1 s may be missed here), less
+    what the processes already running at the start had used by then."""
 
-    def __init__(self, root: int) -> None:
+    def __init__(self, roots: Sequence[int]) -> None:
         super().__init__(daemon=True)
-        self.root, self.seen, self.done = root, {}, threading.Event()
+        self.roots, self.seen, self.done = set(roots), {}, threading.Event()
+        self.sample()
+        self.before = dict(self.seen)
 
     def run(self) -> None:
         while not self.done.wait(0.1):
@@ -146,22 +162,24 @@ class TreeCPU(threading.Thread):
             cpu[pid] = (int(fields[11]) + int(fields[12])) / _TICK
         for pid, seconds in cpu.items():
             ancestor, hops = pid, 0
-            while ancestor not in (0, 1, self.root) and hops < 64:
+            while ancestor not in (0, 1, *self.roots) and hops < 64:
                 ancestor, hops = parents.get(ancestor, 0), hops + 1
-            if ancestor == self.root or pid in self.seen:
+            if ancestor in self.roots or pid in self.seen:
                 self.seen[pid] = max(seconds, self.seen.get(pid, 0.0))
 
     def total(self) -> float:
         self.done.set()
         self.join()
-        return sum(self.seen.values())
+        return sum(seconds - self.before.get(pid, 0.0) for pid, seconds in self.seen.items())
 
 
-def _run(command: list[str], cwd: Path) -> float:
+def _run(command: list[str], cwd: Path, also: Sequence[int] = ()) -> float:
+    """Run ``command``: its seconds; its CPU seconds, with those of the processes ``also``
+    (and their descendants) during the run, go to :data:`CPU`."""
     start = time.perf_counter()
     process = subprocess.Popen(command, cwd=cwd, env=_env(), stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE, text=True)
-    sampler = TreeCPU(process.pid)
+    sampler = TreeCPU([process.pid, *also])
     sampler.start()
     stdout, stderr = process.communicate()
     seconds = time.perf_counter() - start
@@ -174,7 +192,8 @@ def _run(command: list[str], cwd: Path) -> float:
 
 
 def course_grade(assignment: str, submissions: Path, work: Path, workers: int,
-                 sandbox: bool, scheduler: str | None = None) -> tuple[float, dict[str, float]]:
+                 sandbox: bool, scheduler: str | None = None,
+                 cluster: Sequence[int] = ()) -> tuple[float, dict[str, float]]:
     """Time ``course grade --regrade`` in a workspace that already holds the assignment
     (released by an untimed run on one student, as the nbgrader arm's generate_assignment
     is untimed)."""
@@ -191,7 +210,7 @@ def course_grade(assignment: str, submissions: Path, work: Path, workers: int,
                "--workspace", str(workspace), "--workers", str(workers), "--no-progress",
                "--regrade"]
     command += [] if sandbox else ["--no-sandbox"]
-    seconds = _run(command + (["--scheduler", scheduler] if scheduler else []), work)
+    seconds = _run(command + (["--scheduler", scheduler] if scheduler else []), work, cluster)
     with open(out / "grades.csv", newline="") as file:
         return seconds, {row["student_id"]: float(row["score"]) for row in csv.DictReader(file)}
 
@@ -221,6 +240,69 @@ def nbgrader_autograde(assignment: str, submissions: Path, work: Path,
     return seconds, scores
 
 
+class RunningCluster:
+    """A ``dask scheduler`` and ``workers`` ``dask worker`` processes (one thread each, the
+    grader preloaded), each in a folder of its own, as an instructor's Slurm or Kubernetes
+    cluster runs them: started before the timed runs, stopped at the end."""
+
+    def __init__(self, work: Path, workers: int) -> None:
+        self.folder = work / "cluster"
+        self.folder.mkdir()
+        self.processes: list[subprocess.Popen] = []
+        self.homes: list[Path] = []      # each process's working folder and TMPDIR
+        try:
+            self._start_all(workers)
+        except BaseException:
+            self.close()       # no worker left running, waiting for a scheduler
+            raise
+
+    def _start_all(self, workers: int) -> None:
+        scheduler_file = self.folder / "scheduler.json"
+        self.processes.append(self._start("scheduler", "--host", "127.0.0.1", "--port", "0",
+                                          "--no-dashboard", "--scheduler-file",
+                                          str(scheduler_file)))
+        deadline = time.monotonic() + START_TIMEOUT
+        while not scheduler_file.is_file():
+            if time.monotonic() > deadline:
+                raise SystemExit("the warm arm's dask scheduler did not start")
+            time.sleep(0.2)
+        self.address = json.loads(scheduler_file.read_text())["address"]
+        self.processes += [self._start("worker", "--scheduler-file", str(scheduler_file),
+                                       "--nthreads", "1", "--no-dashboard",
+                                       "--preload", "course.grading.worker_warmup")
+                           for _ in range(workers)]
+        from distributed import Client
+
+        with Client(self.address, timeout=START_TIMEOUT) as client:
+            client.wait_for_workers(workers, timeout=START_TIMEOUT)
+
+    def _start(self, role: str, *options: str) -> subprocess.Popen:
+        # Short: the kernels' IPC sockets live below it (a Unix socket path has <= 107 bytes).
+        folder = Path(tempfile.mkdtemp(prefix=f"{role}-", dir="/tmp"))
+        self.homes.append(folder)
+        log = open(self.folder / f"{folder.name}.log", "wb")  # noqa: SIM115 - lives as long
+        return subprocess.Popen([str(BIN / "dask"), role, *options], cwd=folder,
+                                env={**_env(), "TMPDIR": str(folder)}, stdout=log,
+                                stderr=subprocess.STDOUT)
+
+    @property
+    def pids(self) -> list[int]:
+        """The scheduler's and the workers' process ids."""
+        return [process.pid for process in self.processes]
+
+    def close(self) -> None:
+        for process in reversed(self.processes):
+            process.terminate()
+        for process in self.processes:
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        for folder in self.homes:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     sys.path.insert(0, str(ROOT))
@@ -234,7 +316,14 @@ def main(argv: Sequence[str] | None = None) -> int:
           f"{os.getloadavg()[0]:.1f} | {Sandbox().status_line}")
     arms = DISTRIBUTED_ARMS if args.distributed else ARMS
     results = []
+    cluster = None
     try:
+        if args.distributed:
+            started = time.perf_counter()
+            cluster = RunningCluster(work, args.workers)
+            print(f"warm arm: dask scheduler + {args.workers} dask workers (preload "
+                  f"course.grading.worker_warmup) at {cluster.address}, up in "
+                  f"{time.perf_counter() - started:.1f} s (not timed)", flush=True)
         for assignment in args.assignments:
             submissions = work / f"submissions-{assignment}"
             for stale in [submissions, *work.glob("workspace-*")]:
@@ -247,15 +336,14 @@ def main(argv: Sequence[str] | None = None) -> int:
                 order = arms if round_ % 2 == 0 else tuple(reversed(arms))
                 for arm in order:
                     seconds, scores[arm] = _time_arm(arm, assignment, submissions, work,
-                                                     notebook, args.workers)
+                                                     notebook, args.workers, cluster)
                     times[arm].append(seconds)
                     cpus[arm].append(CPU[-1])
-                    print(f"  {assignment} round {round_ + 1} {arm:<34} {seconds:7.1f} s "
+                    print(f"  {assignment} round {round_ + 1} {arm:<40} {seconds:7.1f} s "
                           f"({seconds / args.students:5.2f} s/submission, "
-                          f"{CPU[-1] / args.students:5.2f} CPU-s/submission)", flush=True)
-            medians = {arm: statistics.median(values) for arm, values in times.items()}
-            cpu = {arm: statistics.median(values) for arm, values in cpus.items()}
-            results.append((assignment, medians, cpu))
+                          f"{CPU[-1] / args.students:5.2f} CPU-s/submission) load "
+                          f"{os.getloadavg()[0]:.1f}", flush=True)
+            results.append((assignment, times, cpus))
             reference_arm = arms[-1] if not args.distributed else arms[0]
             for arm in arms:
                 differ = {s: (scores[arm].get(s), scores[reference_arm].get(s))
@@ -265,22 +353,23 @@ def main(argv: Sequence[str] | None = None) -> int:
                     print(f"  NOTE {assignment}: {arm} and {reference_arm} disagree on "
                           f"{len(differ)} scores: {dict(list(differ.items())[:4])}")
     finally:
+        if cluster is not None:
+            cluster.close()
         if args.keep is None:
             shutil.rmtree(work, ignore_errors=True)
     print(f"\nload average after: {os.getloadavg()[0]:.1f}")
     base_arm = arms[1] if args.distributed else "nbgrader autograde"
-    print(f"{'assignment':<11}{'arm':<36}{'s/submission':>13}{'vs ' + base_arm.split()[-1]:>13}"
+    print(f"{'assignment':<11}{'arm':<42}{'s/submission':>13}{'vs ' + base_arm.split()[-1]:>13}"
           f"{'CPU-s/subm.':>13}")
-    for assignment, medians, cpu in results:
+    for assignment, times, cpus in results:
+        medians = {arm: statistics.median(values) for arm, values in times.items()}
+        cpu = {arm: statistics.median(values) for arm, values in cpus.items()}
         base = medians[base_arm]
         for arm in arms:
-            print(f"{assignment:<11}{arm:<36}{medians[arm] / args.students:>13.2f}"
+            print(f"{assignment:<11}{arm:<42}{medians[arm] / args.students:>13.2f}"
                   f"{base / medians[arm]:>12.2f}x{cpu[arm] / args.students:>13.2f}")
         if args.distributed:
-            print(f"{assignment:<11}Dask overhead (--scheduler local:{args.workers} / --workers "
-                  f"{args.workers}): {medians[arms[2]] / medians[arms[0]]:.2f}x (target <= 1.2); "
-                  f"throughput with {args.workers} workers vs 1: "
-                  f"{medians[arms[1]] / medians[arms[0]]:.2f}x (target > 1)")
+            _print_distributed(assignment, times, cpus, args.workers)
         else:
             print(f"{assignment:<11}speed-up (nbgrader / course grade): "
                   f"{base / medians['course grade']:.2f}x (target >= 1.7); sandbox overhead "
@@ -290,18 +379,42 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
+def _paired(numerator: Sequence[float], denominator: Sequence[float]) -> float:
+    """The median of the per-round ratios."""
+    return statistics.median(a / b for a, b in zip(numerator, denominator, strict=True))
+
+
+def _print_distributed(assignment: str, times: dict[str, list[float]],
+                       cpus: dict[str, list[float]], workers: int) -> None:
+    """The Dask arms' overhead against ``--workers N`` and the throughput of N workers vs 1."""
+    local = DISTRIBUTED_ARMS[0]
+    for arm, what in ((COLD, f"cold: --scheduler local:{workers}, started inside the run"),
+                      (WARM, f"warm: a running cluster of {workers} workers")):
+        print(f"{assignment:<11}Dask overhead, {what} / --workers {workers}: "
+              f"{_paired(times[arm], times[local]):.2f}x wall clock, "
+              f"{_paired(cpus[arm], cpus[local]):.2f}x CPU seconds (paired medians; target "
+              "<= 1.2)")
+    print(f"{assignment:<11}throughput with {workers} workers vs 1 (--workers 1 / --workers "
+          f"{workers}): {_paired(times[DISTRIBUTED_ARMS[1]], times[local]):.2f}x wall clock "
+          "(target > 1)")
+
+
 def _time_arm(arm: str, assignment: str, submissions: Path, work: Path, notebook: str,
-              workers: int) -> tuple[float, dict[str, float]]:
+              workers: int, cluster: RunningCluster | None) -> tuple[float, dict[str, float]]:
     """One timed run of ``arm``: its seconds and its scores by student."""
     if arm == "nbgrader autograde":
         return nbgrader_autograde(assignment, submissions, work, notebook)
     if arm == "course grade --workers 1":
         return course_grade(assignment, submissions, work, 1, sandbox=True)
-    if arm == "course grade --scheduler local:N":
+    if arm == COLD:
         return course_grade(assignment, submissions, work, workers, sandbox=True,
                             scheduler=f"local:{workers}")
+    if arm == WARM:
+        return course_grade(assignment, submissions, work, workers, sandbox=True,
+                            scheduler=cluster.address, cluster=cluster.pids)
     return course_grade(assignment, submissions, work, workers,
                         sandbox=arm == "course grade")
+
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -47,7 +47,8 @@ from course import paths
 from course.authoring.lint import SOLUTION, AuthoringError, lint_assignments
 from course.errors import CourseError, first_line
 from course.grading.execution import SandboxExecutor, SandboxSettings
-from course.grading.jobs import Job, run_jobs
+from course.grading.jobs import WORKER_IMPORTS, Job, run_jobs
+from course.grading.lifeline import start_fork_server, stop_workers_on_signals
 from course.grading.manual import manual_points
 from course.grading.outcome import Executor, Outcome, Status
 from course.grading.revision import record_master
@@ -78,6 +79,7 @@ HALF_DONE_RULE = ("the 1st, 3rd, 5th ... code answer cells keep the solution; th
                   "... get the student stub")
 STUB = ("# YOUR CODE HERE", "raise NotImplementedError()")
 VERSIONS = ("solution", "blank", "half-done")
+_STRENGTH_MODULE = check_strength.__module__     # what the strength runs' workers import
 
 
 @dataclass(frozen=True)
@@ -338,13 +340,17 @@ def check_command(args: argparse.Namespace) -> int:
     workspace = Workspace(args.workspace) if args.workspace else None
     settings = SandboxSettings(sandbox=not args.no_sandbox)
     try:
-        executor = SandboxExecutor(settings)
-        print(executor.sandbox.status_line, flush=True)
-        results = check_assignments(names, workspace=workspace, workers=args.workers,
-                                    executor=executor, progress=not args.no_progress)
-        reports = [check_strength(name, settings, mutants=args.mutants, seeds=args.seeds,
-                                  workers=args.workers)
-                   for name in names if args.mutants or args.seeds]
+        with stop_workers_on_signals():
+            if (args.mutants or args.seeds) and args.workers > 1:
+                # The strength runs' pool may fork its workers from the fork server.
+                start_fork_server([*WORKER_IMPORTS, _STRENGTH_MODULE])
+            executor = SandboxExecutor(settings)
+            print(executor.sandbox.status_line, flush=True)
+            results = check_assignments(names, workspace=workspace, workers=args.workers,
+                                        executor=executor, progress=not args.no_progress)
+            reports = [check_strength(name, settings, mutants=args.mutants, seeds=args.seeds,
+                                      workers=args.workers)
+                       for name in names if args.mutants or args.seeds]
     except Exception as error:  # noqa: BLE001 - one line, never a traceback
         print(f"FAILED {', '.join(names)}: the check could not run: {type(error).__name__}: "
               f"{first_line(error)}")

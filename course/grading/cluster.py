@@ -9,7 +9,9 @@ worker, never a row; stored results are reused as :func:`course.grading.jobs.run
 so a rerun resumes; students without a notebook to run are handled here.
 
 The scheduler is ``tcp://HOST:PORT`` (or ``tls://``) of a running ``dask scheduler``, or
-``local:N``: a cluster of N worker processes (one thread each) on this machine.
+``local:N``: a cluster of N worker processes (one thread each) on this machine, forked from
+one process that has imported the grader (:data:`WARMUP`, the preload module that workers of
+a running cluster take too).
 
 Example:
     >>> with connect(parse_scheduler("local:2")) as client:         # doctest: +SKIP
@@ -43,11 +45,13 @@ from course.grading.outcome import Executor, Outcome
 from course.grading.remote import grade_parcel, make_parcel, pack_assignment, receive
 from course.workspace import Workspace
 
-__all__ = ["CONNECT_TIMEOUT", "RETRIES", "connect", "grade_on_cluster", "parse_scheduler",
-           "worker_sandboxes"]
+__all__ = ["CONNECT_TIMEOUT", "RETRIES", "WARMUP", "connect", "grade_on_cluster",
+           "parse_scheduler", "worker_sandboxes"]
 
 RETRIES = 2            # more tries of a task whose worker raised (a lost worker reschedules it)
 CONNECT_TIMEOUT = 10   # seconds to reach a scheduler
+# The preload module of grading workers (``dask worker --preload``): imports the grader.
+WARMUP = "course.grading.worker_warmup"
 _LOCAL = re.compile(r"local:(\d+)")
 _REMOTE = re.compile(r"(tcp|tls)://[^\s:/]+:\d{1,5}")
 _ALLOWED = ("'local:N' (N worker processes on this machine, N >= 1) or 'tcp://HOST:PORT' "
@@ -106,12 +110,15 @@ def connect(scheduler: str | int) -> Iterator[Any]:
     try:
         if isinstance(scheduler, int):
             # The workers' statistical profiler (a stack walk every 10 ms) is for the
-            # dashboard, which a local cluster does not serve.
-            with dask.config.set({"distributed.worker.profile.enabled": False}), \
-                    LocalCluster(n_workers=scheduler, threads_per_worker=1, processes=True,
-                                 dashboard_address=None, silence_logs=logging.ERROR) as cluster, \
-                    Client(cluster) as client:
-                yield client
+            # dashboard, which a local cluster does not serve. The workers are forks of one
+            # fork server that has imported the grader once (WARMUP), not fresh processes.
+            with dask.config.set({"distributed.worker.profile.enabled": False,
+                                  "distributed.worker.multiprocessing-method": "forkserver"}):
+                _preload_fork_server()
+                with LocalCluster(n_workers=scheduler, threads_per_worker=1, processes=True,
+                                  dashboard_address=None, silence_logs=logging.ERROR,
+                                  preload=[WARMUP]) as cluster, Client(cluster) as client:
+                    yield client
             return
         try:
             client = Client(scheduler, timeout=CONNECT_TIMEOUT)
@@ -122,6 +129,14 @@ def connect(scheduler: str | int) -> Iterator[Any]:
             yield client
     finally:
         logger.setLevel(level)
+
+
+def _preload_fork_server() -> None:
+    """Make the fork server of the local workers import ``distributed`` and :data:`WARMUP`
+    (when it is not running yet: a running one keeps what it imported)."""
+    from distributed.utils import get_mp_context
+
+    get_mp_context().set_forkserver_preload(["distributed", WARMUP])
 
 
 def worker_sandboxes(client: Any, executor: Executor) -> dict[str, int]:

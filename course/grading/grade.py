@@ -65,6 +65,7 @@ from course.grading.cluster import connect, grade_on_cluster, parse_scheduler, w
 from course.grading.execution import SandboxExecutor, SandboxSettings
 from course.grading.feedback import write_feedback
 from course.grading.jobs import Job, run_jobs
+from course.grading.lifeline import stop_workers_on_signals
 from course.grading.manual import waiting_cells
 from course.grading.outcome import CSV_COLUMNS, Executor, Outcome, Status
 from course.grading.revision import pending_regrades, record_master, regrade_summary
@@ -392,7 +393,8 @@ def grade_command(args: argparse.Namespace) -> int:
         max_output_bytes=int(args.max_output * MIB),
         max_total_output_bytes=int(args.max_total_output * MIB)))
     workspace = _workspace(args)
-    with connect(scheduler) if scheduler is not None else contextlib.nullcontext() as client:
+    with stop_workers_on_signals(), \
+            connect(scheduler) if scheduler is not None else contextlib.nullcontext() as client:
         if client is None:
             print(executor.sandbox.status_line, flush=True)
         else:           # the sandbox is the workers' own: each says what it enforces

@@ -31,13 +31,15 @@ from course.grading.processes import worker_context
 from course.grading.submissions import Submission
 from course.workspace import Workspace, atomic_write, digest
 
-__all__ = ["Job", "JobOutcomes", "grade_job", "grader_failed", "job_outcomes", "lost_job",
-           "progress_bar", "run_job", "run_jobs", "stored_outcome", "store_result"]
+__all__ = ["WORKER_IMPORTS", "Job", "JobOutcomes", "grade_job", "grader_failed", "job_outcomes",
+           "lost_job", "progress_bar", "run_job", "run_jobs", "stored_outcome", "store_result"]
 
 _GRADER_FAILED = "the grader failed"   # the start of the message of a failure of the grader
-# What a fork server imports once for all workers (when forking is unsafe).
-_PRELOAD = ("course.grading.jobs", "nbgrader.preprocessors", "nbgrader.api",
-            "nbgrader.converters", "nbclient", "jupyter_client")
+# What grading imports: a fork server (when forking is unsafe) or a Dask worker
+# (course.grading.worker_warmup) imports it once for all its tasks; first what makes it die
+# with its starter, and its forks with it (course.grading.lifeline.SERVER_MODULE).
+WORKER_IMPORTS = ("course.grading.fork_server_lifeline", "course.grading.jobs", "nbgrader.preprocessors",
+                  "nbgrader.api", "nbgrader.converters", "nbclient", "jupyter_client")
 
 
 @dataclass(frozen=True)
@@ -324,7 +326,7 @@ def _pool(jobs: Sequence[Job], workers: int) -> Iterator[dict]:
     """Every job submitted to a process pool (its workers are started by the first)."""
     from concurrent.futures import ProcessPoolExecutor
 
-    context = worker_context(_PRELOAD)
+    context = worker_context(WORKER_IMPORTS)
     with ProcessPoolExecutor(max_workers=min(workers, len(jobs)), mp_context=context) as pool:
         yield {pool.submit(_run, job): job for job in jobs}
 
