@@ -51,6 +51,8 @@ LECTURES: tuple[Lecture, ...] = (
         "Deeply supervised", "Highway networks", "Residual", "Plain vs residual",
         "Stochastic depth", "Xception", "DenseNet", "ResNeXt", "Squeeze-and-Excitation",
         "Neural architecture search", "Comparison")),
+    Lecture("04b_architectures_compared.ipynb", "The architectures compared", ("001", "004"), (
+        "The architectures side by side", "Complexity vs. accuracy", "Ensembles")),
     Lecture("05_transfer_learning.ipynb", "Transfer learning", ("000", "001", "002", "003"), (
         "Pretrained models", "Preprocessing", "Feature extraction", "Fine-tuning",
         "Transfer", "When to fine-tune")),

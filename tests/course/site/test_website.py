@@ -168,7 +168,7 @@ def test_dashboard_shows_runtime_memory_data_results_and_status(built) -> None:
     _, manifest = built
     text = dashboard.dashboard_markdown(manifest)
     html = rendered(text.split("---\n", 2)[2]).replace("\n", "")  # after the front matter
-    assert "2 of 3 lecture notebooks ran without error (8 in the outline), profile " \
+    assert "2 of 3 lecture notebooks ran without error (9 in the outline), profile " \
            "<strong>fast</strong>, built 2030-01-02 03:04:05. The lectures ran with:" in html
     assert "<li>Profile: fast (n_train=2000, epochs=2)</li></ul>" in html  # once
     rows = [row.replace(' style="text-align:right"', "") for row in html.split("<tr>")
