@@ -47,15 +47,15 @@ LECTURES: tuple[Lecture, ...] = (
     Lecture("03_classic_architectures.ipynb", "LeNet to GoogLeNet", ("000", "001", "003", "004"), (
         "LeNet-5", "AlexNet", "Local response normalization", "VGG", "Why 3x3",
         "GoogLeNet", "Inception module", "ImageNet winners")),
-    Lecture("04_residual_and_beyond.ipynb", "ResNet and beyond", ("000", "001", "003"), (
+    Lecture("04_residual_and_beyond.ipynb", "ResNet and beyond", ("000", "001", "002", "003"), (
         "Deeply supervised", "Highway networks", "Residual", "Plain vs residual",
         "Stochastic depth", "Xception", "DenseNet", "ResNeXt", "Squeeze-and-Excitation",
-        "Neural architecture search", "Comparison")),
+        "Neural architecture search", "Comparison", "Loss surfaces", "Why deep networks train")),
     Lecture("04b_architectures_compared.ipynb", "The architectures compared", ("001", "004"), (
         "The architectures side by side", "Complexity vs. accuracy", "Ensembles")),
-    Lecture("05_transfer_learning.ipynb", "Transfer learning", ("000", "001", "002", "003"), (
+    Lecture("05_transfer_learning.ipynb", "Transfer learning", ("000", "001", "002", "003", "004"), (
         "Pretrained models", "Preprocessing", "Feature extraction", "Fine-tuning",
-        "Transfer", "When to fine-tune")),
+        "Transfer", "When to fine-tune", "Deployment")),
     Lecture("06_localization_and_detection.ipynb", "Localisation and detection", ("000", "004"), (
         "Classification and localization", "IoU", "Sliding windows", "Non-max suppression",
         "YOLO", "R-CNN")),
