@@ -13,7 +13,6 @@ import helpers  # noqa: F401  # isort: skip  (quiets TensorFlow's import, so it 
 import keras
 import numpy as np
 import pytest
-import tensorflow as tf
 
 from helpers.models import (
     LocalResponseNormalization,
@@ -75,16 +74,13 @@ def lrn_reference(a: np.ndarray, r: int, alpha: float, beta: float, k: float) ->
 
 
 @pytest.mark.parametrize("r", [0, 1, 2, 3, 5, 8])
-def test_lrn_matches_the_slides_formula_and_tensorflow(r):
+def test_lrn_matches_the_slides_formula(r):
+    # 4-D inputs take TensorFlow's fused op: the reference is the formula, not that op
     x = RNG.normal(size=(2, 4, 5, 7)).astype("float32")
     alpha, beta, k = 0.3, 0.75, 1.5
     layer = LocalResponseNormalization(r=r, alpha=alpha, beta=beta, k=k)
     got = np.asarray(layer(x))
     np.testing.assert_allclose(got, lrn_reference(x, r, alpha, beta, k), rtol=1e-5, atol=1e-6)
-    tf_lrn = tf.nn.local_response_normalization(
-        x, depth_radius=r // 2, bias=k, alpha=alpha, beta=beta
-    )
-    np.testing.assert_allclose(got, tf_lrn.numpy(), rtol=1e-5, atol=1e-6)
 
 
 def test_lrn_without_the_fused_op_matches_the_slides_formula():
