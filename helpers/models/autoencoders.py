@@ -53,7 +53,7 @@ def build_autoencoder(
     input_shape: Sequence[int] = (28, 28, 1),
     *,
     kind: str = "dense",
-    latent_dim: int = 30,
+    latent_dim: int | None = 30,
     units: Sequence[int] = (100,),
     filters: Sequence[int] = (16, 32),
     activation: str = "selu",
@@ -65,8 +65,9 @@ def build_autoencoder(
 
     ``kind="dense"``: Dense layers of ``units`` narrowing to ``latent_dim`` (784-100-30 with
     the defaults) and their mirror image. ``kind="conv"``: a 3x3 convolution and a 2x2 max
-    pooling per entry of ``filters``, a Dense coding, and transposed convolutions back. Both
-    end with a sigmoid, so inputs are scaled to [0, 1]. A denoising model starts with a layer
+    pooling per entry of ``filters``, a Dense coding, and transposed convolutions back; with
+    ``latent_dim=None`` it is fully convolutional: the coding is the last pooled map (7 x 7 x 32
+    with the defaults), with no Dense layer. Both end with a sigmoid, so inputs are scaled to [0, 1]. A denoising model starts with a layer
     named ``"noise"`` (``GaussianNoise`` or ``Dropout``), active in training only.
 
     Reference: A. Géron, "Hands-On Machine Learning", 2nd ed., ch. 17 (the deck's models);
@@ -77,7 +78,8 @@ def build_autoencoder(
         input_shape: Shape of one image, e.g. ``(28, 28, 1)``; ``kind="dense"`` also takes
             ``(28, 28)`` or ``(784,)``.
         kind: ``"dense"`` or ``"conv"``.
-        latent_dim: Size of the coding (the bottleneck).
+        latent_dim: Size of the coding (the bottleneck); ``None`` (``kind="conv"`` only) keeps
+            the last pooled feature maps as the coding.
         units: Hidden layer sizes of the dense encoder, outermost first (the decoder mirrors
             them). Used by ``kind="dense"``.
         filters: Filters of the convolutional encoder's stages, outermost first. Used by
@@ -94,7 +96,7 @@ def build_autoencoder(
 
     Raises:
         ValueError: For an unknown ``kind`` or ``noise``, a bad ``noise_level``, a non
-            positive size, or (``kind="conv"``) an input side not divisible by
+            positive size, ``latent_dim=None`` with ``kind="dense"``, or (``kind="conv"``) an input side not divisible by
             ``2 ** len(filters)``.
 
     Example:
@@ -107,7 +109,11 @@ def build_autoencoder(
     check_choice(kind, param="kind", owner=owner, allowed=KINDS)
     check_choice(noise, param="noise", owner=owner, allowed=NOISES)
     shape = _check_shape(input_shape, owner, conv=kind == "conv")
-    check_int(latent_dim, param="latent_dim", owner=owner)
+    if latent_dim is None and kind == "dense":
+        raise ValueError(f"The 'latent_dim' parameter of {owner} must be an int >= 1 for "
+                         "kind='dense' (None, no Dense coding, needs kind='conv'); got None.")
+    if latent_dim is not None:
+        check_int(latent_dim, param="latent_dim", owner=owner)
     sizes = check_sizes(units if kind == "dense" else filters,
                         param="units" if kind == "dense" else "filters", owner=owner)
     noise_level = _check_noise_level(noise, noise_level, owner)
@@ -155,9 +161,9 @@ def _dense_parts(shape: tuple[int, ...], latent_dim: int, units: tuple[int, ...]
     return encoder, decoder
 
 
-def _conv_parts(shape: tuple[int, ...], latent_dim: int, filters: tuple[int, ...],
+def _conv_parts(shape: tuple[int, ...], latent_dim: int | None, filters: tuple[int, ...],
                 activation: str) -> tuple[keras.Model, keras.Model]:
-    """Conv/pool encoder with a Dense coding, and a Dense + transposed-conv decoder."""
+    """Conv/pool encoder and transposed-conv decoder, with a Dense coding unless None."""
     height, width, channels = shape
     inputs = keras.Input(shape, name="encoder_input")
     x = inputs
@@ -166,13 +172,17 @@ def _conv_parts(shape: tuple[int, ...], latent_dim: int, filters: tuple[int, ...
                           name=f"encoder_block{i}_conv")(x)
         x = layers.MaxPooling2D(2, name=f"encoder_block{i}_pool")(x)
     small = (height >> len(filters), width >> len(filters), filters[-1])  # e.g. 7 x 7 x 32
-    x = layers.Flatten(name="encoder_flatten")(x)
-    codings = layers.Dense(latent_dim, activation=activation, name="encoder_codings")(x)
-    encoder = keras.Model(inputs, codings, name="encoder")
-
-    latent = keras.Input((latent_dim,), name="decoder_input")
-    x = layers.Dense(math.prod(small), activation=activation, name="decoder_dense")(latent)
-    x = layers.Reshape(small, name="decoder_reshape")(x)
+    if latent_dim is None:                       # fully convolutional: the maps are the coding
+        encoder = keras.Model(inputs, x, name="encoder")
+        latent = keras.Input(small, name="decoder_input")
+        x = latent
+    else:
+        x = layers.Flatten(name="encoder_flatten")(x)
+        codings = layers.Dense(latent_dim, activation=activation, name="encoder_codings")(x)
+        encoder = keras.Model(inputs, codings, name="encoder")
+        latent = keras.Input((latent_dim,), name="decoder_input")
+        x = layers.Dense(math.prod(small), activation=activation, name="decoder_dense")(latent)
+        x = layers.Reshape(small, name="decoder_reshape")(x)
     for i, count in enumerate(reversed(filters), start=1):
         x = layers.Conv2DTranspose(count, 3, strides=2, padding="same", activation=activation,
                                    name=f"decoder_block{i}_deconv")(x)
