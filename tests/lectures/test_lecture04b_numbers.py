@@ -98,3 +98,61 @@ def test_the_fast_budget_is_about_100_steps():
     """6,000 digits in batches of 128 for 2 epochs, counted as tf.data batches them."""
     steps = 2 * len(tf.data.Dataset.range(6_000).batch(128))
     assert steps == 94 and round(steps, -2) == 100
+
+
+# FitNets: the teacher (the VGG-style net), the student and the stages' shapes and loss
+
+TEMPERATURE, HARD_WEIGHT = 4.0, 0.1     # the lecture's distillation settings
+
+
+def test_fitnets_student_is_thinner_deeper_and_smaller_than_its_teacher():
+    """The lecture's table: the student's and the teacher's parameters, from count_params(),
+    "about a tenth"; nine convolutions in a row against the teacher's six, 8 to 32 maps
+    against 16 to 64 and dense layers of 256 units."""
+    from helpers.models.distillation import build_thin_deep_net
+
+    teacher, student = build_small_net(style="vgg"), build_thin_deep_net()
+    teacher_convs = [layer for layer in teacher.layers if isinstance(layer, keras.layers.Conv2D)]
+    assert len(teacher_convs) == 6 and max(layer.filters for layer in teacher_convs) == 64
+    student_convs = [layer for layer in student.layers if isinstance(layer, keras.layers.Conv2D)]
+    assert len(student_convs) == 9 and max(layer.filters for layer in student_convs) == 32
+    # written out: 3x3 convolutions 1-8-8-8, 8-16-16-16, 16-32-32-32, then 32 -> 10 logits
+    widths = [1, 8, 8, 8, 16, 16, 16, 32, 32, 32]
+    design = sum(9 * c * f + f for c, f in zip(widths, widths[1:])) + 32 * 10 + 10
+    assert student.count_params() == design == 30_522
+    assert teacher.count_params() == 287_866
+    assert round(teacher.count_params() / student.count_params()) == 9     # about a tenth
+
+
+def test_fitnets_hint_and_guided_layers_have_the_shapes_the_lecture_prints():
+    from helpers.models.distillation import GUIDED_LAYER, build_hint_model, build_thin_deep_net
+
+    teacher, student = build_small_net(style="vgg"), build_thin_deep_net()
+    hint = teacher.get_layer("block2_pool").output.shape
+    assert hint == (None, 7, 7, 32)
+    assert student.get_layer(GUIDED_LAYER).output.shape == (None, 7, 7, 16)
+    regressor = build_hint_model(student, hint[-1]).get_layer("regressor")
+    assert regressor.kernel.shape == (1, 1, 16, 32)           # "a 1x1 convolution, 16 -> 32"
+
+
+def test_distillation_gradient_is_hintons_t_squared_keeps_the_soft_term_as_large():
+    """d loss / d z = w (softmax(z) - y) + (1 - w) T (softmax(z / T) - soft), computed by hand
+    in NumPy: the T**2 factor cancels the 1 / T**2 of the softened term's gradient."""
+    import numpy as np
+    from scipy.special import softmax
+
+    from helpers.models.distillation import DistillationLoss
+
+    rng = np.random.default_rng(0)
+    logits = rng.normal(scale=2.0, size=(4, 10)).astype("float32")
+    one_hot = np.eye(10, dtype="float32")[rng.integers(0, 10, size=4)]
+    soft = softmax(rng.normal(scale=2.0, size=(4, 10)) / TEMPERATURE, axis=1).astype("float32")
+    variable = tf.Variable(logits)
+    with tf.GradientTape() as tape:
+        loss = DistillationLoss(TEMPERATURE, HARD_WEIGHT)(
+            np.concatenate([one_hot, soft], axis=1), variable)
+    gradient = tape.gradient(loss, variable).numpy() * len(logits)     # the loss is a mean
+    expected = (HARD_WEIGHT * (softmax(logits, axis=1) - one_hot)
+                + (1 - HARD_WEIGHT) * TEMPERATURE
+                * (softmax(logits / TEMPERATURE, axis=1) - soft))
+    np.testing.assert_allclose(gradient, expected, rtol=1e-4, atol=1e-6)
