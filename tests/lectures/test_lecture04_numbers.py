@@ -12,6 +12,7 @@ import math
 import keras
 import numpy as np
 import pytest
+from scipy import special
 
 from helpers.arithmetic import model_table, receptive_field
 from helpers.models import (
@@ -163,6 +164,21 @@ def test_search_space_sizes_and_costs():
     cells = math.prod(math.comb(i + 2, 2) * 7 ** 2 for i in range(4))
     assert round(math.log10(cells)) == 9
     assert round(math.log10(3150 / 4)) == 3       # AmoebaNet-B against DARTS, GPU days
+
+
+def test_a_one_hot_alpha_keeps_exactly_one_operation_of_a_mixed_edge():
+    """ENAS in the lecture: alpha = 0 for the kept operation, -1e9 for the others."""
+    alpha = np.where(np.arange(5) == 2, 0.0, -1e9).astype("float32")
+    mixing = np.asarray(keras.ops.softmax(alpha))
+    np.testing.assert_array_equal(mixing, np.eye(5, dtype="float32")[2])
+
+
+def test_exercise_8_one_reinforce_step_by_hand():
+    """Uniform policy over 5, sampled index 2, reward 0.80, baseline 0.70, learning rate 5: the
+    logits become 5 * 0.1 * (onehot - 0.2); scipy's softmax gives 0.292 and 0.177."""
+    logits = 5 * (0.80 - 0.70) * (np.eye(5)[2] - 0.2)
+    probabilities = special.softmax(logits)
+    assert round(probabilities[2], 3) == 0.292 and round(probabilities[0], 3) == 0.177
 
 
 def weight_depth(model: keras.Model) -> int:
