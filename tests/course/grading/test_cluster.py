@@ -44,6 +44,7 @@ BIN = Path(sys.executable).parent
 WORKERS = 3            # dask workers; one is killed, two carry on
 START_TIMEOUT = 60     # seconds for the scheduler and the workers to come up
 KILL_TIMEOUT = 300     # seconds to wait for the first task on the worker to kill
+STOP_TIMEOUT = 20      # seconds for the cluster to stop after SIGTERM (then SIGKILL)
 
 
 class Cluster:
@@ -100,9 +101,10 @@ class Cluster:
         for process in reversed(self.processes):
             if process.poll() is None:
                 os.killpg(process.pid, signal.SIGTERM)
+        deadline = time.monotonic() + STOP_TIMEOUT   # one for all: they stop side by side
         for process in self.processes:
             try:
-                process.wait(timeout=20)
+                process.wait(timeout=max(deadline - time.monotonic(), 0.1))
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait()
