@@ -3,8 +3,8 @@ worker`` processes on 127.0.0.1, each in a temporary folder of its own (no share
 what the tasks carry), grade part of the hostile corpus; one worker is killed (SIGKILL) while
 it grades (two carry on). Every row of ``grades.csv`` must equal that of a one-machine run
 (``--workers 2``) of the same submissions, made at the same time (each run waits mostly on
-kernels and timeouts, not on the CPU), the gradebook must hold one submission per graded student, every
-student a feedback page, and a second run must reuse every result.
+kernels and timeouts, not on the CPU); the gradebook must hold one submission per graded
+student, every student a feedback page, and a second run must reuse every result.
 
 The subset of the corpus (:data:`SUBSET`, 22 of its 49 cases) has every status and every kind
 of attack (timeouts, crashes, limits, tampered tests, patched checks, reads and writes outside
