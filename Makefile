@@ -38,10 +38,12 @@ build: setup
 	$(BIN)/course build
 
 # Unit tests, grading round trips, and every lecture and solution notebook executed (nbval,
-# fast profile), on 2 workers; one notebook stays on one worker (--dist loadscope).
+# fast profile). Each file stays on one worker (--dist loadscope), in the order tests/conftest.py
+# sets (the longest first, not xdist's most-tests-first). Three workers on two cores: much of
+# the grading waits on kernels and timeouts, and a third worker uses the idle CPU meanwhile.
 test: setup
-	COURSE_PROFILE=$${COURSE_PROFILE:-fast} $(BIN)/python -m pytest -n 2 --dist loadscope \
-		--nbval-lax --nbval-current-env -q tests lectures solutions
+	COURSE_PROFILE=$${COURSE_PROFILE:-fast} $(BIN)/python -m pytest -n 3 --dist loadscope \
+		--no-loadscope-reorder --nbval-lax --nbval-current-env -q tests lectures solutions
 
 # The student's JupyterLab on work/ (copies of lectures/ and assignments/, refreshed without
 # overwriting a change, so `git pull` never clashes) and the instructor's (formgrader on

@@ -281,7 +281,9 @@ def colab_like_venv(tmp_path_factory) -> Path:
     shutil.rmtree(COLAB_VENVS, ignore_errors=True)   # stale stacks and half-built folders
     subprocess.run([sys.executable, "-m", "venv", venv], check=True)
     wheel = google_colab_wheel(tmp_path_factory.mktemp("google-colab"))
-    result = subprocess.run([venv / "bin" / "python", "-m", "pip", "install", "-q",
+    # --no-compile: Python byte-compiles what it imports on first use instead of pip compiling
+    # every module of the stack up front (a cache, not part of what is installed).
+    result = subprocess.run([venv / "bin" / "python", "-m", "pip", "install", "-q", "--no-compile",
                              "--disable-pip-version-check", wheel, *stack],
                             capture_output=True, text=True, check=False)
     assert result.returncode == 0, f"could not build the Colab-like stack:\n{result.stderr[-3000:]}"
