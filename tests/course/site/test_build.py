@@ -101,6 +101,14 @@ def test_build_executes_records_and_is_incremental(project: Path, capsys) -> Non
     assert good["cpu_seconds"] > BUSY_SECONDS
     assert bad["cpu_seconds"] < good["cpu_seconds"] - BUSY_SECONDS / 2
     assert re.search(r"ok +01_good +[\d.]+ s +[\d.]+ GB +[\d.]+ CPU-s", out), out
+    # where the time went: the parts, in the closing line and the manifest
+    timings = manifest["timings"]
+    assert timings["lectures_cpu"] == pytest.approx(good["cpu_seconds"] + bad["cpu_seconds"],
+                                                    abs=0.2)
+    assert max(good["seconds"], bad["seconds"]) <= timings["lectures_done"]
+    assert timings["lectures_done"] + timings["site"] <= timings["total"] + 0.2
+    assert re.search(r"course build: [\d.]+ s in all: lectures done at [\d.]+ s \([\d.]+ CPU-s\), "
+                     r"site [\d.]+ s\n", out), out
 
     executed = nbformat.read(build / "lectures" / "01_good.ipynb", as_version=4)
     assert executed.cells[3].outputs[0]["data"]["text/plain"] == "42"
@@ -227,7 +235,8 @@ def test_assignment_step_release_in_sync_check_cached(project: Path, capsys,
                                                        monkeypatch: pytest.MonkeyPatch) -> None:
     """The real release of ps1 into build/ equals the committed assignments/ps1; the check
     results (stubbed here: course check has its own tests) are shown and cached."""
-    from course.grading.check import CheckResult
+    from concurrent.futures import ThreadPoolExecutor
+
     from course.grading.outcome import Outcome
 
     monkeypatch.setattr(paths, "GRADING", project / "grading")
@@ -235,19 +244,22 @@ def test_assignment_step_release_in_sync_check_cached(project: Path, capsys,
     for notebook in paths.LECTURES.iterdir():
         notebook.unlink()  # this test is about the assignments
     calls = []
+    scores = {"solution": 13, "blank": 0, "half-done": 6}
 
-    def fake_check(names, *, workers, executor):
-        calls.append(list(names))
-        return [CheckResult(name, Outcome("solution", name, 13, 13, "graded"),
-                                  Outcome("blank", name, 0, 13, "graded"),
-                                  Outcome("half-done", name, 6, 13, "graded"))
-                for name in names]
+    def fake_run(job):
+        """Grades nothing: the scores a sound assignment gets (course check has its tests)."""
+        calls.append((job.assignment, job.submission.student_id))
+        version = job.submission.student_id
+        return Outcome(version, job.assignment, scores[version], 13, "graded"), 2.0, 1.5
 
-    monkeypatch.setattr(build_module, "check_assignments", fake_check)
-    code = build_module.build_command(parse("--jobs", "2", "--timeout", "120", "--skip-site"))
+    monkeypatch.setattr(build_module, "check_pool", lambda workers: ThreadPoolExecutor(workers))
+    monkeypatch.setattr(build_module, "timed_job", fake_run)
+    code = build_module.build_command(parse("--jobs", "1", "--timeout", "120", "--skip-site"))
     out = capsys.readouterr().out
     assert code == 0, out
-    assert "release ps1: in sync" in out and calls == [["ps1"]]
+    # the three runs, the longest first (assumed: none was measured yet)
+    assert "release ps1: in sync" in out
+    assert calls == [("ps1", "solution"), ("ps1", "half-done"), ("ps1", "blank")]
     released = project / "build" / "assignments" / "ps1" / "ps1_convolution.ipynb"
     assert released.read_bytes() == (paths.ASSIGNMENTS / "ps1" / released.name).read_bytes()
     assert not (project / "build" / "site").exists()
@@ -255,6 +267,7 @@ def test_assignment_step_release_in_sync_check_cached(project: Path, capsys,
     assert entry["release"] == "in sync" and entry["notebook"] == released.name
     assert entry["check"] == {"solution": 13, "blank": 0, "half_done": 6, "max": 13, "ok": True,
                               "problems": []}
+    assert entry["runs"]["blank"] == {"seconds": 2.0, "cpu_seconds": 1.5}
 
     # a stale committed student version fails the build; the check is not run again
     stale = project / "assignments"
@@ -266,7 +279,7 @@ def test_assignment_step_release_in_sync_check_cached(project: Path, capsys,
     out = capsys.readouterr().out
     assert code == 1
     assert "release ps1: out of date assignments/ps1 differs" in out
-    assert "course check: 1 of 1 assignments up to date" in out and calls == [["ps1"]]
+    assert "course check: 1 of 1 assignments up to date" in out and len(calls) == 3
     assert "run `course release ps1`" in build_module.load_manifest(project / "build")[
         "assignments"]["ps1"]["release_message"]
 
