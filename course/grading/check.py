@@ -37,7 +37,6 @@ from __future__ import annotations
 import argparse
 import copy
 import os
-import resource
 import tempfile
 import time
 from collections.abc import Sequence
@@ -309,28 +308,23 @@ def plan_checks(assignments: Sequence[str], folder: Path, *, executor: Executor,
     return plan
 
 
-def timed_job(job: Job) -> tuple[Outcome, float, float]:
-    """Run one check job (:func:`~course.grading.jobs.run_job`) and measure it.
+def timed_job(job: Job) -> tuple[Outcome, float]:
+    """Run one check job (:func:`~course.grading.jobs.run_job`) and time it.
 
     Args:
         job: the job.
 
     Returns:
-        The outcome, the wall-clock seconds and the CPU seconds (this process and the
-        children it waited for: the sandbox and the kernel).
+        The outcome and the wall-clock seconds of the whole run: the sandbox, the kernel's
+        start, the notebook and the grading (the outcome's ``report["seconds"]`` is the
+        notebook's part).
 
     Example:
-        >>> outcome, seconds, cpu_seconds = timed_job(plan.jobs[0])    # doctest: +SKIP
+        >>> outcome, seconds = timed_job(plan.jobs[0])                # doctest: +SKIP
     """
-    def cpu() -> float:
-        """User + system seconds of this process and its finished children."""
-        own, children = (resource.getrusage(who) for who in (resource.RUSAGE_SELF,
-                                                             resource.RUSAGE_CHILDREN))
-        return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
-
-    start, start_cpu = time.monotonic(), cpu()
+    start = time.monotonic()
     outcome = run_job(job)
-    return outcome, round(time.monotonic() - start, 2), round(cpu() - start_cpu, 2)
+    return outcome, round(time.monotonic() - start, 2)
 
 
 def check_assignments(assignments: Sequence[str], *, executor: Executor,

@@ -278,7 +278,8 @@ class _Schedule:
         self.futures: dict[Future, tuple[str, Any]] = {}
         self.start = time.monotonic()
         self.finished: dict[str, float] = {}  # part -> seconds since the start, when done
-        self.cpu: dict[str, float] = {"lectures": 0.0, "check": 0.0}
+        self.cpu = {"lectures": 0.0}  # the kernels' CPU seconds
+        self.busy = {"lectures": 0.0, "check": 0.0}  # the seconds a slot was busy with them
         self.pool: Executor | None = None
 
     def lectures(self, todo: list[Path], keys: dict[str, str], total: int) -> None:
@@ -308,12 +309,13 @@ class _Schedule:
             run = entries.get(job.assignment, {}).get("runs", {}).get(version, {})
             return run.get("seconds", ASSUMED_CHECK_SECONDS.get(version, 0.0))
 
-        def run(job: Job) -> tuple[Outcome, float, float]:
+        def run(job: Job) -> tuple[Outcome, float]:
             """Grade one submission in the process pool (in a slot)."""
+            started = time.monotonic()
             try:
                 return self.pool.submit(timed_job, job).result()
             except Exception as error:  # noqa: BLE001 - a worker process died
-                return lost_job(job, error), 0.0, 0.0
+                return lost_job(job, error), round(time.monotonic() - started, 2)
 
         if plan.jobs:
             self.pool = check_pool(self.jobs)
@@ -342,6 +344,7 @@ class _Schedule:
         message = f"  {result['message']}" if result["status"] != "ok" else ""
         cpu = result.get("cpu_seconds")
         self.cpu["lectures"] += cpu or 0.0
+        self.busy["lectures"] += result["seconds"]
         self.say(f"[{self.done}/{self.total}] {result['status']:<11}"
                  f"{notebook.stem:<{self.width}}  {result['seconds']:6.1f} s  "
                  f"{format_memory(result.get('peak_memory'))}"
@@ -349,11 +352,12 @@ class _Schedule:
         if self.done == self.total:
             self.finished["lectures"] = time.monotonic() - self.start
 
-    def _check_done(self, job: Job, outcome: Outcome, seconds: float, cpu: float) -> None:
+    def _check_done(self, job: Job, outcome: Outcome, seconds: float) -> None:
         name, version = job.assignment, job.submission.student_id
         self.outcomes[name].append(outcome)
-        self.runs[name][version] = {"seconds": seconds, "cpu_seconds": cpu}
-        self.cpu["check"] += cpu
+        self.runs[name][version] = {"seconds": seconds,
+                                    "notebook_seconds": outcome.report.get("seconds")}
+        self.busy["check"] += seconds
         self._record_checks()
 
     def _record_checks(self) -> None:
@@ -403,8 +407,8 @@ def build(*, out: Path, lectures: Path, helpers: Path, jobs: int, timeout: float
 
     The lectures and the check's runs share ``jobs`` slots (longest first); the release and
     the check's preparation run while the first lectures do; the site comes last. The
-    manifest's ``timings`` say when each part finished (seconds from the start) and the CPU
-    seconds of the lectures and the check.
+    manifest's ``timings`` say when each part finished (seconds from the start), the seconds
+    a slot was busy with it and the lecture kernels' CPU seconds.
 
     Example:
         >>> build(out=Path("build"), lectures=Path("lectures"), helpers=Path("helpers"),
@@ -459,6 +463,7 @@ def build(*, out: Path, lectures: Path, helpers: Path, jobs: int, timeout: float
         timings["site"] = time.monotonic() - started
     timings.update({f"{part}_done": seconds for part, seconds in schedule.finished.items()})
     timings.update({f"{part}_cpu": seconds for part, seconds in schedule.cpu.items()})
+    timings.update({f"{part}_slot_seconds": seconds for part, seconds in schedule.busy.items()})
     timings["total"] = time.monotonic() - schedule.start
     manifest["timings"] = {part: round(seconds, 1) for part, seconds in timings.items()}
     write_manifest(out, manifest)
@@ -476,14 +481,16 @@ def format_timings(timings: dict[str, float]) -> str:
 
     Example:
         >>> format_timings({"total": 230.0, "lectures_done": 200.0, "lectures_cpu": 390.0,
-        ...                 "release": 6.0, "site": 8.0})
-        '230.0 s in all: lectures done at 200.0 s (390.0 CPU-s), release 6.0 s, site 8.0 s'
+        ...                 "check_done": 215.0, "site": 8.0})
+        '230.0 s in all: lectures done at 200.0 s (390.0 CPU-s), check done at 215.0 s, site 8.0 s'
     """
     parts = []
     for part in ("lectures", "release", "check_preparation", "check", "site"):
         if f"{part}_done" in timings:
+            cost = [f"{timings[key]:.1f} {unit}" for key, unit in (
+                (f"{part}_slot_seconds", "slot-s"), (f"{part}_cpu", "CPU-s")) if key in timings]
             parts.append(f"{part} done at {timings[f'{part}_done']:.1f} s"
-                         f" ({timings.get(f'{part}_cpu', 0.0):.1f} CPU-s)")
+                         + (f" ({', '.join(cost)})" if cost else ""))
         elif part in timings:
             parts.append(f"{part.replace('_', ' ')} {timings[part]:.1f} s")
     return f"{timings['total']:.1f} s in all: {', '.join(parts)}"

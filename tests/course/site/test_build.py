@@ -107,7 +107,8 @@ def test_build_executes_records_and_is_incremental(project: Path, capsys) -> Non
                                                     abs=0.2)
     assert max(good["seconds"], bad["seconds"]) <= timings["lectures_done"]
     assert timings["lectures_done"] + timings["site"] <= timings["total"] + 0.2
-    assert re.search(r"course build: [\d.]+ s in all: lectures done at [\d.]+ s \([\d.]+ CPU-s\), "
+    assert re.search(r"course build: [\d.]+ s in all: lectures done at [\d.]+ s "
+                     r"\([\d.]+ slot-s, [\d.]+ CPU-s\), "
                      r"site [\d.]+ s\n", out), out
 
     executed = nbformat.read(build / "lectures" / "01_good.ipynb", as_version=4)
@@ -250,7 +251,8 @@ def test_assignment_step_release_in_sync_check_cached(project: Path, capsys,
         """Grades nothing: the scores a sound assignment gets (course check has its tests)."""
         calls.append((job.assignment, job.submission.student_id))
         version = job.submission.student_id
-        return Outcome(version, job.assignment, scores[version], 13, "graded"), 2.0, 1.5
+        return Outcome(version, job.assignment, scores[version], 13, "graded",
+                       report={"seconds": 1.5}), 2.0
 
     monkeypatch.setattr(build_module, "check_pool", lambda workers: ThreadPoolExecutor(workers))
     monkeypatch.setattr(build_module, "timed_job", fake_run)
@@ -267,7 +269,7 @@ def test_assignment_step_release_in_sync_check_cached(project: Path, capsys,
     assert entry["release"] == "in sync" and entry["notebook"] == released.name
     assert entry["check"] == {"solution": 13, "blank": 0, "half_done": 6, "max": 13, "ok": True,
                               "problems": []}
-    assert entry["runs"]["blank"] == {"seconds": 2.0, "cpu_seconds": 1.5}
+    assert entry["runs"]["blank"] == {"seconds": 2.0, "notebook_seconds": 1.5}
 
     # a stale committed student version fails the build; the check is not run again
     stale = project / "assignments"
