@@ -34,12 +34,14 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import queue
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import Executor, Future, ThreadPoolExecutor, as_completed
+from concurrent.futures import Executor
 from pathlib import Path
 from typing import Any
 
@@ -266,74 +268,129 @@ def check_pool(workers: int) -> Executor:
 ASSUMED_CHECK_SECONDS = {"solution": 30.0, "half-done": 20.0, "blank": 10.0}
 
 
+#: Check runs that may run beside the ``jobs`` lectures: a check run mostly waits (for the
+#: sandbox, the kernel's start, nbgrader's steps), so one more keeps the cores busy.
+EXTRA_CHECK_SLOTS = 1
+
+
 class _Schedule:
-    """The lectures and the check's runs, in one pool of ``jobs`` slots, longest first; the
-    results land in the manifest as they come, with the timings of the parts."""
+    """The lectures (at most ``jobs`` at once) and the check's runs, in ``jobs`` +
+    :data:`EXTRA_CHECK_SLOTS` slots, each kind longest first, lectures before check runs;
+    the results land in the manifest as they come, with the timings of the parts."""
 
     def __init__(self, out: Path, manifest: dict[str, Any], *, jobs: int, timeout: float,
                  say: Callable[[str], None]) -> None:
         self.out, self.manifest, self.timeout, self.say = out, manifest, timeout, say
-        self.slots = ThreadPoolExecutor(max_workers=jobs)
         self.jobs = jobs
-        self.futures: dict[Future, tuple[str, Any]] = {}
         self.start = time.monotonic()
         self.finished: dict[str, float] = {}  # part -> seconds since the start, when done
         self.cpu = {"lectures": 0.0}  # the kernels' CPU seconds
         self.busy = {"lectures": 0.0, "check": 0.0}  # the seconds a slot was busy with them
         self.pool: Executor | None = None
+        self.pending: dict[str, list[Any]] = {"lecture": [], "check": []}
+        self.submitted = 0
+        self.running_lectures = 0
+        self.closed = False  # no more tasks will come
+        self.condition = threading.Condition()
+        self.results: queue.Queue = queue.Queue()
+        self.slots = [threading.Thread(target=self._slot, daemon=True)
+                      for _ in range(jobs + EXTRA_CHECK_SLOTS)]
+        self.plan = CheckPlan([], [], {}, {})
+        self.outcomes: dict[str, list[Outcome]] = {}
+        self.keys: dict[str, str] = {}
+        self.total = self.done = self.width = 0
+
+    def _add(self, kind: str, items: list[Any]) -> None:
+        with self.condition:
+            self.pending[kind] += items
+            self.submitted += len(items)
+            self.condition.notify_all()
+
+    def _next(self) -> tuple[str, Any] | None:
+        """The next task for a free slot (``None``: nothing more will come)."""
+        with self.condition:
+            while True:
+                if self.pending["lecture"] and self.running_lectures < self.jobs:
+                    self.running_lectures += 1
+                    return "lecture", self.pending["lecture"].pop(0)
+                if self.pending["check"]:
+                    return "check", self.pending["check"].pop(0)
+                if self.closed and not self.pending["lecture"]:
+                    return None
+                self.condition.wait()
+
+    def _slot(self) -> None:
+        """One slot: run tasks until there are no more; each result goes to the queue."""
+        while (task := self._next()) is not None:
+            kind, item = task
+            try:
+                result = self._run_lecture(item) if kind == "lecture" else self._run_check(item)
+            except BaseException as error:  # noqa: BLE001 - raised again by wait()
+                result = error
+            finally:
+                if kind == "lecture":
+                    with self.condition:
+                        self.running_lectures -= 1
+                        self.condition.notify_all()
+            self.results.put((kind, item, result))
+
+    def _run_lecture(self, notebook: Path) -> dict[str, Any]:
+        self.say(f"      running    {notebook.stem}")
+        return run_worker(notebook.resolve(), self.out / "lectures", self.timeout)
+
+    def _run_check(self, job: Job) -> tuple[Outcome, float]:
+        started = time.monotonic()
+        try:
+            return self.pool.submit(timed_job, job).result()
+        except Exception as error:  # noqa: BLE001 - a worker process died
+            return lost_job(job, error), round(time.monotonic() - started, 2)
 
     def lectures(self, todo: list[Path], keys: dict[str, str], total: int) -> None:
-        """Submit the lectures (``todo`` is longest first)."""
+        """Start the slots with the lectures (``todo`` is longest first)."""
         self.keys, self.total, self.done = keys, total, total - len(todo)
         self.width = max((len(notebook.stem) for notebook in todo), default=0)
-        folder = self.out / "lectures"
-
-        def run(notebook: Path) -> dict[str, Any]:
-            """Execute one notebook in its worker (in a slot)."""
-            self.say(f"      running    {notebook.stem}")
-            return run_worker(notebook.resolve(), folder, self.timeout)
-
-        for notebook in todo:
-            self.futures[self.slots.submit(run, notebook)] = ("lecture", notebook)
+        self._add("lecture", todo)
         if not todo:
             self.finished["lectures"] = 0.0
+        for slot in self.slots:
+            slot.start()
 
     def checks(self, plan: CheckPlan) -> None:
-        """Submit the check's runs, longest first (by the last build's timings)."""
+        """Add the check's runs, longest first (by the last build's timings)."""
         entries = self.manifest["assignments"]
         self.plan, self.outcomes = plan, {name: [] for name in plan.prepared}
-        self.runs = {name: {} for name in plan.prepared}
+        self.runs: dict[str, dict[str, Any]] = {name: {} for name in plan.prepared}
 
         def expected(job: Job) -> float:
             version = job.submission.student_id
             run = entries.get(job.assignment, {}).get("runs", {}).get(version, {})
             return run.get("seconds", ASSUMED_CHECK_SECONDS.get(version, 0.0))
 
-        def run(job: Job) -> tuple[Outcome, float]:
-            """Grade one submission in the process pool (in a slot)."""
-            started = time.monotonic()
-            try:
-                return self.pool.submit(timed_job, job).result()
-            except Exception as error:  # noqa: BLE001 - a worker process died
-                return lost_job(job, error), round(time.monotonic() - started, 2)
-
         if plan.jobs:
-            self.pool = check_pool(self.jobs)
-        for job in sorted(plan.jobs, key=expected, reverse=True):
-            self.futures[self.slots.submit(run, job)] = ("check", job)
+            self.pool = check_pool(self.jobs + EXTRA_CHECK_SLOTS)
+        self._add("check", sorted(plan.jobs, key=expected, reverse=True))
         self._record_checks()
 
     def wait(self) -> None:
-        """Record each result as it comes; close the pools."""
+        """Record each result as it comes (in this thread only); close the pools."""
+        with self.condition:
+            self.closed = True
+            self.condition.notify_all()
         try:
-            for future in as_completed(self.futures):
-                kind, item = self.futures[future]
+            for _ in range(self.submitted):
+                kind, item, result = self.results.get()
+                if isinstance(result, BaseException):
+                    raise result
                 if kind == "lecture":
-                    self._lecture_done(item, future.result())
+                    self._lecture_done(item, result)
                 else:
-                    self._check_done(item, *future.result())
+                    self._check_done(item, *result)
         finally:
-            self.slots.shutdown()
+            with self.condition:
+                self.pending = {"lecture": [], "check": []}
+                self.condition.notify_all()
+            for slot in self.slots:
+                slot.join()
             if self.pool is not None:
                 self.pool.shutdown()
 

@@ -259,9 +259,11 @@ def test_assignment_step_release_in_sync_check_cached(project: Path, capsys,
     code = build_module.build_command(parse("--jobs", "1", "--timeout", "120", "--skip-site"))
     out = capsys.readouterr().out
     assert code == 0, out
-    # the three runs, the longest first (assumed: none was measured yet)
+    # the three runs, the longest first (assumed: none was measured yet), two at a time
+    # (one slot and the extra check slot): the blank one starts last
     assert "release ps1: in sync" in out
-    assert calls == [("ps1", "solution"), ("ps1", "half-done"), ("ps1", "blank")]
+    assert sorted(calls[:2]) == [("ps1", "half-done"), ("ps1", "solution")]
+    assert calls[2] == ("ps1", "blank")
     released = project / "build" / "assignments" / "ps1" / "ps1_convolution.ipynb"
     assert released.read_bytes() == (paths.ASSIGNMENTS / "ps1" / released.name).read_bytes()
     assert not (project / "build" / "site").exists()
@@ -300,3 +302,72 @@ def test_missing_lectures_folder_is_an_error(tmp_path: Path, monkeypatch) -> Non
     monkeypatch.setattr(paths, "LECTURES", tmp_path / "nowhere")
     with pytest.raises(CourseError, match=r"The lectures folder .*nowhere does not exist\."):
         build_module.build_command(parse())
+
+
+def test_check_runs_share_the_slots_with_the_lectures(tmp_path: Path, monkeypatch) -> None:
+    """With one job, a check run starts while the lecture runs (the extra check slot), never
+    two lectures at once; the manifest's timings name both parts."""
+    import threading
+    import time
+    from concurrent.futures import ThreadPoolExecutor
+    from types import SimpleNamespace
+
+    from course.grading.check import CheckPlan
+    from course.grading.jobs import Job
+    from course.grading.outcome import Outcome
+    from course.grading.submissions import Submission
+
+    lectures = tmp_path / "lectures"
+    lectures.mkdir()
+    for name in ("01_a", "02_b"):
+        write_notebook(lectures / f"{name}.ipynb", [nbformat.v4.new_code_cell("1")])
+    running: list[str] = []
+    overlaps: list[tuple[str, ...]] = []
+    lock = threading.Lock()
+
+    def busy(name: str) -> None:
+        """Note who else runs while ``name`` does."""
+        with lock:
+            running.append(name)
+            overlaps.append(tuple(sorted(running)))
+        time.sleep(0.3)
+        with lock:
+            running.remove(name)
+
+    def fake_worker(source, folder, timeout):
+        busy(source.stem)
+        (folder / source.name).write_text("{}")
+        return {"status": "ok", "seconds": 0.3, "cpu_seconds": 0.2}
+
+    def fake_run(job):
+        busy(job.submission.student_id)
+        return Outcome(job.submission.student_id, job.assignment,
+                       {"solution": 2, "blank": 0, "half-done": 1}[job.submission.student_id],
+                       2, "graded"), 0.3
+
+    jobs = [Job("ps1", Submission(version, None), tmp_path, tmp_path, None)
+            for version in ("solution", "blank", "half-done")]
+    monkeypatch.setattr(build_module, "known_assignments", lambda: ["ps1"])
+    monkeypatch.setattr(build_module, "release_assignment",
+                        lambda name, out: (out / name).mkdir(parents=True) or out / name / "a.ipynb")
+    prepared = {"ps1": SimpleNamespace(manual_max=0.0, half_done_applies=True)}
+    monkeypatch.setattr(build_module, "plan_checks", lambda names, folder, executor: CheckPlan(
+        list(names), jobs, prepared, {}))
+    monkeypatch.setattr(build_module, "run_worker", fake_worker)
+    monkeypatch.setattr(build_module, "check_pool", lambda workers: ThreadPoolExecutor(workers))
+    monkeypatch.setattr(build_module, "timed_job", fake_run)
+    out = tmp_path / "build"
+    lines: list[str] = []
+    build_module.build(out=out, lectures=lectures, helpers=tmp_path, jobs=1, timeout=4,
+                       site=False, say=lines.append)
+    assert not any({"01_a", "02_b"} <= set(both) for both in overlaps), overlaps
+    assert any(len(both) == 2 and {"01_a", "02_b"} & set(both) for both in overlaps), overlaps
+    manifest = build_module.load_manifest(out)
+    assert manifest["assignments"]["ps1"]["check"]["ok"], manifest["assignments"]
+    assert set(manifest["assignments"]["ps1"]["runs"]) == {"solution", "blank", "half-done"}
+    timings = manifest["timings"]
+    assert timings["lectures_slot_seconds"] == pytest.approx(0.6)
+    assert timings["check_slot_seconds"] == pytest.approx(0.9)
+    assert 0 < timings["lectures_done"] <= timings["total"]
+    assert 0 < timings["check_done"] <= timings["total"]
+    assert re.search(r"lectures done at [\d.]+ s .* check done at [\d.]+ s", lines[-1]), lines
