@@ -228,8 +228,19 @@ def _release_assignments(out: Path, manifest: dict[str, Any], *, helpers_digest:
         key = digest(paths.SOLUTIONS / name, helpers_digest, course_digest, profile)
         entry = entries.get(name, {})
         if entry.get("hash") != key or force or "check" not in entry:
-            entry = {"hash": key, "runs": entry.get("runs", {})}  # they order the next runs
+            # the check runs again; the release and the runs' timings (they order the next
+            # runs) stay
+            entry = {**{field: value for field, value in entry.items() if field != "check"},
+                     "hash": key}
             to_check.append(name)
+        release_key = digest(paths.SOLUTIONS / name, paths.ASSIGNMENTS / name, course_digest)
+        if (not force and entry.get("release_hash") == release_key
+                and entry.get("release") == "in sync"
+                and _same_files(out / "assignments" / name, paths.ASSIGNMENTS / name)):
+            say(f"release {name}: in sync (up to date)")
+            entries[name] = entry
+            continue  # the same master and student version as at the last release
+        entry["release_hash"] = release_key
         try:
             written = release_assignment(name, out=out / "assignments")
         except ReleaseError as error:

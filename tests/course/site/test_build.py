@@ -260,10 +260,10 @@ def test_assignment_step_release_in_sync_check_cached(project: Path, capsys,
     out = capsys.readouterr().out
     assert code == 0, out
     # the three runs, the longest first (assumed: none was measured yet), two at a time
-    # (one slot and the extra check slot): the blank one starts last
+    # (one slot and the extra check slot): the blank one starts when one of them is done
     assert "release ps1: in sync" in out
-    assert sorted(calls[:2]) == [("ps1", "half-done"), ("ps1", "solution")]
-    assert calls[2] == ("ps1", "blank")
+    assert sorted(calls) == [("ps1", "blank"), ("ps1", "half-done"), ("ps1", "solution")]
+    assert calls[0] != ("ps1", "blank")
     released = project / "build" / "assignments" / "ps1" / "ps1_convolution.ipynb"
     assert released.read_bytes() == (paths.ASSIGNMENTS / "ps1" / released.name).read_bytes()
     assert not (project / "build" / "site").exists()
@@ -272,6 +272,11 @@ def test_assignment_step_release_in_sync_check_cached(project: Path, capsys,
     assert entry["check"] == {"solution": 13, "blank": 0, "half_done": 6, "max": 13, "ok": True,
                               "problems": []}
     assert entry["runs"]["blank"] == {"seconds": 2.0, "notebook_seconds": 1.5}
+
+    # nothing changed: neither the release nor the check runs again
+    code = build_module.build_command(parse("--jobs", "1", "--timeout", "120", "--skip-site"))
+    out = capsys.readouterr().out
+    assert code == 0 and "release ps1: in sync (up to date)" in out and len(calls) == 3, out
 
     # a stale committed student version fails the build; the check is not run again
     stale = project / "assignments"
