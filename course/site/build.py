@@ -50,7 +50,7 @@ from course.errors import CourseError
 from course.grading.check import VERSIONS, CheckPlan, CheckResult, plan_checks, timed_job
 from course.grading.execution import SandboxExecutor
 from course.grading.jobs import WORKER_IMPORTS, Job, lost_job
-from course.grading.outcome import Outcome
+from course.grading.outcome import Outcome, Status
 from course.grading.processes import worker_context
 from course.release import ReleaseError, release_assignment
 from course.site.dashboard import format_memory
@@ -227,7 +227,8 @@ def _release_assignments(out: Path, manifest: dict[str, Any], *, helpers_digest:
     for name in names:
         key = digest(paths.SOLUTIONS / name, helpers_digest, course_digest, profile)
         entry = entries.get(name, {})
-        if entry.get("hash") != key or force or "check" not in entry:
+        if (entry.get("hash") != key or force or "check" not in entry
+                or entry["check"].get("retry")):
             # the check runs again; the release and the runs' timings (they order the next
             # runs) stay
             entry = {**{field: value for field, value in entry.items() if field != "check"},
@@ -452,9 +453,13 @@ class _Schedule:
 
 def _check_entry(result: CheckResult) -> dict[str, Any]:
     """What the manifest keeps of an assignment's check."""
-    return {"solution": result.solution.score, "blank": result.blank.score,
-            "half_done": result.half_done.score, "max": result.solution.max_score,
-            "ok": result.ok, "problems": result.problems}
+    entry = {"solution": result.solution.score, "blank": result.blank.score,
+             "half_done": result.half_done.score, "max": result.solution.max_score,
+             "ok": result.ok, "problems": result.problems}
+    if any(outcome.status == Status.CRASHED
+           for outcome in (result.solution, result.blank, result.half_done)):
+        entry["retry"] = True  # a crash may be the machine's fault (a worker killed): retried
+    return entry
 
 
 def succeeded(manifest: dict[str, Any]) -> bool:
