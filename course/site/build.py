@@ -50,6 +50,7 @@ from course.errors import CourseError
 from course.grading.check import VERSIONS, CheckPlan, CheckResult, plan_checks, timed_job
 from course.grading.execution import SandboxExecutor
 from course.grading.jobs import WORKER_IMPORTS, Job, lost_job
+from course.grading.lifeline import start_fork_server
 from course.grading.outcome import Outcome, Status
 from course.grading.processes import worker_context
 from course.release import ReleaseError, release_assignment
@@ -272,6 +273,9 @@ def check_pool(workers: int) -> Executor:
     """
     from concurrent.futures import ProcessPoolExecutor
 
+    # The fork server starts here, in the main thread: started by a slot's thread, it (and
+    # every grading worker with it) would die with that thread.
+    start_fork_server(WORKER_IMPORTS)
     return ProcessPoolExecutor(max_workers=workers, mp_context=worker_context(WORKER_IMPORTS))
 
 
