@@ -38,6 +38,7 @@ import argparse
 import copy
 import os
 import tempfile
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -47,7 +48,7 @@ from course import paths
 from course.authoring.lint import SOLUTION, AuthoringError, lint_assignments
 from course.errors import CourseError, first_line
 from course.grading.execution import SandboxExecutor, SandboxSettings
-from course.grading.jobs import WORKER_IMPORTS, Job, run_jobs
+from course.grading.jobs import WORKER_IMPORTS, Job, run_job, run_jobs
 from course.grading.lifeline import start_fork_server, stop_workers_on_signals
 from course.grading.manual import manual_points
 from course.grading.outcome import Executor, Outcome, Status
@@ -67,12 +68,15 @@ from course.workspace import Workspace, master_notebook
 
 __all__ = [
     "HALF_DONE_RULE",
+    "CheckPlan",
     "CheckResult",
     "add_arguments",
     "check_assignments",
     "check_command",
     "format_table",
     "half_done",
+    "plan_checks",
+    "timed_job",
 ]
 
 HALF_DONE_RULE = ("the 1st, 3rd, 5th ... code answer cells keep the solution; the 2nd, 4th "
@@ -223,6 +227,106 @@ def _not_checked(assignment: str, error: Exception) -> str:
             "is disposable: run again with a fresh --workspace")
 
 
+@dataclass
+class CheckPlan:
+    """The check's submissions of several assignments, prepared, before any of them runs.
+
+    :func:`plan_checks` makes it; its :attr:`jobs` may run in any pool (``course check`` runs
+    them with :func:`~course.grading.jobs.run_jobs`, ``course build`` beside the lectures);
+    :meth:`results` turns their outcomes into one :class:`CheckResult` per assignment.
+
+    Args:
+        assignments: the assignment ids, in the order of the results.
+        jobs: one grading job per submission (three per assignment that could be prepared).
+        prepared: what the table needs of each prepared assignment.
+        errors: why an assignment could not be prepared, and what to do.
+    """
+
+    assignments: list[str]
+    jobs: list[Job]
+    prepared: dict[str, _Prepared]
+    errors: dict[str, str]
+
+    def results(self, outcomes: Sequence[Outcome]) -> list[CheckResult]:
+        """One :class:`CheckResult` per assignment, in order, from the jobs' outcomes.
+
+        Args:
+            outcomes: one outcome per job (any order).
+
+        Example:
+            >>> plan.results(run_jobs(plan.jobs, workers=2))[0].ok     # doctest: +SKIP
+            True
+        """
+        by_key = {(outcome.assignment, outcome.student_id): outcome for outcome in outcomes}
+        results = []
+        for assignment in self.assignments:
+            if assignment in self.errors:
+                error = self.errors[assignment]
+                absent = [Outcome(version, assignment, 0.0, 0.0, Status.CRASHED, error)
+                          for version in VERSIONS]
+                results.append(CheckResult(assignment, *absent, error=error))
+                continue
+            prepared = self.prepared[assignment]
+            results.append(CheckResult(assignment,
+                                       *(by_key[assignment, version] for version in VERSIONS),
+                                       manual_max=prepared.manual_max,
+                                       half_done_applies=prepared.half_done_applies))
+        return results
+
+
+def plan_checks(assignments: Sequence[str], folder: Path, *, executor: Executor,
+                workspace: Workspace | None = None,
+                solutions: Path | None = None) -> CheckPlan:
+    """Prepare the solution, blank and half-done submissions of each assignment in ``folder``.
+
+    Args:
+        assignments: assignment ids.
+        folder: a scratch folder for the submissions and their feedback; it must exist
+            until every job has run.
+        executor: runs the notebooks.
+        workspace: the nbgrader workspace (default ``.grading/check/``).
+        solutions: the folder of master notebooks (default ``solutions/``).
+
+    Returns:
+        The :class:`CheckPlan`; an assignment that could not be prepared has no job and an
+        error.
+
+    Example:
+        >>> plan_checks(["ps1"], Path("/tmp/x"), executor=SandboxExecutor()).jobs  # doctest: +SKIP
+    """
+    workspace = workspace or Workspace(paths.GRADING / "check")
+    plan = CheckPlan(list(assignments), [], {}, {})
+    for assignment in assignments:
+        try:
+            plan.prepared[assignment] = _prepare(assignment, workspace, folder, solutions)
+        except Exception as error:  # noqa: BLE001 - one line per assignment, no traceback
+            plan.errors[assignment] = _not_checked(assignment, error)
+            continue
+        plan.jobs += [Job(assignment, submission, workspace.root,
+                          folder / "feedback" / assignment, executor)
+                      for submission in plan.prepared[assignment].submissions]
+    return plan
+
+
+def timed_job(job: Job) -> tuple[Outcome, float]:
+    """Run one check job (:func:`~course.grading.jobs.run_job`) and time it.
+
+    Args:
+        job: the job.
+
+    Returns:
+        The outcome and the wall-clock seconds of the whole run: the sandbox, the kernel's
+        start, the notebook and the grading (the outcome's ``report["seconds"]`` is the
+        notebook's part).
+
+    Example:
+        >>> outcome, seconds = timed_job(plan.jobs[0])                # doctest: +SKIP
+    """
+    start = time.monotonic()
+    outcome = run_job(job)
+    return outcome, round(time.monotonic() - start, 2)
+
+
 def check_assignments(assignments: Sequence[str], *, executor: Executor,
                       workspace: Workspace | None = None, workers: int = 1,
                       solutions: Path | None = None, progress: bool = True) -> list[CheckResult]:
@@ -245,34 +349,12 @@ def check_assignments(assignments: Sequence[str], *, executor: Executor,
         >>> check_assignments(["ps1"], executor=SandboxExecutor())[0].ok   # doctest: +SKIP
         True
     """
-    workspace = workspace or Workspace(paths.GRADING / "check")
-    prepared: dict[str, _Prepared] = {}
-    errors: dict[str, str] = {}
     with tempfile.TemporaryDirectory(prefix="course-check-") as temporary:
-        folder = Path(temporary)
-        jobs = []
-        for assignment in assignments:
-            try:
-                prepared[assignment] = _prepare(assignment, workspace, folder, solutions)
-            except Exception as error:  # noqa: BLE001 - one line per assignment, no traceback
-                errors[assignment] = _not_checked(assignment, error)
-                continue
-            jobs += [Job(assignment, submission, workspace.root,
-                         folder / "feedback" / assignment, executor)
-                     for submission in prepared[assignment].submissions]
-        outcomes = run_jobs(jobs, workers=workers, progress=progress, description="checking")
-    by_key = {(outcome.assignment, outcome.student_id): outcome for outcome in outcomes}
-    results = []
-    for assignment in assignments:
-        if assignment in errors:
-            absent = [Outcome(version, assignment, 0.0, 0.0, Status.CRASHED, errors[assignment])
-                      for version in VERSIONS]
-            results.append(CheckResult(assignment, *absent, error=errors[assignment]))
-            continue
-        results.append(CheckResult(assignment, *(by_key[assignment, version] for version in VERSIONS),
-                                   manual_max=prepared[assignment].manual_max,
-                                   half_done_applies=prepared[assignment].half_done_applies))
-    return results
+        plan = plan_checks(assignments, Path(temporary), executor=executor,
+                           workspace=workspace, solutions=solutions)
+        outcomes = run_jobs(plan.jobs, workers=workers, progress=progress,
+                            description="checking")
+    return plan.results(outcomes)
 
 
 def format_table(results: Sequence[CheckResult]) -> str:

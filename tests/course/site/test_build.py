@@ -101,6 +101,15 @@ def test_build_executes_records_and_is_incremental(project: Path, capsys) -> Non
     assert good["cpu_seconds"] > BUSY_SECONDS
     assert bad["cpu_seconds"] < good["cpu_seconds"] - BUSY_SECONDS / 2
     assert re.search(r"ok +01_good +[\d.]+ s +[\d.]+ GB +[\d.]+ CPU-s", out), out
+    # where the time went: the parts, in the closing line and the manifest
+    timings = manifest["timings"]
+    assert timings["lectures_cpu"] == pytest.approx(good["cpu_seconds"] + bad["cpu_seconds"],
+                                                    abs=0.2)
+    assert max(good["seconds"], bad["seconds"]) <= timings["lectures_done"]
+    assert timings["lectures_done"] + timings["site"] <= timings["total"] + 0.2
+    assert re.search(r"course build: [\d.]+ s in all: lectures done at [\d.]+ s "
+                     r"\([\d.]+ slot-s, [\d.]+ CPU-s\), "
+                     r"site [\d.]+ s\n", out), out
 
     executed = nbformat.read(build / "lectures" / "01_good.ipynb", as_version=4)
     assert executed.cells[3].outputs[0]["data"]["text/plain"] == "42"
@@ -227,7 +236,8 @@ def test_assignment_step_release_in_sync_check_cached(project: Path, capsys,
                                                        monkeypatch: pytest.MonkeyPatch) -> None:
     """The real release of ps1 into build/ equals the committed assignments/ps1; the check
     results (stubbed here: course check has its own tests) are shown and cached."""
-    from course.grading.check import CheckResult
+    from concurrent.futures import ThreadPoolExecutor
+
     from course.grading.outcome import Outcome
 
     monkeypatch.setattr(paths, "GRADING", project / "grading")
@@ -235,19 +245,25 @@ def test_assignment_step_release_in_sync_check_cached(project: Path, capsys,
     for notebook in paths.LECTURES.iterdir():
         notebook.unlink()  # this test is about the assignments
     calls = []
+    scores = {"solution": 13, "blank": 0, "half-done": 6}
 
-    def fake_check(names, *, workers, executor):
-        calls.append(list(names))
-        return [CheckResult(name, Outcome("solution", name, 13, 13, "graded"),
-                                  Outcome("blank", name, 0, 13, "graded"),
-                                  Outcome("half-done", name, 6, 13, "graded"))
-                for name in names]
+    def fake_run(job):
+        """Grades nothing: the scores a sound assignment gets (course check has its tests)."""
+        calls.append((job.assignment, job.submission.student_id))
+        version = job.submission.student_id
+        return Outcome(version, job.assignment, scores[version], 13, "graded",
+                       report={"seconds": 1.5}), 2.0
 
-    monkeypatch.setattr(build_module, "check_assignments", fake_check)
-    code = build_module.build_command(parse("--jobs", "2", "--timeout", "120", "--skip-site"))
+    monkeypatch.setattr(build_module, "check_pool", lambda workers: ThreadPoolExecutor(workers))
+    monkeypatch.setattr(build_module, "timed_job", fake_run)
+    code = build_module.build_command(parse("--jobs", "1", "--timeout", "120", "--skip-site"))
     out = capsys.readouterr().out
     assert code == 0, out
-    assert "release ps1: in sync" in out and calls == [["ps1"]]
+    # the three runs, the longest first (assumed: none was measured yet), two at a time
+    # (one slot and the extra check slot): the blank one starts when one of them is done
+    assert "release ps1: in sync" in out
+    assert sorted(calls) == [("ps1", "blank"), ("ps1", "half-done"), ("ps1", "solution")]
+    assert calls[0] != ("ps1", "blank")
     released = project / "build" / "assignments" / "ps1" / "ps1_convolution.ipynb"
     assert released.read_bytes() == (paths.ASSIGNMENTS / "ps1" / released.name).read_bytes()
     assert not (project / "build" / "site").exists()
@@ -255,6 +271,12 @@ def test_assignment_step_release_in_sync_check_cached(project: Path, capsys,
     assert entry["release"] == "in sync" and entry["notebook"] == released.name
     assert entry["check"] == {"solution": 13, "blank": 0, "half_done": 6, "max": 13, "ok": True,
                               "problems": []}
+    assert entry["runs"]["blank"] == {"seconds": 2.0, "notebook_seconds": 1.5}
+
+    # nothing changed: neither the release nor the check runs again
+    code = build_module.build_command(parse("--jobs", "1", "--timeout", "120", "--skip-site"))
+    out = capsys.readouterr().out
+    assert code == 0 and "release ps1: in sync (up to date)" in out and len(calls) == 3, out
 
     # a stale committed student version fails the build; the check is not run again
     stale = project / "assignments"
@@ -266,7 +288,7 @@ def test_assignment_step_release_in_sync_check_cached(project: Path, capsys,
     out = capsys.readouterr().out
     assert code == 1
     assert "release ps1: out of date assignments/ps1 differs" in out
-    assert "course check: 1 of 1 assignments up to date" in out and calls == [["ps1"]]
+    assert "course check: 1 of 1 assignments up to date" in out and len(calls) == 3
     assert "run `course release ps1`" in build_module.load_manifest(project / "build")[
         "assignments"]["ps1"]["release_message"]
 
@@ -285,3 +307,85 @@ def test_missing_lectures_folder_is_an_error(tmp_path: Path, monkeypatch) -> Non
     monkeypatch.setattr(paths, "LECTURES", tmp_path / "nowhere")
     with pytest.raises(CourseError, match=r"The lectures folder .*nowhere does not exist\."):
         build_module.build_command(parse())
+
+
+def test_check_runs_share_the_slots_with_the_lectures(tmp_path: Path, monkeypatch) -> None:
+    """With one job, a check run starts while the lecture runs (the extra check slot), never
+    two lectures at once; the manifest's timings name both parts."""
+    import threading
+    import time
+    from concurrent.futures import ThreadPoolExecutor
+    from types import SimpleNamespace
+
+    from course.grading.check import CheckPlan
+    from course.grading.jobs import Job
+    from course.grading.outcome import Outcome
+    from course.grading.submissions import Submission
+
+    lectures = tmp_path / "lectures"
+    lectures.mkdir()
+    for name in ("01_a", "02_b"):
+        write_notebook(lectures / f"{name}.ipynb", [nbformat.v4.new_code_cell("1")])
+    running: list[str] = []
+    overlaps: list[tuple[str, ...]] = []
+    lock = threading.Lock()
+
+    def busy(name: str) -> None:
+        """Note who else runs while ``name`` does."""
+        with lock:
+            running.append(name)
+            overlaps.append(tuple(sorted(running)))
+        time.sleep(0.3)
+        with lock:
+            running.remove(name)
+
+    def fake_worker(source, folder, timeout):
+        busy(source.stem)
+        (folder / source.name).write_text("{}")
+        return {"status": "ok", "seconds": 0.3, "cpu_seconds": 0.2}
+
+    graded: list[str] = []
+
+    def fake_run(job):
+        """The blank run's first worker is killed; then every run is graded as it should."""
+        version = job.submission.student_id
+        busy(version)
+        graded.append(version)
+        if version == "blank" and graded.count("blank") == 1:
+            return Outcome(version, job.assignment, 0, 2, "crashed", "worker killed"), 0.3
+        return Outcome(version, job.assignment, {"solution": 2, "blank": 0, "half-done": 1}[
+            version], 2, "graded"), 0.3
+
+    jobs = [Job("ps1", Submission(version, None), tmp_path, tmp_path, None)
+            for version in ("solution", "blank", "half-done")]
+    monkeypatch.setattr(build_module, "known_assignments", lambda: ["ps1"])
+    monkeypatch.setattr(build_module, "release_assignment",
+                        lambda name, out: (out / name).mkdir(parents=True, exist_ok=True)
+                        or out / name / "a.ipynb")
+    prepared = {"ps1": SimpleNamespace(manual_max=0.0, half_done_applies=True)}
+    monkeypatch.setattr(build_module, "plan_checks", lambda names, folder, executor: CheckPlan(
+        list(names), jobs, prepared, {}))
+    monkeypatch.setattr(build_module, "run_worker", fake_worker)
+    monkeypatch.setattr(build_module, "check_pool", lambda workers: ThreadPoolExecutor(workers))
+    monkeypatch.setattr(build_module, "timed_job", fake_run)
+    out = tmp_path / "build"
+    lines: list[str] = []
+    build_module.build(out=out, lectures=lectures, helpers=tmp_path, jobs=1, timeout=4,
+                       site=False, say=lines.append)
+    assert not any({"01_a", "02_b"} <= set(both) for both in overlaps), overlaps
+    assert any(len(both) == 2 and {"01_a", "02_b"} & set(both) for both in overlaps), overlaps
+    manifest = build_module.load_manifest(out)
+    check = manifest["assignments"]["ps1"]["check"]
+    assert not check["ok"] and check["retry"], check
+    assert set(manifest["assignments"]["ps1"]["runs"]) == {"solution", "blank", "half-done"}
+    timings = manifest["timings"]
+    assert timings["lectures_slot_seconds"] == pytest.approx(0.6)
+    assert timings["check_slot_seconds"] == pytest.approx(0.9)
+    assert 0 < timings["lectures_done"] <= timings["total"]
+    assert 0 < timings["check_done"] <= timings["total"]
+    assert re.search(r"lectures done at [\d.]+ s .* check done at [\d.]+ s", lines[-1]), lines
+    # a crashed run may be the machine's fault: the next build checks again (and only that)
+    build_module.build(out=out, lectures=lectures, helpers=tmp_path, jobs=1, timeout=4,
+                       site=False, say=lines.append)
+    assert len(graded) == 6 and build_module.load_manifest(out)["assignments"]["ps1"]["check"][
+        "ok"]
