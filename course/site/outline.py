@@ -50,9 +50,10 @@ LECTURES: tuple[Lecture, ...] = (
     Lecture("04_residual_and_beyond.ipynb", "ResNet and beyond", ("000", "001", "002", "003"), (
         "Deeply supervised", "Highway networks", "Residual", "Plain vs residual",
         "Stochastic depth", "Xception", "DenseNet", "ResNeXt", "Squeeze-and-Excitation",
-        "Neural architecture search", "Comparison", "Loss surfaces", "Why deep networks train")),
-    Lecture("04b_architectures_compared.ipynb", "The architectures compared", ("001", "004"), (
-        "The architectures side by side", "Complexity vs. accuracy", "Ensembles")),
+        "Neural architecture search", "DARTS", "NAS by reinforcement learning", "Comparison",
+        "Loss surfaces", "Why deep networks train")),
+    Lecture("04b_architectures_compared.ipynb", "The architectures compared", ("001", "003", "004"),
+            ("The architectures side by side", "Complexity vs. accuracy", "Ensembles", "FitNets")),
     Lecture("05_transfer_learning.ipynb", "Transfer learning", ("000", "001", "002", "003", "004"), (
         "Pretrained models", "Preprocessing", "Feature extraction", "Fine-tuning",
         "Transfer", "When to fine-tune", "Deployment")),

@@ -69,6 +69,7 @@ CONF = '''\
 """Sphinx configuration of the course website (written by course.site.website)."""
 
 project = {title!r}
+author = "the course's contributors"   # the theme's footer ("By ..."); else "Author name not set"
 html_title = project
 extensions = ["myst_nb", "sphinx_design", "sphinx-mathjax-offline"]
 exclude_patterns = ["**.ipynb_checkpoints"]
@@ -77,6 +78,7 @@ suppress_warnings = ["myst.header",        # notebooks may skip a heading level
 
 nb_execution_mode = "off"            # course build executed the notebooks already
 nb_ipywidgets_js = {{}}                # no widget scripts from a CDN
+nb_render_markdown_format = "myst"   # Markdown outputs (a results table) render their tables
 myst_enable_extensions = ["dollarmath", "amsmath", "colon_fence", "html_image"]
 myst_dmath_double_inline = True
 mathjax_path = "mathjax/tex-chtml.js"  # served from _static/ by sphinx-mathjax-offline

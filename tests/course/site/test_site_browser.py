@@ -39,6 +39,7 @@ ARTIFACTS = ROOT / "test-artifacts" / "site"
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 FALLBACK_LECTURES = ("01_convolution_arithmetic.ipynb", "03_classic_architectures.ipynb")
 EXERCISES = "99_exercises.ipynb"
+MARKDOWN_TABLE = "| network | test accuracy |\n|---|--:|\n| lenet5-style | 90.27% |"  # as 04b shows
 ANSWER_CODE = "answer_code_is_hidden = 7 * 6"
 ANSWER_OUTPUT = "the hidden output 42"
 ANSWER_PROSE = "The stride halves the output"
@@ -80,6 +81,7 @@ def exercises_notebook() -> nbformat.NotebookNode:
         nbformat.v4.new_markdown_cell("# Exercises fixture\n\nThe output size is "
                                       "$$\\frac{N - F + 2P}{S} + 1.$$"),
         nbformat.v4.new_code_cell("plot()"),
+        nbformat.v4.new_code_cell("Markdown(table)"),
         nbformat.v4.new_markdown_cell("## Exercises\n\n1. What does stride 2 do?\n\n"
                                       "<details>\n<summary>Answer</summary>\n\n"
                                       f"{ANSWER_PROSE}: $\\lfloor 7/2 \\rfloor = 3$.\n\n"
@@ -90,7 +92,9 @@ def exercises_notebook() -> nbformat.NotebookNode:
     ]
     cells[1].outputs = [nbformat.v4.new_output("display_data", {
         "image/png": png_figure(), "text/plain": "<Figure size 300x200>"})]
-    cells[4].outputs = [nbformat.v4.new_output("stream", name="stdout", text=ANSWER_OUTPUT)]
+    cells[2].outputs = [nbformat.v4.new_output("display_data", {
+        "text/markdown": MARKDOWN_TABLE, "text/plain": "<IPython.core.display.Markdown object>"})]
+    cells[5].outputs = [nbformat.v4.new_output("stream", name="stdout", text=ANSWER_OUTPUT)]
     notebook = nbformat.v4.new_notebook(cells=cells)
     notebook.metadata.kernelspec = {"name": "python3", "display_name": "Python 3",
                                     "language": "python"}
@@ -248,6 +252,16 @@ def test_answers_are_collapsed_until_opened(site: Site, browser) -> None:
     assert page.get_by_text(ANSWER_CODE).first.is_visible()
     page.wait_for_timeout(500)  # the opened answer fades in
     page.screenshot(path=str(ARTIFACTS / "exercises.png"))
+    page.close()
+
+
+def test_a_markdown_output_shows_its_table(site: Site, browser) -> None:
+    page = open_page(browser, site, f"lectures/{Path(EXERCISES).stem}.html")
+    table = page.locator("article .cell_output table")
+    assert table.count() == 1  # not a paragraph of pipes
+    assert table.locator("th").all_inner_texts() == ["network", "test accuracy"]
+    assert table.locator("td").all_inner_texts() == ["lenet5-style", "90.27%"]
+    assert "Author name not set" not in page.locator("footer").first.inner_text()
     page.close()
 
 
