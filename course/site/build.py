@@ -41,7 +41,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import Executor
+from concurrent.futures import Executor, ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -271,8 +271,6 @@ def check_pool(workers: int) -> Executor:
     Args:
         workers: processes in the pool.
     """
-    from concurrent.futures import ProcessPoolExecutor
-
     # The fork server starts here, in the main thread: started by a slot's thread, it (and
     # every grading worker with it) would die with that thread.
     start_fork_server(WORKER_IMPORTS)
