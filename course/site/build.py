@@ -59,8 +59,8 @@ from course.site.website import SITE, build_site
 from course.workspace import atomic_write, digest, known_assignments
 
 __all__ = ["ASSUMED_CHECK_SECONDS", "add_arguments", "build", "build_command", "check_pool",
-           "format_timings", "load_manifest", "notebook_key", "run_worker", "source_digest",
-           "succeeded", "write_manifest"]
+           "format_timings", "load_manifest", "notebook_key", "print_line", "run_worker",
+           "source_digest", "succeeded", "write_manifest"]
 
 MANIFEST = "manifest.json"
 MANIFEST_FORMAT = 2  # 2: each lecture records the data it used
@@ -475,9 +475,27 @@ def succeeded(manifest: dict[str, Any]) -> bool:
                     for entry in manifest["assignments"].values()))
 
 
+_PRINT_LOCK = threading.Lock()
+
+
+def print_line(line: str) -> None:
+    """Print one whole line at once, even when several threads print.
+
+    Args:
+        line: the text, without its newline.
+
+    Example:
+        >>> print_line("course build: all steps ok")
+        course build: all steps ok
+    """
+    with _PRINT_LOCK:
+        sys.stdout.write(line + "\n")
+        sys.stdout.flush()
+
+
 def build(*, out: Path, lectures: Path, helpers: Path, jobs: int, timeout: float,
           force: bool = False, assignments: bool = True, site: bool = True,
-          say: Callable[[str], None] = lambda line: print(line, flush=True)) -> bool:
+          say: Callable[[str], None] | None = None) -> bool:
     """Build the course into ``out``; return True when every step succeeded.
 
     The lectures and the check's runs share ``jobs`` slots (longest first); the release and
@@ -499,8 +517,10 @@ def build(*, out: Path, lectures: Path, helpers: Path, jobs: int, timeout: float
         force: execute and check everything, even what is up to date.
         assignments: release and check the assignments too.
         site: build the website into ``out/site/`` too.
-        say: where progress lines go.
+        say: where progress lines go (default :func:`print_line`: the lectures' threads
+            share standard output).
     """
+    say = say or print_line
     profile = os.environ.get("COURSE_PROFILE", "auto").strip().lower() or "auto"
     notebooks = sorted(path for path in lectures.glob("*.ipynb") if not path.name.startswith("."))
     helpers_digest = source_digest(helpers)

@@ -389,3 +389,41 @@ def test_check_runs_share_the_slots_with_the_lectures(tmp_path: Path, monkeypatc
                        site=False, say=lines.append)
     assert len(graded) == 6 and build_module.load_manifest(out)["assignments"]["ps1"]["check"][
         "ok"]
+
+
+
+def test_progress_lines_from_several_threads_stay_whole(monkeypatch):
+    # The lectures' threads print their progress at once. print() writes a line and its
+    # newline in two calls, so two threads' lines ran together ("running 01running 02").
+    # A slow standard output (each write sleeps, as a busy terminal or pipe may) makes the
+    # threads switch between any two writes.
+    import threading
+    import time
+
+    class SlowOutput:
+        def __init__(self):
+            self.parts = []
+
+        def write(self, text):
+            time.sleep(0.0002)
+            self.parts.append(text)
+            return len(text)
+
+        def flush(self):
+            pass
+
+    output = SlowOutput()
+    monkeypatch.setattr("sys.stdout", output)
+
+    def say_many(name):
+        for index in range(40):
+            build_module.print_line(f"{name} line {index}")
+
+    threads = [threading.Thread(target=say_many, args=(f"thread{n}",)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    lines = "".join(output.parts).splitlines()
+    assert len(lines) == 4 * 40
+    assert all(re.fullmatch(r"thread\d line \d+", line) for line in lines)
