@@ -37,13 +37,15 @@ $(STAMP): pyproject.toml scripts/install-system-packages.sh
 build: setup
 	$(BIN)/course build
 
-# Unit tests, grading round trips, and every lecture and solution notebook executed (nbval,
-# fast profile). Each file stays on one worker (--dist loadscope), in the order tests/conftest.py
-# sets (the longest first, not xdist's most-tests-first). Two workers, one per core: with a
-# third, JupyterLab's Run All of lecture 01 missed its 240 s in a CI run (its kernel never ran).
+# Unit tests, grading round trips, and every lecture notebook executed (nbval, fast profile).
+# The masters in solutions/ run in tests/course/grading/test_check.py, as `course check` runs
+# them (sandboxed and graded: every automatic point, and no cell may raise), not again by nbval.
+# Each file stays on one worker (--dist loadscope), in the order tests/conftest.py sets (the
+# longest first, not xdist's most-tests-first). Two workers, one per core: with a third,
+# JupyterLab's Run All of lecture 01 missed its 240 s in a CI run (its kernel never ran).
 test: setup
 	COURSE_PROFILE=$${COURSE_PROFILE:-fast} $(BIN)/python -m pytest -n 2 --dist loadscope \
-		--no-loadscope-reorder --nbval-lax --nbval-current-env -q tests lectures solutions
+		--no-loadscope-reorder --nbval-lax --nbval-current-env -q tests lectures
 
 # The student's JupyterLab on work/ (copies of lectures/ and assignments/, refreshed without
 # overwriting a change, so `git pull` never clashes) and the instructor's (formgrader on

@@ -4,7 +4,8 @@ First the masters are linted (:mod:`course.authoring.lint`: a mistake stops the 
 exit code 2 and one line per mistake). Then, for each assignment, three submissions are
 autograded, exactly as ``course grade`` would:
 
-* ``solution``: the master notebook itself; it must score every automatic point;
+* ``solution``: the master notebook itself; it must score every automatic point, and no
+  other cell of it may raise (a demonstration cell that crashes is a broken master too);
 * ``blank``: the student version nbgrader generates; it must score zero;
 * ``half-done``: the master with its code answer cells alternately kept and cleared — the
   1st, 3rd, 5th ... (in notebook order) keep the solution, the 2nd, 4th ... get the student
@@ -71,6 +72,7 @@ __all__ = [
     "CheckPlan",
     "CheckResult",
     "add_arguments",
+    "cell_errors",
     "check_assignments",
     "check_command",
     "format_table",
@@ -99,6 +101,8 @@ class CheckResult:
         half_done_applies: whether the master has two or more code answer cells (with one,
             the half-done version is the solution).
         error: why the assignment could not be checked at all, and what to do ('' if it was).
+        solution_errors: the master's cells, other than its test cells, that raised when it
+            was graded (``cell 7: ValueError``).
 
     Example:
         >>> CheckResult("ps1", solution, blank, half).ok            # doctest: +SKIP
@@ -112,6 +116,7 @@ class CheckResult:
     manual_max: float = 0.0
     half_done_applies: bool = True
     error: str = ""
+    solution_errors: tuple[str, ...] = ()
 
     @property
     def auto_max(self) -> float:
@@ -130,6 +135,9 @@ class CheckResult:
         if self.auto_max <= 0:
             found.append("no autograded test cell: add a test cell with points "
                          "(`course new` shows one)")
+        if self.solution_errors:
+            found.append(f"solution: {'; '.join(self.solution_errors)} raised (every cell of "
+                         "the master must run)")
         if self.solution.score != self.auto_max:
             found.append(f"solution scored {self.solution.score:g} of the {self.auto_max:g} "
                          f"automatic points ({self.solution.message})")
@@ -170,6 +178,34 @@ def _code_answers(notebook: Any) -> list[Any]:
     return [cell for cell in notebook.cells if is_solution(cell) and cell.cell_type == "code"]
 
 
+def cell_errors(path: Path) -> tuple[str, ...]:
+    """The cells of an executed notebook that raised, other than its test cells (their
+    failures are the score's business).
+
+    Args:
+        path: the notebook as graded.
+
+    Returns:
+        One ``cell N: ErrorName`` per cell that raised (N counts every cell from 1); a
+        notebook that cannot be read is one entry saying so.
+
+    Example:
+        >>> cell_errors(Path(".grading/check/autograded/solution/ps1/ps1.ipynb"))  # doctest: +SKIP
+        ()
+    """
+    import nbformat
+    from nbgrader.utils import is_grade, is_solution
+
+    try:
+        notebook = nbformat.read(path, as_version=4)
+    except (OSError, ValueError) as error:
+        return (f"the graded notebook {path.name} (unreadable: {first_line(error)})",)
+    return tuple(f"cell {index}: {output.get('ename', 'error')}"
+                 for index, cell in enumerate(notebook.cells, start=1)
+                 if cell.cell_type == "code" and not (is_grade(cell) and not is_solution(cell))
+                 for output in cell.get("outputs", []) if output.get("output_type") == "error")
+
+
 def half_done(notebook: Any) -> Any:
     """A copy of the master ``notebook`` with every second code answer cell cleared
     (see :data:`HALF_DONE_RULE`).
@@ -194,6 +230,7 @@ class _Prepared:
     submissions: list[Submission]
     manual_max: float
     half_done_applies: bool
+    graded_solution: Path
 
 
 def _prepare(assignment: str, workspace: Workspace, folder: Path,
@@ -213,7 +250,8 @@ def _prepare(assignment: str, workspace: Workspace, folder: Path,
         nbformat.write(notebook, path)
         found.append(Submission(version, path))
     return _Prepared(found, manual_points(workspace, assignment),
-                     len(_code_answers(master)) > 1)
+                     len(_code_answers(master)) > 1,
+                     workspace.autograded("solution", assignment) / blank.name)
 
 
 def _not_checked(assignment: str, error: Exception) -> str:
@@ -267,10 +305,14 @@ class CheckPlan:
                 results.append(CheckResult(assignment, *absent, error=error))
                 continue
             prepared = self.prepared[assignment]
+            solution = by_key[assignment, "solution"]
+            ran = solution.status in (Status.GRADED, Status.NEEDS_MANUAL)
             results.append(CheckResult(assignment,
                                        *(by_key[assignment, version] for version in VERSIONS),
                                        manual_max=prepared.manual_max,
-                                       half_done_applies=prepared.half_done_applies))
+                                       half_done_applies=prepared.half_done_applies,
+                                       solution_errors=(cell_errors(prepared.graded_solution)
+                                                        if ran else ())))
         return results
 
 

@@ -1,6 +1,7 @@
-"""`course check` on every assignment of solutions/ (solution = every automatic point, blank
-= 0, half-done strictly between), its half-done rule, its verdict and its table (automatic and
-manual points apart); a renamed master; no traceback.
+"""`course check` on every assignment of solutions/ (solution = every automatic point and no
+cell that raises, blank = 0, half-done strictly between), its half-done rule, its verdict and
+its table (automatic and manual points apart); a renamed master; no traceback. `make test`
+runs the masters only here (not with nbval too).
 
 The checks are the expensive part (each grades three notebooks, TensorFlow for most); each
 assignment found in solutions/ gets a test class of its own, so that ``pytest -n 2 --dist
@@ -15,7 +16,13 @@ import nbformat
 import pytest
 
 from course.cli import main
-from course.grading.check import HALF_DONE_RULE, CheckResult, format_table, half_done
+from course.grading.check import (
+    HALF_DONE_RULE,
+    CheckResult,
+    cell_errors,
+    format_table,
+    half_done,
+)
 from course.grading.outcome import Outcome
 from course.workspace import known_assignments, master_notebook
 
@@ -125,6 +132,58 @@ def test_an_assignment_that_could_not_be_prepared_is_one_line():
     result = CheckResult("ps1", *absent, error="not checked: nbgrader said no; fix the master")
     assert result.problems == ["not checked: nbgrader said no; fix the master"]
     assert format_table([result]).splitlines()[1].split() == ["ps1", "-", "-", "-", "-", "-", "FAILED"]
+
+
+def _graded(tmp_path: Path, cells) -> Path:
+    path = tmp_path / "graded.ipynb"
+    nbformat.write(nbformat.v4.new_notebook(cells=cells), path)
+    return path
+
+
+def _code(source: str, ename: str | None = None, **nbgrader) -> nbformat.NotebookNode:
+    cell = nbformat.v4.new_code_cell(source)
+    if nbgrader:
+        cell.metadata["nbgrader"] = nbgrader
+    if ename:
+        cell.outputs = [nbformat.v4.new_output("error", ename=ename, evalue="x", traceback=[])]
+    return cell
+
+
+def test_cell_errors_names_the_cells_that_raised_except_test_cells(tmp_path):
+    path = _graded(tmp_path, [
+        nbformat.v4.new_markdown_cell("# Demo"),
+        _code("import numpy"),
+        _code("plot(...)", "NameError"),                                    # cell 3: a demo
+        _code("def f(): ...", "SyntaxError", solution=True, grade=False),   # cell 4: an answer
+        _code("assert f() == 1", "AssertionError", grade=True, solution=False, points=1),
+    ])
+    assert cell_errors(path) == ("cell 3: NameError", "cell 4: SyntaxError")
+    assert cell_errors(tmp_path / "absent.ipynb")[0].startswith(
+        "the graded notebook absent.ipynb (unreadable:")
+
+
+def test_a_solution_whose_demonstration_cell_raised_fails_the_check():
+    outcomes = [_outcome(student, score) for student, score
+                in (("solution", 13), ("blank", 0), ("half-done", 6))]
+    result = CheckResult("ps1", *outcomes, solution_errors=("cell 3: NameError",))
+    assert result.problems == [
+        "solution: cell 3: NameError raised (every cell of the master must run)"]
+    assert format_table([result]).splitlines()[1].split()[-1] == "FAILED"
+
+
+@pytest.mark.slow
+def test_course_check_fails_a_master_whose_demonstration_cell_raises(scratch_course, capsys):
+    """Graded end to end (sandbox): the tests pass, but a cell after them crashes."""
+    from course.authoring.scaffold import new_assignment
+
+    path = new_assignment("demo")
+    master = nbformat.read(path, as_version=4)
+    master.cells.append(nbformat.v4.new_code_cell("1 / 0   # a demonstration that crashes"))
+    nbformat.write(master, path)
+    assert main(["check", "demo", "--no-progress", "--workers", "1"]) == 1
+    out = capsys.readouterr().out
+    assert (f"demo: solution: cell {len(master.cells)}: ZeroDivisionError raised (every cell of "
+            "the master must run)") in out, out
 
 
 def test_course_check_prints_one_line_not_a_traceback(scratch_course, capsys, monkeypatch):

@@ -18,6 +18,7 @@ import pytest
 
 from course import paths
 from course.errors import CourseError
+from course.grading import check as check_module
 from course.site import build as build_module
 
 ALLOCATED = 300 * 2**20  # bytes the "good" notebook holds at once
@@ -256,6 +257,7 @@ def test_assignment_step_release_in_sync_check_cached(project: Path, capsys,
 
     monkeypatch.setattr(build_module, "check_pool", lambda workers: ThreadPoolExecutor(workers))
     monkeypatch.setattr(build_module, "timed_job", fake_run)
+    monkeypatch.setattr(check_module, "cell_errors", lambda path: ())  # no graded notebook
     code = build_module.build_command(parse("--jobs", "1", "--timeout", "120", "--skip-site"))
     out = capsys.readouterr().out
     assert code == 0, out
@@ -362,7 +364,9 @@ def test_check_runs_share_the_slots_with_the_lectures(tmp_path: Path, monkeypatc
     monkeypatch.setattr(build_module, "release_assignment",
                         lambda name, out: (out / name).mkdir(parents=True, exist_ok=True)
                         or out / name / "a.ipynb")
-    prepared = {"ps1": SimpleNamespace(manual_max=0.0, half_done_applies=True)}
+    prepared = {"ps1": SimpleNamespace(manual_max=0.0, half_done_applies=True,
+                                       graded_solution=tmp_path / "none.ipynb")}
+    monkeypatch.setattr(check_module, "cell_errors", lambda path: ())  # no graded notebook
     monkeypatch.setattr(build_module, "plan_checks", lambda names, folder, executor: CheckPlan(
         list(names), jobs, prepared, {}))
     monkeypatch.setattr(build_module, "run_worker", fake_worker)
