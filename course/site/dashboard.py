@@ -23,7 +23,7 @@ from typing import Any
 from course.site.outline import DECKS, LECTURES, Lecture
 
 __all__ = ["OK_STATUSES", "describe_provenance", "dashboard_markdown", "escape_markdown", "format_memory",
-           "home_markdown", "lecture_pages", "status_badge"]
+           "home_markdown", "lecture_number", "lecture_pages", "status_badge"]
 
 OK_STATUSES = ("ok", "in sync")
 PROFILE_PREFIX = "Profile: "  # the line of helpers.setup() that the dashboard shows once
@@ -79,6 +79,24 @@ def lecture_pages(notebooks: dict[str, Any]) -> list[tuple[str, Lecture | None]]
     return [*listed, *((name, None) for name in sorted(notebooks) if name not in known)]
 
 
+def lecture_number(name: str) -> str:
+    """A lecture's number as its notebook's name gives it (``04b_…`` is 4b, not the fifth).
+
+    Args:
+        name: the notebook's file name.
+
+    Returns:
+        The part before the first ``_`` without leading zeros when it starts with a digit,
+        else ``""``.
+
+    Example:
+        >>> lecture_number("04b_architectures_compared.ipynb")
+        '4b'
+    """
+    prefix = Path(name).stem.split("_", 1)[0]
+    return (prefix.lstrip("0") or "0") if prefix[:1].isdigit() else ""
+
+
 def _link(text: str, target: str) -> str:
     return f"[{escape_markdown(text)}]({target})"
 
@@ -105,7 +123,8 @@ def home_markdown(manifest: dict[str, Any]) -> str:
              "JupyterLab on Binder).", "",
              "## Lectures", "",
              "| # | lecture | topics | slide decks |", "|---:|---|---|---|"]
-    for number, (name, lecture) in enumerate(lectures, 1):
+    for name, lecture in lectures:
+        number = lecture_number(name)
         title = lecture.title if lecture else Path(name).stem
         topics = " · ".join(escape_markdown(topic) for topic in lecture.topics) if lecture else ""
         lines.append(f"| {number} | {_link(title, f'lectures/{name}')} | {topics} | "
@@ -167,7 +186,8 @@ def _lecture_rows(notebooks: dict[str, Any]) -> list[str]:
     rows = []
     listed = {name for name, _ in lecture_pages(notebooks)}
     missing = [(lecture.notebook, lecture) for lecture in LECTURES if lecture.notebook not in listed]
-    for number, (name, lecture) in enumerate([*lecture_pages(notebooks), *missing], 1):
+    for name, lecture in [*lecture_pages(notebooks), *missing]:
+        number = lecture_number(name)
         title = lecture.title if lecture else Path(name).stem
         entry = notebooks.get(name)
         if entry is None:

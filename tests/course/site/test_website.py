@@ -186,6 +186,18 @@ def test_dashboard_shows_runtime_memory_data_results_and_status(built) -> None:
     assert "{bdg-success}<code>in sync</code>" in rows[-1]
 
 
+def test_lectures_are_numbered_by_their_notebooks_not_by_position() -> None:
+    # 04b comes between 04 and 05: numbered by position, 05 showed as lecture 6.
+    names = [lecture.notebook for lecture in LECTURES]
+    manifest = {"notebooks": {name: {**ENTRY} for name in names}, "assignments": {}}
+    for text in (dashboard.home_markdown(manifest), dashboard.dashboard_markdown(manifest)):
+        numbers = {name: row.split("|")[1].strip() for row in text.splitlines()
+                   for name in names if f"(lectures/{name})" in row}
+        assert numbers["04b_architectures_compared.ipynb"] == "4b"
+        assert numbers["05_transfer_learning.ipynb"] == "5"
+        assert numbers["01_convolution_arithmetic.ipynb"] == "1"
+
+
 @pytest.mark.parametrize("status, badge", [("ok", "{bdg-success}`ok`"),
                                            ("in sync", "{bdg-success}`in sync`"),
                                            ("missing", "{bdg-secondary}`missing`"),
